@@ -1,0 +1,273 @@
+"""Live checks of a graph: issues, output shapes, parameter counts and MACs per node.
+
+Shapes come from calling real Keras layers on symbolic ``KerasTensor`` inputs, so they are
+Keras's own and agree with ``model.summary()``. Results are cached per node and reused while
+the node and the shapes flowing into it are unchanged, so after one edit only the nodes whose
+inputs actually changed are recomputed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from studio.catalog import LayerSpec
+from studio.checks.macs import estimate_macs
+from studio.checks.params import param_problems
+from studio.graph import Edge, Graph, Node
+from studio.layers import LayerBuildError, build_layer, call_layer, one_line, spec_for
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    shape: tuple[int | None, ...]
+    dtype: str = "float32"
+
+    def __str__(self) -> str:
+        return "(" + ", ".join("None" if d is None else str(d) for d in self.shape) + (
+            ",)" if len(self.shape) == 1 else ")")
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    outputs: tuple[TensorSpec, ...]
+    params: int = 0
+    trainable_params: int = 0
+    macs: int = 0
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem a user can fix, tied to the node or edge that causes it."""
+
+    message: str
+    node: str | None = None
+    edge: Edge | None = None
+    severity: str = "error"  # "error" blocks compiling; "warning" does not
+    fix: str = ""
+
+
+@dataclass
+class Analysis:
+    revision: int
+    infos: dict[str, NodeInfo] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def total_params(self) -> int:
+        return sum(i.params for i in self.infos.values())
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(i.trainable_params for i in self.infos.values())
+
+    @property
+    def total_macs(self) -> int:
+        return sum(i.macs for i in self.infos.values())
+
+    def issues_for(self, node_id: str) -> list[Issue]:
+        return [i for i in self.issues if i.node == node_id]
+
+
+@dataclass
+class _Cached:
+    node: Node
+    inputs: tuple[TensorSpec, ...]
+    info: NodeInfo | None
+    issues: list[Issue]
+
+
+class Analyzer:
+    """Keeps the analysis of one graph current, recomputing only what an edit affects."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._cache: dict[str, _Cached] = {}
+        self._result: Analysis | None = None
+        self.recomputed = 0  # nodes rebuilt by the last analysis; benchmarks read it
+
+    def analysis(self) -> Analysis:
+        if self._result is not None and self._result.revision == self.graph.revision:
+            return self._result
+        self._result = self._analyze()
+        return self._result
+
+    # ------------------------------------------------------------------------------------
+    def _analyze(self) -> Analysis:
+        graph = self.graph
+        result = Analysis(graph.revision)
+        self.recomputed = 0
+        self._cache = {k: v for k, v in self._cache.items() if k in graph}
+        result.issues.extend(_graph_level_issues(graph))
+        if graph.has_cycle():
+            for cycle in graph.cycles():
+                names = " → ".join(graph.node(n).name for n in cycle)
+                for nid in cycle:
+                    result.issues.append(Issue(f"cycle: {names} → {graph.node(cycle[0]).name}; "
+                                               "a model must flow one way", node=nid))
+            return result
+        specs: dict[tuple[str, int], TensorSpec] = {}
+        for nid in graph.topological_order():
+            node = graph.node(nid)
+            edges = graph.in_edges(nid)
+            spec = spec_for(node, len(edges))
+            wiring = _wiring_issues(graph, node, spec, edges)
+            if wiring:
+                result.issues.extend(wiring)
+                continue
+            inputs: list[TensorSpec] = []
+            for e in edges:
+                if (e.src, e.src_port) not in specs:
+                    if e.src in result.infos:  # the source exists but lacks that port
+                        result.issues.append(Issue(
+                            f"'{graph.node(e.src).name}' has no output {e.src_port}", node=nid,
+                            edge=e))
+                    break
+                inputs.append(specs[(e.src, e.src_port)])
+            else:
+                info, issues = self._node_result(node, spec, tuple(inputs))
+                result.issues.extend(issues)
+                if info is not None:
+                    result.infos[nid] = info
+                    for port, out in enumerate(info.outputs):
+                        specs[(nid, port)] = out
+        return result
+
+    def _node_result(self, node: Node, spec: LayerSpec,
+                     inputs: tuple[TensorSpec, ...]) -> tuple[NodeInfo | None, list[Issue]]:
+        cached = self._cache.get(node.id)
+        if cached is not None and cached.node is node and cached.inputs == inputs:
+            return cached.info, cached.issues
+        self.recomputed += 1
+        info, issues = _infer_node(node, spec, inputs)
+        self._cache[node.id] = _Cached(node, inputs, info, issues)
+        return info, issues
+
+
+def _graph_level_issues(graph: Graph) -> list[Issue]:
+    issues: list[Issue] = []
+    inputs = graph.input_nodes()
+    if not inputs:
+        issues.append(Issue("the model has no Input layer: add one from the Core group"))
+    for node in inputs:
+        if not graph.out_edges(node.id):
+            issues.append(Issue(f"Input '{node.name}' is not connected to any layer",
+                                node=node.id, severity="warning"))
+    if len(graph) and not graph.output_ports():
+        issues.append(Issue("the model has no output: every layer output is connected onward"))
+    return issues
+
+
+def _wiring_issues(graph: Graph, node: Node, spec: LayerSpec, edges: list[Edge]) -> list[Issue]:
+    n = len(edges)
+    label = f"{node.type} '{node.name}'"
+    if spec.call == "none":
+        return []
+    if n == 0:
+        return [Issue(f"{label} has no input connected", node=node.id,
+                      fix="connect a layer's output to it")]
+    if n < spec.min_inputs:
+        return [Issue(f"{label} needs at least {spec.min_inputs} inputs; {n} connected",
+                      node=node.id)]
+    if spec.max_inputs is not None and n > spec.max_inputs:
+        return [Issue(f"{label} takes at most {spec.max_inputs} input(s); {n} connected",
+                      node=node.id)]
+    slots = [e.dst_port for e in edges]
+    if slots != list(range(n)):
+        missing = next(i for i in range(n + 1) if i not in slots)
+        return [Issue(f"{label}: input '{spec.port_name(missing)}' is not connected",
+                      node=node.id)]
+    return []
+
+
+def _input_info(node: Node) -> tuple[NodeInfo | None, list[Issue]]:
+    shape = node.params.get("shape")
+    if not isinstance(shape, (list, tuple)) or not all(
+            d is None or (isinstance(d, int) and d > 0) for d in shape):
+        return None, [Issue(f"Input '{node.name}': shape must be a list of positive sizes "
+                            f"(None for any); received shape={shape!r}", node=node.id)]
+    dtype = str(node.params.get("dtype", "float32"))
+    return NodeInfo((TensorSpec((None, *shape), dtype),)), []
+
+
+def _infer_node(node: Node, spec: LayerSpec,
+                inputs: tuple[TensorSpec, ...]) -> tuple[NodeInfo | None, list[Issue]]:
+    if node.type == "Input" and not node.opaque:
+        return _input_info(node)
+    problems = param_problems(node, spec)
+    if problems:
+        return None, [Issue(p, node=node.id) for p in problems]
+    import keras
+
+    try:
+        layer = build_layer(node)
+    except LayerBuildError as exc:
+        return None, [Issue(str(exc), node=node.id)]
+    symbolic = [keras.KerasTensor(t.shape, dtype=t.dtype) for t in inputs]
+    try:
+        outputs = call_layer(layer, spec, symbolic)
+    except Exception as exc:  # whatever Keras raises is a user-fixable wiring/param problem
+        return None, [Issue(_explain_call_error(node, spec, inputs, exc), node=node.id)]
+    out_specs = tuple(TensorSpec(tuple(o.shape), str(o.dtype)) for o in outputs)
+    issues = _shape_warnings(node, inputs, out_specs)
+    if any(isinstance(d, int) and d <= 0 for o in out_specs for d in o.shape):
+        return None, [Issue(_too_small(node, inputs, out_specs), node=node.id)]
+    params = _count(layer.weights)
+    trainable = _count(layer.trainable_weights) if node.trainable else 0
+    config = dict(node.params if not node.opaque else node.params.get("config", {}))
+    config["__class__"] = node.type
+    macs = estimate_macs(spec.macs_kind, config, [t.shape for t in inputs],
+                         [o.shape for o in out_specs])
+    return NodeInfo(out_specs, params, trainable, macs), issues
+
+
+def _count(weights: list[Any]) -> int:
+    total = 0
+    for w in weights:
+        n = 1
+        for d in w.shape:
+            n *= int(d)
+        total += n
+    return total
+
+
+def _shape_warnings(node: Node, inputs: tuple[TensorSpec, ...],
+                    outputs: tuple[TensorSpec, ...]) -> list[Issue]:
+    if node.type == "Dense" and inputs and len(inputs[0].shape) > 3:
+        return [Issue(
+            f"Dense '{node.name}' receives a {len(inputs[0].shape)}-D tensor {inputs[0]}; it "
+            "acts on the last axis only. Add a Flatten (or global pooling) before it to "
+            "classify whole images.", node=node.id, severity="warning",
+            fix="insert Flatten")]
+    return []
+
+
+def _too_small(node: Node, inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]) -> str:
+    window = node.params.get("kernel_size") or node.params.get("pool_size")
+    where = f"its input {inputs[0]}" if inputs else "its input"
+    if window is not None:
+        return (f"{node.type} '{node.name}': window {window!r} is larger than {where}; use a "
+                "smaller kernel_size/pool_size, padding='same', or less down-sampling before it")
+    return f"{node.type} '{node.name}': output shape {outputs[0]} has an empty dimension"
+
+
+def _explain_call_error(node: Node, spec: LayerSpec, inputs: tuple[TensorSpec, ...],
+                        exc: Exception) -> str:
+    label = f"{node.type} '{node.name}'"
+    shown = ", ".join(str(t) for t in inputs)
+    text = one_line(exc)
+    if spec.call == "list" and len(inputs) > 1:
+        return f"{label}: inputs have incompatible shapes {shown} ({text})"
+    window = node.params.get("kernel_size") or node.params.get("pool_size")
+    if window is not None and ("negative" in text.lower() or "output size" in text.lower()
+                               or "too small" in text.lower()):
+        return _too_small(node, inputs, ())
+    return f"{label} cannot take input {shown}: {text}"

@@ -1,0 +1,81 @@
+"""Graph → ``keras.Model`` through the Functional API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from studio.checks import Analyzer
+from studio.graph import Graph
+from studio.layers import build_layer, call_layer, spec_for
+
+
+class CompileError(ValueError):
+    """The graph has errors; ``issues`` lists them."""
+
+    def __init__(self, issues: list[Any]) -> None:
+        self.issues = issues
+        first = issues[0].message if issues else "the graph is not valid"
+        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+        super().__init__(first + more)
+
+
+def compile_graph(graph: Graph, *, analyzer: Analyzer | None = None, with_weights: bool = True,
+                  safe_mode: bool = True):
+    """Build the Keras model a valid graph describes.
+
+    Weights kept on the graph (from an import or a training run) are loaded into layers whose
+    shapes still match; layers whose parameters changed since start fresh.
+    """
+    import keras
+
+    analysis = (analyzer or Analyzer(graph)).analysis()
+    if not analysis.ok:
+        raise CompileError(analysis.errors)
+    tensors: dict[tuple[str, int], Any] = {}
+    layers: dict[str, Any] = {}
+    for nid in graph.topological_order():
+        node = graph.node(nid)
+        if node.type == "Input" and not node.opaque:
+            shape = tuple(node.params["shape"])
+            tensors[(nid, 0)] = keras.Input(shape=shape, name=node.name,
+                                            dtype=node.params.get("dtype", "float32"),
+                                            sparse=bool(node.params.get("sparse", False)))
+            continue
+        edges = graph.in_edges(nid)
+        layer = build_layer(node, safe_mode=safe_mode)
+        outputs = call_layer(layer, spec_for(node, len(edges)),
+                             [tensors[(e.src, e.src_port)] for e in edges])
+        for port, out in enumerate(outputs):
+            tensors[(nid, port)] = out
+        layers[nid] = layer
+    inputs = [tensors[(n.id, 0)] for n in graph.input_nodes()]
+    outputs = [tensors[p] for p in graph.output_ports()]
+    model = keras.Model(inputs=inputs if len(inputs) > 1 else inputs[0],
+                        outputs=outputs if len(outputs) > 1 else outputs[0], name=graph.name)
+    if with_weights:
+        load_graph_weights(graph, layers)
+    return model
+
+
+def load_graph_weights(graph: Graph, layers: dict[str, Any]) -> list[str]:
+    """Copy the graph's stored weights into built layers; returns the nodes that matched."""
+    loaded = []
+    for nid, layer in layers.items():
+        values = graph.weights.get(nid)
+        if not values:
+            continue
+        current = layer.get_weights()
+        if len(current) == len(values) and all(
+                tuple(a.shape) == tuple(b.shape) for a, b in zip(current, values)):
+            layer.set_weights(values)
+            loaded.append(nid)
+    return loaded
+
+
+def store_model_weights(graph: Graph, model) -> None:
+    """Keep a (trained) model's weights on the graph, matched by layer name."""
+    by_name = {n.name: n.id for n in graph.nodes}
+    for layer in model.layers:
+        nid = by_name.get(layer.name)
+        if nid is not None and layer.weights:
+            graph.weights[nid] = [w.copy() for w in layer.get_weights()]

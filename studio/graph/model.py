@@ -1,0 +1,118 @@
+"""The graph document's records: nodes, edges and change events."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Node:
+    """One layer call in the model.
+
+    ``type`` is the Keras class name (``"Input"`` for model inputs). ``params`` uses the names
+    of the layer's ``get_config()``; missing keys take the catalogue's defaults. A layer the
+    catalogue does not know is *opaque*: ``params`` then holds its whole serialized form
+    (``module``, ``class_name``, ``config``, ``registered_name``) and is passed to Keras as is.
+    """
+
+    id: str
+    type: str
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    position: tuple[float, float] = (0.0, 0.0)
+    trainable: bool = True
+    opaque: bool = False
+    group: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "name": self.name,
+            "params": self.params,
+            "position": [float(self.position[0]), float(self.position[1])],
+        }
+        if not self.trainable:
+            out["trainable"] = False
+        if self.opaque:
+            out["opaque"] = True
+        if self.group:
+            out["group"] = self.group
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Node:
+        pos = data.get("position", (0.0, 0.0))
+        return cls(
+            id=str(data["id"]),
+            type=str(data["type"]),
+            name=str(data.get("name") or data["id"]),
+            params=dict(data.get("params", {})),
+            position=(float(pos[0]), float(pos[1])),
+            trainable=bool(data.get("trainable", True)),
+            opaque=bool(data.get("opaque", False)),
+            group=data.get("group"),
+        )
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A tensor flowing from output ``src_port`` of ``src`` into input slot ``dst_port``."""
+
+    src: str
+    dst: str
+    src_port: int = 0
+    dst_port: int = 0
+
+    def to_list(self) -> list[Any]:
+        return [self.src, self.src_port, self.dst, self.dst_port]
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> Edge:
+        src, src_port, dst, dst_port = data
+        return cls(str(src), str(dst), int(src_port), int(dst_port))
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named block of nodes that the editor may show collapsed as one node.
+
+    ``nested`` asks the compiler to build the block as a nested ``keras.Model`` rather than
+    inline; shapes and parameters are the same either way.
+    """
+
+    id: str
+    name: str
+    collapsed: bool = True
+    nested: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "collapsed": self.collapsed,
+                "nested": self.nested}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Group:
+        return cls(str(data["id"]), str(data["name"]), bool(data.get("collapsed", True)),
+                   bool(data.get("nested", False)))
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit touched, for observers: the nodes whose own state changed and whether
+    the wiring changed (which moves shapes downstream)."""
+
+    kind: str
+    nodes: frozenset[str] = frozenset()
+    structural: bool = False
+    revision: int = 0
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake_name(type_name: str) -> str:
+    """Keras's own naming: Conv2D → conv2d, MaxPooling2D → max_pooling2d."""
+    return _CAMEL.sub("_", type_name).lower().replace("2_d", "2d").replace("1_d", "1d").replace(
+        "3_d", "3d")

@@ -1,0 +1,174 @@
+"""Training runs kept with the project: what was asked, what happened, and the weights it made.
+
+Each run lives in ``<folder>/<run_id>/`` as ``run.json`` plus ``best.weights.h5`` and
+``last.weights.h5``. Every file is written to a temporary name and moved into place with
+``os.replace`` so a crash mid-write never leaves a half-written run that the project would
+then fail to open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import keras
+import numpy as np
+
+from studio.training.settings import TrainingError
+
+RunStatus = Literal["running", "completed", "stopped", "failed"]
+WeightsKind = Literal["best", "last"]
+
+RUN_FILE = "run.json"
+WEIGHT_FILES: dict[str, str] = {"best": "best.weights.h5", "last": "last.weights.h5"}
+
+
+def new_run_id() -> str:
+    """Sortable by start time, unique even for runs started in the same second."""
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class RunRecord:
+    """Everything shown about a run after it ended; mutable while the engine fills it in."""
+
+    id: str
+    started: str
+    finished: str | None = None
+    status: RunStatus = "running"
+    message: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    dataset: dict[str, Any] = field(default_factory=dict)
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    batches: list[dict[str, float]] = field(default_factory=list)
+    final_metrics: dict[str, float] = field(default_factory=dict)
+    best_weights: str | None = None
+    last_weights: str | None = None
+    monitor: str = "loss"
+    best_epoch: int | None = None
+    backend: str = ""
+    device: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def metric_names(self) -> list[str]:
+        """Logged metric names in first-seen order (``loss``, ``accuracy``, ``val_loss``, ...)."""
+        names: dict[str, None] = {}
+        for row in self.epochs:
+            for key in row:
+                if key not in ("epoch", "seconds", "val_seconds", "samples"):
+                    names.setdefault(key, None)
+        return list(names)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _atomic_save_weights(model: keras.Model, path: Path) -> None:
+    # Keras insists on the ``.weights.h5`` suffix, so the temporary name keeps it.
+    tmp = path.with_name(f".tmp-{path.name}")
+    model.save_weights(tmp, overwrite=True)
+    os.replace(tmp, path)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class RunStore:
+    """The runs of one project, one folder per run."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.folder / run_id
+
+    def save(self, record: RunRecord, model: keras.Model | None = None,
+             best_weights: list[np.ndarray] | None = None, write_last: bool = True) -> None:
+        """Write the record and, given ``model``, its current weights as ``last``.
+
+        ``best_weights`` (from ``model.get_weights()``) are written by loading them into the
+        model for a moment; the model's own weights are put back before returning. A failed
+        run passes ``write_last=False``: its last weights are the ones that broke.
+        """
+        folder = self.run_dir(record.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        if model is not None:
+            last = folder / WEIGHT_FILES["last"]
+            if write_last:
+                _atomic_save_weights(model, last)
+                record.last_weights = WEIGHT_FILES["last"]
+            if best_weights is not None:
+                current = model.get_weights()
+                model.set_weights(best_weights)
+                try:
+                    _atomic_save_weights(model, folder / WEIGHT_FILES["best"])
+                finally:
+                    model.set_weights(current)
+                record.best_weights = WEIGHT_FILES["best"]
+            elif write_last:
+                shutil.copyfile(last, folder / WEIGHT_FILES["best"])
+                record.best_weights = WEIGHT_FILES["best"]
+        text = json.dumps(record.to_dict(), indent=1, default=_json_default, allow_nan=True)
+        _atomic_write_text(folder / RUN_FILE, text)
+
+    def list(self) -> list[RunRecord]:
+        """Every readable run, oldest first; unreadable folders are skipped, not fatal."""
+        if not self.folder.is_dir():
+            return []
+        records = []
+        for path in sorted(self.folder.glob(f"*/{RUN_FILE}")):
+            try:
+                records.append(self.load(path.parent.name))
+            except TrainingError:
+                continue
+        return sorted(records, key=lambda r: r.started)
+
+    def load(self, run_id: str) -> RunRecord:
+        path = self.run_dir(run_id) / RUN_FILE
+        try:
+            return RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            raise TrainingError(f"Run {run_id!r} could not be read from {path}: {exc}") from exc
+
+    def delete(self, run_id: str) -> None:
+        folder = self.run_dir(run_id)
+        if not (folder / RUN_FILE).is_file():
+            raise TrainingError(f"There is no run {run_id!r} in {self.folder}")
+        shutil.rmtree(folder)
+
+    def weights_path(self, run_id: str, which: WeightsKind = "best") -> Path:
+        if which not in WEIGHT_FILES:
+            raise TrainingError(f"`which` must be 'best' or 'last'; received which={which!r}")
+        return self.run_dir(run_id) / WEIGHT_FILES[which]
+
+    def load_weights_into(self, model: keras.Model, run_id: str,
+                          which: WeightsKind = "best") -> None:
+        """Load a run's weights; a model whose layers no longer match gets a clear error."""
+        path = self.weights_path(run_id, which)
+        if not path.is_file():
+            raise TrainingError(f"Run {run_id!r} has no {which} weights at {path}")
+        try:
+            model.load_weights(path)
+        except (ValueError, KeyError, OSError) as exc:
+            raise TrainingError(f"The {which} weights of run {run_id!r} do not fit this model "
+                                f"(was it changed since?): {exc}") from exc
