@@ -123,7 +123,10 @@ def to_feature_maps(layer_name: str, activation: np.ndarray) -> FeatureMaps:
     if a.ndim == 4:
         mid = a.shape[0] // 2
         return FeatureMaps(
-            layer_name, "maps", np.moveaxis(a[mid], -1, 0), raw,
+            layer_name,
+            "maps",
+            np.moveaxis(a[mid], -1, 0),
+            raw,
             note=f"middle depth slice {mid} of {a.shape[0]}",
         )
     flat = a.reshape(-1)

@@ -97,7 +97,9 @@ def class_report(cm: np.ndarray, names: list[str] | None = None) -> ClassReport:
     return ClassReport(list(names), precision, recall, f1, actual.astype(np.int64))
 
 
-def misclassified_first(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
+def misclassified_first(
+    y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None
+) -> np.ndarray:
     """Wrong predictions first, the most confident of them first; then the right ones."""
     wrong = (np.asarray(y_true) != np.asarray(y_pred)).astype(int)
     confidence = np.zeros(len(wrong)) if scores is None else scores.max(axis=-1)
@@ -174,12 +176,23 @@ def evaluate(
         y_pred = labels_from_outputs(outputs)
         n = max(dataset.num_classes or 0, int(y_true.max()) + 1, int(y_pred.max()) + 1, 2)
         cm = confusion_matrix(y_true, y_pred, n)
-        names = dataset.class_names if dataset.class_names and len(dataset.class_names) == n else None
+        names = (
+            dataset.class_names if dataset.class_names and len(dataset.class_names) == n else None
+        )
         scores = np.asarray(outputs).reshape(len(outputs), -1)
         metrics.setdefault("accuracy", float(np.mean(y_true == y_pred)))
         return Evaluation(
-            dataset.task, used, loss, metrics, y_true, y_pred, scores, cm,
-            class_report(cm, names), misclassified_first(y_true, y_pred, scores), note=note,
+            dataset.task,
+            used,
+            loss,
+            metrics,
+            y_true,
+            y_pred,
+            scores,
+            cm,
+            class_report(cm, names),
+            misclassified_first(y_true, y_pred, scores),
+            note=note,
         )
     y_true = np.asarray(y0, "float64").reshape(-1)
     y_pred = np.asarray(outputs, "float64").reshape(-1)
@@ -192,8 +205,15 @@ def evaluate(
     metrics.setdefault("mae", float(np.mean(np.abs(residuals))))
     metrics.setdefault("rmse", float(np.sqrt(np.mean(residuals**2))))
     return Evaluation(
-        dataset.task, used, loss, metrics, y_true, y_pred, residuals=residuals,
-        order=np.argsort(-np.abs(residuals)), note=note,
+        dataset.task,
+        used,
+        loss,
+        metrics,
+        y_true,
+        y_pred,
+        residuals=residuals,
+        order=np.argsort(-np.abs(residuals)),
+        note=note,
     )
 
 
@@ -233,11 +253,14 @@ def activation_projection(
     n = len(_first(x))
     chunks = []
     for start in range(0, n, batch_size):
-        part = [a[start:start + batch_size] for a in x] if isinstance(x, list) else x[start:start + batch_size]
+        part = (
+            [a[start : start + batch_size] for a in x]
+            if isinstance(x, list)
+            else x[start : start + batch_size]
+        )
         acts = probe.run(part)
         if layer_name not in acts:
             raise KeyError(f"Layer {layer_name!r} is not in model {probe.model.name!r}.")
         chunks.append(acts[layer_name].reshape(len(acts[layer_name]), -1))
     points, ratio = pca_2d(np.concatenate(chunks))
     return Projection(layer_name, points, None if labels is None else np.asarray(labels), ratio)
-

@@ -151,9 +151,7 @@ def filter_grid(
         note = "; ".join(filter(None, [note, f"showing {max_images} of {images.shape[0]}"]))
         images, labels = images[:max_images], labels[:max_images]
     bias = _weight(layer, "bias") if getattr(layer, "use_bias", False) else None
-    return FilterGrid(
-        layer.name, images, labels, bias, channel_mode, normalise, used_depth, note
-    )
+    return FilterGrid(layer.name, images, labels, bias, channel_mode, normalise, used_depth, note)
 
 
 def has_filters(layer: keras.Layer) -> bool:

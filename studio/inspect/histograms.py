@@ -40,8 +40,15 @@ def histogram(values: np.ndarray, name: str = "", bins: int = 50) -> Histogram:
         return Histogram(name, np.zeros(0, int), np.zeros(1), 0.0, 0.0, 0.0, 0.0, 0.0, 0)
     counts, edges = np.histogram(flat, bins=bins)
     return Histogram(
-        name, counts, edges, float(flat.mean()), float(flat.std()), float(flat.min()),
-        float(flat.max()), float(np.mean(flat == 0)), int(flat.size),
+        name,
+        counts,
+        edges,
+        float(flat.mean()),
+        float(flat.std()),
+        float(flat.min()),
+        float(flat.max()),
+        float(np.mean(flat == 0)),
+        int(flat.size),
     )
 
 
@@ -55,9 +62,7 @@ def weight_histograms(layer: keras.Layer, bins: int = 50) -> list[Histogram]:
 
 def model_weight_histograms(model: keras.Model, bins: int = 50) -> dict[str, list[Histogram]]:
     """``weight_histograms`` for every layer that has weights, keyed by layer name."""
-    return {
-        layer.name: weight_histograms(layer, bins) for layer in model.layers if layer.weights
-    }
+    return {layer.name: weight_histograms(layer, bins) for layer in model.layers if layer.weights}
 
 
 def activation_histograms(

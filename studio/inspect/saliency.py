@@ -130,7 +130,7 @@ def grad_cam(
     else:
         cam = (grads.mean(axis=spatial_axes) * acts).sum(-1)
     cam = _unit_range(np.maximum(cam, 0.0))
-    size = batches[0].shape[1:1 + cam.ndim]
+    size = batches[0].shape[1 : 1 + cam.ndim]
     return Heatmap(resize(cam, size), cls, float(score), method, layer_name, raw=cam)
 
 

@@ -87,8 +87,9 @@ class SummaryTable:
     def to_markdown(self) -> str:
         lines = [
             "| " + " | ".join(HEADERS[c] for c in COLUMNS) + " |",
-            "|" + "|".join("---" if c in ("name", "type", "output_shape") else "---:"
-                           for c in COLUMNS) + "|",
+            "|"
+            + "|".join("---" if c in ("name", "type", "output_shape") else "---:" for c in COLUMNS)
+            + "|",
         ]
         for r in self.rows:
             cells = [str(v).replace("|", "\\|") for v in astuple(r)]

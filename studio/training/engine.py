@@ -157,6 +157,10 @@ def _is_finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
+def _label(value: float) -> str:
+    return "NaN" if math.isnan(value) else "infinite"
+
+
 def _listens_to(callback: keras.callbacks.Callback, hook: str) -> bool:
     # Keras marks the base class's empty hooks with ``_is_default``; when that marker is
     # missing we assume the callback listens, which is slower but always correct.
@@ -250,7 +254,7 @@ class _Reporter(keras.callbacks.Callback):
                "time": now - self.run_started - self.run_paused, **logs}
         self.record.batches.append(row)
         if "loss" in logs and not _is_finite(logs["loss"]):
-            self._fail(f"Loss became {logs['loss']} at epoch {self.epoch}, batch "
+            self._fail(f"Loss became {_label(logs['loss'])} at epoch {self.epoch}, batch "
                        f"{self.clock.batches_done}; try a lower learning rate or check the data "
                        "for NaN/inf values.")
 
@@ -304,8 +308,9 @@ class _Reporter(keras.callbacks.Callback):
         self.epoch_totals.append(seconds + clock.val_seconds)
         for key in ("loss", "val_loss"):
             if key in metrics and not _is_finite(metrics[key]):
-                self._fail(f"{key} became {metrics[key]} in epoch {self.epoch}; try a lower "
-                           "learning rate or check the data for NaN/inf values.")
+                self._fail(f"{key} became {_label(metrics[key])} in epoch {self.epoch}; "
+                           "try a lower learning rate or check the data "
+                           "for NaN/inf values.")
         self._track_best(metrics)
         self.engine.listener.on_epoch_end(self.epoch, metrics, seconds, clock.val_seconds,
                                           samples)

@@ -1,0 +1,12 @@
+"""Project files: one versioned JSON document, weights and runs beside it, saved atomically."""
+
+from studio.project.files import (
+    CURRENT_VERSION,
+    Project,
+    ProjectError,
+    atomic_write_bytes,
+    atomic_write_text,
+)
+
+__all__ = ["CURRENT_VERSION", "Project", "ProjectError", "atomic_write_bytes",
+           "atomic_write_text"]
