@@ -46,8 +46,9 @@ def build_layer(node: Node, *, safe_mode: bool = True):
             layer = keras.saving.deserialize_keras_object(serialized, safe_mode=safe_mode)
             layer.trainable = node.trainable
             return layer
-        cls = getattr(keras.layers, node.type)
-        return cls.from_config(layer_config(node))
+        spec = get_spec(node.type)
+        assert spec is not None
+        return spec.keras_class().from_config(layer_config(node))
     except Exception as exc:  # Keras raises many kinds; all mean "these params are refused"
         raise LayerBuildError(f"{node.type} '{node.name}': {one_line(exc)}") from exc
 

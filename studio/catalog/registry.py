@@ -216,7 +216,7 @@ def _make_spec(type_name: str, category: str) -> LayerSpec:
     call, lo, hi, ports = _call_style(type_name)
     doc = (inspect.getdoc(cls) or "").strip().splitlines()
     return LayerSpec(
-        type_name=type_name,
+        type_name=cls.__name__,  # the name Keras serializes, which an alias may not be
         category=category,
         help=overlay.HELP.get(type_name) or (doc[0] if doc else type_name),
         params=_params_from_signature(type_name, cls),
@@ -226,6 +226,7 @@ def _make_spec(type_name: str, category: str) -> LayerSpec:
         port_names=ports,
         key_params=overlay.KEY_PARAMS.get(type_name, ()),
         macs_kind=_macs_kind(type_name),
+        extra={"keras_attr": type_name},
     )
 
 
@@ -239,7 +240,8 @@ def registry() -> dict[str, LayerSpec]:
         for name in names:
             if name != "Input" and not hasattr(keras.layers, name):
                 continue  # an older Keras without this layer
-            specs[name] = _make_spec(name, category)
+            spec = _make_spec(name, category)
+            specs[spec.type_name] = spec
     return specs
 
 

@@ -78,6 +78,12 @@ class LayerSpec:
             return f"state {index - 1}"
         return f"in {index}" if self.max_inputs != 1 else "in"
 
+    def keras_class(self) -> type:
+        """The Keras layer class (looked up by the attribute name, which may be an alias)."""
+        import keras
+
+        return getattr(keras.layers, self.extra.get("keras_attr", self.type_name))
+
     def default_params(self) -> dict[str, Any]:
         """The values a freshly dropped node starts with: required arguments only."""
         return {p.name: p.default for p in self.params if p.required}

@@ -225,10 +225,19 @@ class Graph:
         return self.apply(Batch([RemoveNode(n) for n in node_ids], "Delete"))
 
     # ----- low level: only ops call these ------------------------------------------------
-    def _insert_node(self, node: Node, weights: list[Any] | None = None) -> None:
+    def index_of(self, node_id: str) -> int:
+        return list(self._nodes).index(node_id)
+
+    def _insert_node(self, node: Node, weights: list[Any] | None = None,
+                     index: int | None = None) -> None:
         if node.id in self._nodes:
             raise GraphError(f"a layer with id {node.id!r} exists already")
-        self._nodes[node.id] = node
+        if index is None or index >= len(self._nodes):
+            self._nodes[node.id] = node
+        else:  # back to its old place, so document order (and names, tie-breaks) are restored
+            items = list(self._nodes.items())
+            items.insert(index, (node.id, node))
+            self._nodes = dict(items)
         self._g.add_node(node.id)
         if weights is not None:
             self.weights[node.id] = weights

@@ -35,10 +35,11 @@ class AddNode(Op):
     node: Node
     edges: tuple[Edge, ...] = ()
     weights: list[Any] | None = None
+    index: int | None = None  # where it stood in document order, when undoing a delete
     label = "Add layer"
 
     def apply(self, graph: Graph) -> Op:
-        graph._insert_node(self.node, self.weights)
+        graph._insert_node(self.node, self.weights, self.index)
         for edge in self.edges:
             graph._insert_edge(edge)
         return RemoveNode(self.node.id)
@@ -56,10 +57,11 @@ class RemoveNode(Op):
         node = graph.node(self.node_id)
         edges = tuple(graph.edges_of(self.node_id))
         weights = graph.weights.get(self.node_id)
+        index = graph.index_of(self.node_id)
         for edge in edges:
             graph._delete_edge(edge)
         graph._delete_node(self.node_id)
-        return AddNode(replace(node), edges, weights)
+        return AddNode(replace(node), edges, weights, index)
 
     def touched(self) -> tuple[frozenset[str], bool]:
         return frozenset({self.node_id}), True

@@ -1,0 +1,87 @@
+"""The ``studio`` command: the same core as the app, without a screen.
+
+The spellings of commands, options and JSON keys are a contract other tools rely on. Bad input
+ends with exit status 2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+EXPORT_FORMATS = ("keras", "h5", "json", "python", "savedmodel", "onnx", "tflite")
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+class CliError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studio", description="Model Studio, headless.")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="Keras backend (default: $KERAS_BACKEND or tensorflow)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("summary", help="layers, shapes, parameters, MACs and issues")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("import", help="turn a Keras model file into a project")
+    p.add_argument("model", help=".keras, .h5 or .json (architecture) file")
+    p.add_argument("-o", "--output", required=True, help="project file to write")
+    p.add_argument("--expand-nested", action="store_true", help="inline nested models")
+    p.add_argument("--trust", action="store_true",
+                   help="allow Lambda layers and custom code from this file to run")
+
+    p = sub.add_parser("export", help="write the model in a deployable format")
+    p.add_argument("project")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--distribute", choices=("mirrored", "multiworker"),
+                   help="with --format python: a script that trains distributed")
+
+    sub.add_parser("templates", help="list the template gallery")
+
+    p = sub.add_parser("new", help="start a project from a template")
+    p.add_argument("--template", required=True)
+    p.add_argument("-o", "--output", required=True)
+
+    p = sub.add_parser("train", help="train a project headless")
+    p.add_argument("project")
+    p.add_argument("--dataset", help="bundled name (digits, iris, shapes, ...), keras:NAME, or "
+                                     "a .csv/.npy/.npz file or image folder")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--backend", dest="train_backend", choices=BACKENDS)
+    p.add_argument("--log-json", help="write per-epoch figures to this JSON file")
+    p.add_argument("--distribute", choices=("mirrored", "multiworker"),
+                   help="train across local GPUs or several machines (TF_CONFIG)")
+    p.add_argument("--save-weights", action="store_true",
+                   help="also store the trained weights in the project")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    backend = getattr(args, "train_backend", None) or args.backend
+    if backend:
+        if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != backend:
+            print(f"studio: error: Keras is already loaded with another backend; set "
+                  f"KERAS_BACKEND={backend} instead", file=sys.stderr)
+            return 2
+        os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from studio.cli import commands
+
+    handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        return int(handler(args) or 0)
+    except CliError as exc:
+        print(f"studio: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("studio: interrupted", file=sys.stderr)
+        return 130
