@@ -33,7 +33,7 @@ BAR_WIDTH = 24
 REDRAW_INTERVAL = 0.1
 
 
-def _clock(seconds: float | None) -> str:
+def format_clock(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds):
         return "--:--"
     minutes, secs = divmod(int(seconds), 60)
@@ -69,8 +69,8 @@ class ProgressPrinter:
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
         state = " paused" if progress.paused else ""
         self._write(f"\rEpoch {progress.epoch}/{progress.epochs} [{bar}] "
-                    f"{progress.batch}/{progress.batches} ETA {_clock(progress.epoch_eta)} "
-                    f"(total {_clock(progress.overall_eta)}) {_metrics_text(self.last_logs)}"
+                    f"{progress.batch}/{progress.batches} ETA {format_clock(progress.epoch_eta)} "
+                    f"(total {format_clock(progress.overall_eta)}) {_metrics_text(self.last_logs)}"
                     f"{state}\x1b[K")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], seconds: float,
