@@ -8,6 +8,7 @@ from studio.inspect.activations import (
     FeatureMaps,
     as_batch,
     as_functional,
+    input_shapes,
     probe_for,
     to_feature_maps,
 )
@@ -34,7 +35,15 @@ from studio.inspect.histograms import (
     model_weight_histograms,
     weight_histograms,
 )
-from studio.inspect.saliency import Heatmap, grad_cam, gradient_saliency, overlay, resize, to_rgb
+from studio.inspect.saliency import (
+    Heatmap,
+    colormap,
+    grad_cam,
+    gradient_saliency,
+    overlay,
+    resize,
+    to_rgb,
+)
 from studio.inspect.summary import (
     COLUMNS,
     HEADERS,
@@ -62,6 +71,7 @@ __all__ = [
     "as_batch",
     "as_functional",
     "class_report",
+    "colormap",
     "confusion_matrix",
     "estimate_macs",
     "evaluate",
@@ -71,6 +81,7 @@ __all__ = [
     "gradient_saliency",
     "has_filters",
     "histogram",
+    "input_shapes",
     "kernel_as_filters",
     "labels_from_outputs",
     "misclassified_first",

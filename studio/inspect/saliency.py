@@ -157,7 +157,7 @@ def gradient_saliency(
     return Heatmap(_unit_range(sal), cls, float(score), "saliency", None, raw=sal)
 
 
-def _colormap(v: np.ndarray) -> np.ndarray:
+def colormap(v: np.ndarray) -> np.ndarray:
     """A jet-like map from [0, 1] to RGB floats: blue (cold) through green to red (hot)."""
     v = np.clip(v, 0.0, 1.0)[..., None]
     r = np.clip(1.5 - np.abs(4 * v - 3), 0, 1)
@@ -182,5 +182,5 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.45) -> np.n
     """The heatmap blended over the image as uint8 RGB ``(H, W, 3)``; the map is resized."""
     rgb = to_rgb(image)
     heat = resize(np.asarray(heatmap, dtype="float32"), rgb.shape[:2])
-    blended = (1 - alpha) * rgb + alpha * _colormap(heat)
+    blended = (1 - alpha) * rgb + alpha * colormap(heat)
     return (np.clip(blended, 0, 1) * 255).astype(np.uint8)

@@ -1,0 +1,261 @@
+"""EvaluationView: confusion matrix, per-class scores, worst samples, regression and PCA plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.inspect import Evaluation, activation_projection, evaluate, probe_for, split_arrays
+from widgets.image_grid import ImageGrid
+from widgets.inspect_common import InspectView, fill_combo, image_of
+
+# Tableau 10: distinct neighbours, so classes 0, 1, 2 never look alike.
+PALETTE = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+]
+MAX_GRID = 64
+
+
+def _plot() -> pg.PlotWidget:
+    plot = pg.PlotWidget()
+    plot.setBackground("#282828")
+    return plot
+
+
+class ConfusionPlot(QWidget):
+    """Heat map with counts (or row shares) written in each cell; true classes on rows."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.normalised = QCheckBox("Normalise rows")
+        self.plot = _plot()
+        self.plot.invertY(True)
+        self.plot.setLabel("bottom", "predicted")
+        self.plot.setLabel("left", "true")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.normalised)
+        layout.addWidget(self.plot, 1)
+        self.image = pg.ImageItem()
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        self.plot.addItem(self.image)
+        self._texts: list[pg.TextItem] = []
+        self._result: Evaluation | None = None
+        self.normalised.toggled.connect(lambda _: self.show_result(self._result))
+
+    def show_result(self, result: Evaluation | None) -> None:
+        self._result = result
+        for t in self._texts:
+            self.plot.removeItem(t)
+        self._texts = []
+        if result is None or result.confusion is None:
+            self.image.clear()
+            return
+        norm = self.normalised.isChecked()
+        matrix = result.confusion_normalised if norm else result.confusion
+        self.image.setImage(np.asarray(matrix, "float64").T, levels=(0, float(matrix.max()) or 1))
+        n = matrix.shape[0]
+        if n <= 30:
+            for i in range(n):
+                for j in range(n):
+                    text = f"{matrix[i, j]:.2f}" if norm else str(int(matrix[i, j]))
+                    item = pg.TextItem(text, color="w", anchor=(0.5, 0.5))
+                    item.setPos(j + 0.5, i + 0.5)
+                    self.plot.addItem(item)
+                    self._texts.append(item)
+        names = result.report.names if result.report else [str(i) for i in range(n)]
+        ticks = [[(i + 0.5, names[i]) for i in range(n)]]
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.getAxis("left").setTicks(ticks)
+        self.plot.autoRange()
+
+
+class EvaluationView(InspectView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.evaluate_button = QPushButton("Evaluate")
+        self.max_spin = QSpinBox()
+        self.max_spin.setRange(10, 1_000_000)
+        self.max_spin.setValue(2000)
+        self.summary = QLabel(wordWrap=True)
+        row = QHBoxLayout()
+        row.addWidget(self.evaluate_button)
+        row.addWidget(QLabel("Max samples"))
+        row.addWidget(self.max_spin)
+        row.addWidget(self.summary, 1)
+        self.body.addLayout(row)
+
+        self.tabs = QTabWidget()
+        self.confusion = ConfusionPlot()
+        self.class_table = QTableWidget(0, 4)
+        self.class_table.setHorizontalHeaderLabels(["Precision", "Recall", "F1", "Support"])
+        self.samples = ImageGrid(cell=56)
+        self.regression = _plot()
+        self.regression.setLabel("bottom", "true")
+        self.regression.setLabel("left", "predicted")
+        self.residuals = _plot()
+        self.residuals.setLabel("bottom", "predicted")
+        self.residuals.setLabel("left", "residual")
+        regression_page = QWidget()
+        reg_layout = QHBoxLayout(regression_page)
+        reg_layout.addWidget(self.regression)
+        reg_layout.addWidget(self.residuals)
+        self.pca_layer = QComboBox()
+        self.pca_plot = _plot()
+        pca_page = QWidget()
+        pca_layout = QVBoxLayout(pca_page)
+        pca_row = QHBoxLayout()
+        pca_row.addWidget(QLabel("Layer"))
+        pca_row.addWidget(self.pca_layer)
+        pca_row.addStretch()
+        pca_layout.addLayout(pca_row)
+        pca_layout.addWidget(self.pca_plot, 1)
+        self.tabs.addTab(self.confusion, "Confusion")
+        self.tabs.addTab(self.class_table, "Per class")
+        self.tabs.addTab(self.samples, "Samples")
+        self.tabs.addTab(regression_page, "Regression")
+        self.tabs.addTab(pca_page, "PCA")
+        self.body.addWidget(self.tabs, 1)
+        self.result: Evaluation | None = None
+        self.evaluate_button.clicked.connect(self.refresh)
+        self.pca_layer.currentTextChanged.connect(lambda _: self._guarded(self._draw_pca))
+
+    def _model_changed(self) -> None:
+        names = probe_for(self.model).layer_names if self.model is not None else []
+        fill_combo(self.pca_layer, names, self.layer_name)
+        if names and self.pca_layer.currentText() != self.layer_name:
+            # Default to the layer before the output: the representation the head classifies.
+            self.pca_layer.blockSignals(True)
+            self.pca_layer.setCurrentIndex(max(0, len(names) - 2))
+            self.pca_layer.blockSignals(False)
+
+    def _layer_changed(self) -> None:
+        names = [self.pca_layer.itemText(i) for i in range(self.pca_layer.count())]
+        if self.layer_name in names:
+            self._model_changed()
+            self._guarded(self._draw_pca)
+
+    def _guarded(self, draw) -> None:
+        try:
+            draw()
+        except Exception as exc:  # noqa: BLE001 - shown in the view, never raised into Qt
+            self.show_error(f"{type(exc).__name__}: {exc}")
+
+    def _refresh(self) -> None:
+        self.result = None
+        if self.model is None or self.dataset is None:
+            self.summary.setText("Set a model and a dataset to evaluate.")
+            return
+        self.result = r = evaluate(self.model, self.dataset, max_samples=self.max_spin.value())
+        parts = [f"{r.split} split, {len(r.y_true)} samples"]
+        if r.loss is not None:
+            parts.append(f"loss {r.loss:.4g}")
+        parts += [f"{k} {v:.4g}" for k, v in r.metrics.items()]
+        if r.note:
+            parts.append(r.note)
+        self.summary.setText(" · ".join(parts))
+        self.confusion.show_result(r)
+        self._fill_class_table(r)
+        self._draw_samples(r)
+        self._draw_regression(r)
+        self._draw_pca()
+        self.tabs.setCurrentIndex(0 if r.is_classification else 3)
+
+    def _fill_class_table(self, r: Evaluation) -> None:
+        report = r.report
+        self.class_table.setRowCount(0 if report is None else len(report.names))
+        if report is None:
+            return
+        self.class_table.setVerticalHeaderLabels(report.names)
+        for i in range(len(report.names)):
+            values = [report.precision[i], report.recall[i], report.f1[i]]
+            for j, v in enumerate(values):
+                self.class_table.setItem(i, j, QTableWidgetItem(f"{v:.3f}"))
+            self.class_table.setItem(i, 3, QTableWidgetItem(str(int(report.support[i]))))
+
+    def _x(self):
+        x, _, _ = split_arrays(self.dataset)
+        x = x[0] if isinstance(x, list) else x
+        return x[: self.max_spin.value()]
+
+    def _draw_samples(self, r: Evaluation) -> None:
+        x = self._x()
+        picks = r.order[:MAX_GRID]
+        images = [image_of(x[i]) for i in picks]
+        if not len(picks) or any(im is None or im.ndim != 2 for im in images):
+            self.samples.show_message("Samples are not single-channel images.")
+            return
+        if r.is_classification:
+            names = r.report.names
+            labels = [
+                f"{'✗' if r.y_true[i] != r.y_pred[i] else '✓'} "
+                f"{names[r.y_true[i]]}→{names[r.y_pred[i]]}"
+                for i in picks
+            ]
+        else:
+            labels = [f"err {r.residuals[i]:+.3g}" for i in picks]
+        self.samples.set_images(np.stack(images), labels)
+
+    def _draw_regression(self, r: Evaluation) -> None:
+        self.regression.clear()
+        self.residuals.clear()
+        if r.residuals is None:
+            return
+        self.regression.plot(
+            r.y_true, r.y_pred, pen=None, symbol="o", symbolSize=5, symbolBrush="#5fa8d3"
+        )
+        lo, hi = (
+            float(min(r.y_true.min(), r.y_pred.min())),
+            float(max(r.y_true.max(), r.y_pred.max())),
+        )
+        self.regression.plot(
+            [lo, hi], [lo, hi], pen=pg.mkPen("#f4a259", style=Qt.PenStyle.DashLine)
+        )
+        self.residuals.plot(
+            r.y_pred, r.residuals, pen=None, symbol="o", symbolSize=5, symbolBrush="#bc4b51"
+        )
+        self.residuals.addLine(y=0, pen="#888")
+
+    def _draw_pca(self) -> None:
+        self.pca_plot.clear()
+        layer = self.pca_layer.currentText()
+        if self.model is None or self.dataset is None or not layer:
+            return
+        x, _, _ = split_arrays(self.dataset)
+        n = self.max_spin.value()
+        x = [a[:n] for a in x] if isinstance(x, list) else x[:n]
+        labels = self.result.y_true if self.result and self.result.is_classification else None
+        proj = activation_projection(probe_for(self.model), layer, x, labels)
+        if labels is None:
+            brushes = "#5fa8d3"
+        else:
+            brushes = [pg.mkBrush(PALETTE[int(c) % len(PALETTE)]) for c in labels]
+        self.pca_plot.addItem(
+            pg.ScatterPlotItem(
+                proj.points[:, 0], proj.points[:, 1], size=6, pen=None, brush=brushes
+            )
+        )
+        ev = proj.explained_variance_ratio
+        self.pca_plot.setTitle(f"{layer}: PC1 {ev[0]:.0%}, PC2 {ev[1]:.0%} of variance")

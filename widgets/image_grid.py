@@ -1,0 +1,132 @@
+"""A fast tiled view of many small images: one numpy mosaic turned into one pixmap.
+
+Hundreds of feature maps as separate items would make every layer switch crawl; building one
+RGB array and one QPixmap keeps a redraw to a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+LABEL_HEIGHT = 12
+PAD = 4
+
+
+def _lookup_table() -> np.ndarray:
+    return pg.colormap.get("viridis").getLookupTable(nPts=256, mode="byte")[:, :3]
+
+
+def to_rgb_tiles(images: np.ndarray, per_image: bool = True) -> np.ndarray:
+    """``(n, h, w)`` values as viridis uint8 ``(n, h, w, 3)``; RGB input passes through.
+
+    ``per_image`` stretches each tile's contrast on its own, so weak maps stay visible.
+    """
+    images = np.asarray(images)
+    if images.ndim == 4:
+        return (
+            images.astype(np.uint8)
+            if images.dtype == np.uint8
+            else (np.clip(images, 0, 1) * 255).astype(np.uint8)
+        )
+    x = images.astype("float32")
+    axes = (1, 2) if per_image else (0, 1, 2)
+    lo = np.nanmin(x, axis=axes, keepdims=True) if x.size else 0
+    hi = np.nanmax(x, axis=axes, keepdims=True) if x.size else 1
+    span = np.where(hi > lo, hi - lo, 1.0)
+    idx = np.nan_to_num((x - lo) / span * 255).clip(0, 255).astype(np.uint8)
+    return _lookup_table()[idx]
+
+
+def mosaic(
+    tiles: np.ndarray, columns: int | None = None, cell: int = 72, labelled: bool = True
+) -> tuple[np.ndarray, list[tuple[int, int]], int]:
+    """Tiles ``(n, h, w, 3)`` upscaled (nearest) into one dark-grey RGB image.
+
+    Returns the image, the top-left corner of each tile and the tile's drawn width.
+    """
+    n, h, w = tiles.shape[:3]
+    scale = max(1, cell // max(h, w, 1))
+    th, tw = h * scale, w * scale
+    cols = columns or max(1, math.ceil(math.sqrt(n)))
+    rows = max(1, math.ceil(n / cols))
+    label_h = LABEL_HEIGHT if labelled else 0
+    out = np.full(
+        (rows * (th + PAD + label_h) + PAD, cols * (tw + PAD) + PAD, 3), 40, dtype=np.uint8
+    )
+    corners = []
+    for i in range(n):
+        r, c = divmod(i, cols)
+        y, x = PAD + r * (th + PAD + label_h) + label_h, PAD + c * (tw + PAD)
+        out[y : y + th, x : x + tw] = np.repeat(np.repeat(tiles[i], scale, 0), scale, 1)
+        corners.append((x, y))
+    return out, corners, tw
+
+
+def array_to_pixmap(rgb: np.ndarray) -> QPixmap:
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy())
+
+
+class ImageGrid(QWidget):
+    """Shows ``(n, h, w)`` maps (colour-mapped) or ``(n, h, w, 3)`` RGB tiles with labels."""
+
+    def __init__(self, parent: QWidget | None = None, cell: int = 72) -> None:
+        super().__init__(parent)
+        self.cell = cell
+        self._count = 0
+        self._label = QLabel(alignment=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._label.setStyleSheet("background: #282828; color: #ddd;")
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setWidget(self._label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+    @property
+    def count(self) -> int:
+        """How many tiles are on screen."""
+        return self._count
+
+    def set_images(
+        self,
+        images: np.ndarray,
+        labels: list[str] | None = None,
+        columns: int | None = None,
+        per_image: bool = True,
+    ) -> None:
+        tiles = to_rgb_tiles(images, per_image)
+        if len(tiles) == 0:
+            self.show_message("Nothing to show.")
+            return
+        labelled = bool(labels)
+        rgb, corners, tile_w = mosaic(tiles, columns, self.cell, labelled)
+        pixmap = array_to_pixmap(rgb)
+        if labelled:
+            painter = QPainter(pixmap)
+            painter.setPen(QColor("#dddddd"))
+            font = painter.font()
+            font.setPixelSize(LABEL_HEIGHT - 2)
+            painter.setFont(font)
+            for (x, y), text in zip(corners, labels, strict=False):
+                painter.drawText(
+                    x, y - LABEL_HEIGHT, tile_w, LABEL_HEIGHT, Qt.AlignmentFlag.AlignLeft, text
+                )
+            painter.end()
+        self._label.setPixmap(pixmap)
+        self._count = len(tiles)
+
+    def show_message(self, text: str) -> None:
+        self._label.clear()
+        self._label.setText(text)
+        self._count = 0
+
+    def pixmap(self) -> QPixmap:
+        return self._label.pixmap()

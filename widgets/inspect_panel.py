@@ -1,0 +1,70 @@
+"""InspectPanel: every inspect view in one tab widget, fed through one set of setters."""
+
+from __future__ import annotations
+
+import keras
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from studio.data.dataset import Dataset
+from widgets.evaluation_view import EvaluationView
+from widgets.inspect_common import InspectView
+from widgets.inspect_feature_maps import FeatureMapsView
+from widgets.inspect_filters import FiltersView
+from widgets.inspect_histograms import HistogramsView
+from widgets.inspect_saliency import SaliencyView
+from widgets.inspect_summary import SummaryView
+
+
+class InspectPanel(QTabWidget):
+    """Forwards model, dataset and layer selection to each view; hidden tabs catch up lazily.
+
+    A layer picked inside any view is pushed to the others and re-emitted as ``layerChosen``
+    so the canvas can select the same node.
+    """
+
+    layerChosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = SummaryView()
+        self.filters = FiltersView()
+        self.feature_maps = FeatureMapsView()
+        self.saliency = SaliencyView()
+        self.histograms = HistogramsView()
+        self.evaluation = EvaluationView()
+        for title, view in self.named_views():
+            self.addTab(view, title)
+            view.layerChosen.connect(self._on_view_layer)
+
+    def named_views(self) -> list[tuple[str, InspectView]]:
+        return [
+            ("Summary", self.summary),
+            ("Filters", self.filters),
+            ("Feature maps", self.feature_maps),
+            ("Saliency", self.saliency),
+            ("Histograms", self.histograms),
+            ("Evaluation", self.evaluation),
+        ]
+
+    def views(self) -> list[InspectView]:
+        return [view for _, view in self.named_views()]
+
+    def set_model(self, model: keras.Model | None) -> None:
+        for view in self.views():
+            view.set_model(model)
+
+    def set_dataset(self, dataset: Dataset | None) -> None:
+        for view in self.views():
+            view.set_dataset(dataset)
+
+    def set_layer(self, name: str | None) -> None:
+        for view in self.views():
+            view.set_layer(name)
+
+    def _on_view_layer(self, name: str) -> None:
+        source = self.sender()
+        for view in self.views():
+            if view is not source and view.layer_name != name:
+                view.set_layer(name)
+        self.layerChosen.emit(name)

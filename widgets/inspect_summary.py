@@ -1,0 +1,140 @@
+"""SummaryView: the layer table, sortable by any column, exportable to CSV or Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
+
+from studio.inspect import COLUMNS, HEADERS, SummaryTable, summarize
+from widgets.inspect_common import InspectView
+
+NUMERIC = {"params", "trainable_params", "macs", "activation_bytes", "param_bytes"}
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SummaryTableModel(QAbstractTableModel):
+    """Qt's view of a ``SummaryTable``; sorting delegates to ``SummaryTable.sorted_by``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table: SummaryTable | None = None
+
+    def set_table(self, table: SummaryTable | None) -> None:
+        self.beginResetModel()
+        self.table = table
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if self.table is None or parent.isValid() else len(self.table.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if self.table is None or not index.isValid():
+            return None
+        column = COLUMNS[index.column()]
+        value = getattr(self.table.rows[index.row()], column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{value:,}" if column in NUMERIC else str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[COLUMNS[section]]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if self.table is None:
+            return
+        self.layoutAboutToBeChanged.emit()
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.table = self.table.sorted_by(COLUMNS[column], descending)
+        self.layoutChanged.emit()
+
+
+class SummaryView(InspectView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table_model = SummaryTableModel()
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.totals = QLabel()
+        self.export_button = QPushButton("Export…")
+        row = QHBoxLayout()
+        row.addWidget(self.totals, 1)
+        row.addWidget(self.export_button)
+        self.body.addWidget(self.table, 1)
+        self.body.addLayout(row)
+        self.export_button.clicked.connect(self._ask_export)
+        self.table.clicked.connect(self._on_row_clicked)
+
+    def _refresh(self) -> None:
+        if self.model is None:
+            self.table_model.set_table(None)
+            self.totals.setText("No model.")
+            return
+        table = summarize(self.model)
+        self.table_model.set_table(table)
+        self.totals.setText(
+            f"Total params {table.total_params:,} (trainable {table.total_trainable_params:,})"
+            f" · MACs {table.total_macs:,} · memory {table.total_memory_bytes / 1024:,.1f} KiB"
+        )
+        self._select_layer()
+
+    def _layer_changed(self) -> None:
+        self._select_layer()
+
+    def _select_layer(self) -> None:
+        table = self.table_model.table
+        if table is None or self.layer_name is None:
+            return
+        for i, row in enumerate(table.rows):
+            if row.name == self.layer_name:
+                self.table.selectRow(i)
+                return
+
+    def _on_row_clicked(self, index: QModelIndex) -> None:
+        table = self.table_model.table
+        if table is not None:
+            self.layer_name = table.rows[index.row()].name
+            self.layerChosen.emit(self.layer_name)
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export summary", "summary.csv", "CSV (*.csv);;Markdown (*.md)"
+        )
+        if path:
+            self.export(path)
+
+    def export(self, path: str | Path) -> Path | None:
+        """Write the table as shown (sorted) to CSV or Markdown; errors shown in the view."""
+        if self.table_model.table is None:
+            self.show_error("Nothing to export: no model.")
+            return None
+        try:
+            return self.table_model.table.export(path)
+        except OSError as exc:
+            self.show_error(f"Could not write {path}: {exc}")
+            return None
