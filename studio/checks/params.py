@@ -47,6 +47,9 @@ def check_value(p: ParamSpec, value: Any) -> str | None:
         return f"must be one of {shown}"
     if kind == "ints":
         items = value if isinstance(value, (list, tuple)) else [value]
+        if p.name in ("padding", "cropping"):  # Keras's own configs hold ((top, bottom), ...)
+            items = [v for item in items
+                     for v in (item if isinstance(item, (list, tuple)) else [item])]
         if not items or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
             return "must be a whole number or a list of whole numbers"
         if p.name != "padding" and p.name != "cropping" and any(v < 1 for v in items):
