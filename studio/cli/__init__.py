@@ -85,3 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("studio: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: still one line, full trace on request
+        if os.environ.get("STUDIO_DEBUG"):
+            raise
+        print(f"studio: internal error: {type(exc).__name__}: {exc} (set STUDIO_DEBUG=1 for "
+              "the traceback)", file=sys.stderr)
+        return 1

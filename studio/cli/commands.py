@@ -120,9 +120,9 @@ def _auto_layout(project: Project) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    project = _load_project(args.project)
     from studio.export import ExportError, export
 
-    project = _load_project(args.project)
     if args.format == "python" and args.distribute:
         from studio.codegen import generate_script
         from studio.project import atomic_write_text

@@ -1,0 +1,87 @@
+"""``studio train``: the app's training engine with a terminal progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from studio.cli import CliError
+from studio.project import Project
+
+
+def _dataset(args: argparse.Namespace, project: Project):
+    from studio.data import DatasetError, DatasetRef, load, resolve
+
+    try:
+        if args.dataset:
+            ref = resolve(args.dataset)
+        elif project.dataset:
+            ref = DatasetRef.from_dict(project.dataset)
+        else:
+            raise CliError("the project names no dataset; pass --dataset NAME|PATH")
+        return ref, load(ref)
+    except DatasetError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _settings(args: argparse.Namespace, project: Project):
+    from studio.training.settings import TrainingError, TrainingSettings
+
+    try:
+        settings = TrainingSettings.from_dict(project.training or {})
+        changes: dict[str, Any] = {}
+        if args.epochs is not None:
+            changes["epochs"] = args.epochs
+        if args.batch_size is not None:
+            changes["batch_size"] = args.batch_size
+        settings = dataclasses.replace(settings, **changes)
+        settings.validate()
+        return settings
+    except TrainingError as exc:
+        raise CliError(str(exc)) from None
+
+
+def run_training(args: argparse.Namespace, project: Project,
+                 compile_fn: Callable[[Project], Any]) -> int:
+    from studio.compiler import store_model_weights
+    from studio.preflight import check_model_data
+    from studio.training.headless import train_headless
+    from studio.training.runs import RunStore
+
+    ref, dataset = _dataset(args, project)
+    settings = _settings(args, project)
+    if args.distribute:
+        from studio.training.distributed import DistributeError, distribution_scope
+
+        try:
+            scope = distribution_scope(args.distribute)
+        except DistributeError as exc:
+            raise CliError(str(exc)) from None
+    else:
+        import contextlib
+
+        scope = contextlib.nullcontext()
+    with scope:
+        model = compile_fn(project)
+        problems = check_model_data(model, dataset, settings.loss.name)
+        if problems:
+            fixes = "; ".join(f"{p.message}" + (f" (fix: {p.fix.description})" if p.fix else "")
+                              for p in problems)
+            raise CliError(f"data {ref.label} does not fit the model: {fixes}")
+        store = RunStore(project.runs_dir) if project.runs_dir else None
+        result = train_headless(model, dataset, settings, run_store=store,
+                                progress_stream=sys.stderr,
+                                log_json=Path(args.log_json) if args.log_json else None)
+    if not result.ok:
+        print(f"studio: training {result.status}: {result.message}", file=sys.stderr)
+        return 1
+    if args.save_weights:
+        store_model_weights(project.graph, model)
+        project.save()
+    print(f"run {result.record.id} {result.status}; "
+          + " ".join(f"{k}={v:.4g}" for k, v in result.record.final_metrics.items()))
+    return 0
