@@ -272,3 +272,26 @@ def test_histograms_of_weights_and_activations(small_cnn):
     acts = activation_histograms(ActivationProbe(small_cnn), x, ["conv1"], bins=20)
     assert acts["conv1"].counts.sum() == 4 * 10 * 10 * 8
     assert histogram(np.array([0.0, 0.0, 1.0, np.nan])).zero_fraction == pytest.approx(2 / 3)
+
+
+def test_probe_and_saliency_accept_sequential_and_multi_input_models():
+    seq = keras.Sequential(
+        [
+            keras.Input((10, 10, 1)),
+            keras.layers.Conv2D(4, 3, name="c"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ]
+    )
+    image = np.random.default_rng(0).random((10, 10, 1), dtype="float32")
+    assert ActivationProbe(seq).maps("c", image).data.shape == (4, 8, 8)
+    assert grad_cam(seq, image, "c").values.shape == (10, 10)
+
+    a, b = keras.Input((5, 2)), keras.Input((3,))
+    c = keras.layers.Conv1D(3, 2, name="c")(a)
+    joined = keras.layers.Concatenate()([keras.layers.Flatten()(c), b])
+    multi = keras.Model([a, b], keras.layers.Dense(2)(joined))
+    sample = [np.ones((5, 2)), np.ones(3)]
+    assert ActivationProbe(multi).maps("c", sample).kind == "sequence"
+    assert grad_cam(multi, sample, "c").values.shape == (5,)
+    assert gradient_saliency(multi, sample).values.shape == (5,)

@@ -88,7 +88,9 @@ def _replay(functional: keras.Model, batches: list, layer: keras.Layer, delta):
 
         return call
 
-    outputs = functional._run_through_graph(batches, operation_fn=operation_fn)
+    # Keras refuses to mix numpy arrays and backend tensors in one call.
+    tensors = [keras.ops.convert_to_tensor(b) for b in batches]
+    outputs = functional._run_through_graph(tensors, operation_fn=operation_fn)
     return outputs, captured["activation"]
 
 
@@ -146,7 +148,8 @@ def gradient_saliency(
     cls = _pick_class(functional, batches, class_index)
 
     def fn(x):
-        outputs = functional(feed(functional, [x, *batches[1:]]), training=False)
+        rest = [keras.ops.convert_to_tensor(b) for b in batches[1:]]
+        outputs = functional(feed(functional, [x, *rest]), training=False)
         score = _score(outputs, cls)
         return score, score
 
