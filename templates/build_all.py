@@ -121,6 +121,9 @@ def build_all(names: list[str] | None = None, accuracy: dict[str, Any] | None = 
         project = build_project(tpl, (accuracy or {}).get(name), _previous_metadata(path))
         written.append(project.save(path))
         print(f"{name:26s} {project.metadata['params']:>13,} params  -> {path.name}")
+    if not names:  # the gallery shows templates in the order the builders declare them
+        index = json.dumps(list(templates), indent=1) + "\n"
+        (folder / "index.json").write_text(index, encoding="utf-8")
     return written
 
 
