@@ -1,0 +1,209 @@
+"""Blocks: named groups of nodes that the editor can collapse into one, without Qt.
+
+A group is only a record (``Group``) plus each member's ``node.group``; the wiring is never
+changed, so grouping cannot break a model and ungrouping restores exactly what was there.
+All edits are returned as ``Batch`` ops so they go through the undo stack like any other.
+
+By default a block compiles inline (its layers become layers of the model). A block marked
+``nested`` becomes a nested ``keras.Model``: ``nest_groups`` rewrites a copy of the graph so
+each such block is one opaque node holding the serialized sub-model, which the ordinary
+compiler then builds and calls like any layer.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from studio.graph import Batch, Edge, Graph, Group, Node, SetAttr, SetGroup
+
+
+class GroupingError(ValueError):
+    """A grouping the editor must refuse; the message is for the status bar."""
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The ports that cross a block's edge.
+
+    ``inputs`` are the outside tensors ``(node id, port)`` the block reads, in a stable order;
+    ``outputs`` the member tensors used outside the block or as model outputs.
+    """
+
+    inputs: tuple[tuple[str, int], ...]
+    outputs: tuple[tuple[str, int], ...]
+    in_edges: tuple[Edge, ...]
+    out_edges: tuple[Edge, ...]
+
+
+def members(graph: Graph, group_id: str) -> list[str]:
+    """Member node ids in topological order (so the block's ports come out in flow order)."""
+    inside = {n.id for n in graph.nodes if n.group == group_id}
+    return [nid for nid in _order(graph) if nid in inside]
+
+
+def _order(graph: Graph) -> list[str]:
+    if graph.has_cycle():
+        return [n.id for n in graph.nodes]
+    return graph.topological_order()
+
+
+def boundary(graph: Graph, group_id: str) -> Boundary:
+    inside = members(graph, group_id)
+    member_set = set(inside)
+    in_edges: list[Edge] = []
+    out_edges: list[Edge] = []
+    for nid in inside:
+        for edge in graph.in_edges(nid):
+            if edge.src not in member_set:
+                in_edges.append(edge)
+        for edge in graph.out_edges(nid):
+            if edge.dst not in member_set:
+                out_edges.append(edge)
+    inputs = tuple(dict.fromkeys((e.src, e.src_port) for e in in_edges))
+    model_outputs = [p for p in graph.output_ports() if p[0] in member_set]
+    outputs = tuple(dict.fromkeys([*((e.src, e.src_port) for e in out_edges), *model_outputs]))
+    return Boundary(inputs, outputs, tuple(in_edges), tuple(out_edges))
+
+
+def new_group_id(graph: Graph) -> str:
+    return next(f"g{i}" for i in itertools.count(1) if f"g{i}" not in graph.groups)
+
+
+def unique_group_name(graph: Graph, base: str) -> str:
+    taken = {g.name for g in graph.groups.values()} | {n.name for n in graph.nodes}
+    if base not in taken:
+        return base
+    return next(f"{base}_{i}" for i in itertools.count(1) if f"{base}_{i}" not in taken)
+
+
+def group_op(graph: Graph, node_ids: Iterable[str], name: str = "block",
+             collapsed: bool = True, nested: bool = False) -> tuple[Batch, str]:
+    """The edit that makes a block of ``node_ids``, and the new group's id.
+
+    Refused (``GroupingError``) for an empty selection, for model inputs (a block is a piece
+    of the network between inputs and outputs) and for layers already in a block.
+    """
+    ids = [nid for nid in dict.fromkeys(node_ids) if nid in graph]
+    if not ids:
+        raise GroupingError("select the layers to group first")
+    for nid in ids:
+        node = graph.node(nid)
+        if node.type == "Input":
+            raise GroupingError(f"'{node.name}' is a model input and cannot go into a block")
+        if node.group is not None and node.group in graph.groups:
+            raise GroupingError(f"'{node.name}' is already in block "
+                                f"'{graph.groups[node.group].name}'; ungroup it first")
+    gid = new_group_id(graph)
+    group = Group(gid, unique_group_name(graph, name), collapsed=collapsed, nested=nested)
+    ops = [SetGroup(gid, group), *(SetAttr(nid, "group", gid) for nid in ids)]
+    return Batch(ops, f"Group {group.name}"), gid
+
+
+def ungroup_op(graph: Graph, group_id: str) -> Batch:
+    """The edit that dissolves a block, leaving its layers and wiring as they are."""
+    if group_id not in graph.groups:
+        raise GroupingError(f"no block with id {group_id!r}")
+    name = graph.groups[group_id].name
+    ops = [SetAttr(nid, "group", None) for nid in members(graph, group_id)]
+    ops.append(SetGroup(group_id, None))
+    return Batch(ops, f"Ungroup {name}")
+
+
+def collapse_op(graph: Graph, group_id: str, collapsed: bool) -> Batch:
+    """Collapse or expand a block. It touches the member nodes so views redraw them."""
+    group = graph.groups[group_id]
+    ops: list[Any] = [SetGroup(group_id, replace(group, collapsed=collapsed))]
+    ops += [SetAttr(nid, "group", group_id) for nid in members(graph, group_id)]
+    return Batch(ops, ("Collapse " if collapsed else "Expand ") + group.name)
+
+
+def rename_group_op(graph: Graph, group_id: str, name: str) -> SetGroup:
+    name = name.strip()
+    if not name:
+        raise GroupingError("a block name cannot be empty")
+    return SetGroup(group_id, replace(graph.groups[group_id], name=name))
+
+
+# ----- nested blocks for the compiler ---------------------------------------------------------
+def nest_groups(graph: Graph, analysis: Any = None) -> Graph:
+    """A copy of ``graph`` where every ``nested`` block is one node holding a ``keras.Model``.
+
+    The compiler calls this first and compiles the result; a graph without nested blocks is
+    returned unchanged (not copied). Each block's sub-model gets one ``Input`` per tensor
+    entering the block, shaped from ``analysis`` (the outer graph's live shapes), and its
+    outputs are the block's boundary outputs in order; the new node's output ports follow the
+    same order, so outer edges are simply renumbered. Weights stored on the members travel
+    into the sub-model and are kept on the new node.
+    """
+    nested = [g for g in graph.groups.values() if g.nested]
+    if not nested:
+        return graph
+    from studio.checks import Analyzer
+
+    analysis = analysis if analysis is not None else Analyzer(graph).analysis()
+    out = graph.copy()
+    for group in nested:
+        _nest_one(out, group, analysis)
+    return out
+
+
+def _nest_one(graph: Graph, group: Group, analysis: Any) -> None:
+    import keras
+
+    from studio.compiler import compile_graph
+
+    inside = members(graph, group.id)
+    if not inside:
+        graph.groups.pop(group.id, None)
+        return
+    edge_of = boundary(graph, group.id)
+    sub = Graph(group.name)
+    sources: dict[tuple[str, int], str] = {}
+    for k, (src, port) in enumerate(edge_of.inputs):
+        info = analysis.infos.get(src)
+        if info is None or port >= len(info.outputs):
+            raise GroupingError(f"block '{group.name}': the shape of its input {k} is unknown; "
+                                "fix the issues before it first")
+        spec = info.outputs[port]
+        node = Node(f"__in{k}", "Input", f"{group.name}_in{k}",
+                    {"shape": list(spec.shape[1:]), "dtype": spec.dtype})
+        sub._insert_node(node)
+        sources[(src, port)] = node.id
+    for nid in inside:
+        sub._insert_node(replace(graph.node(nid), group=None), graph.weights.get(nid))
+    member_set = set(inside)
+    for nid in inside:
+        for edge in graph.in_edges(nid):
+            if edge.src in member_set:
+                sub._insert_edge(edge)
+            else:
+                sub._insert_edge(Edge(sources[(edge.src, edge.src_port)], nid, 0, edge.dst_port))
+    sub.input_order = list(sources.values())
+    sub.output_order = list(edge_of.outputs)
+    model = compile_graph(sub)
+    xs = [graph.node(n).position[0] for n in inside]
+    ys = [graph.node(n).position[1] for n in inside]
+    trainable = all(graph.node(n).trainable for n in inside)
+    output_index = {p: i for i, p in enumerate(edge_of.outputs)}
+    for nid in inside:
+        graph._delete_node(nid)  # drops the member's edges with it
+    graph.groups.pop(group.id, None)
+    block = Node(graph.new_id(), type(model).__name__, graph.unique_name(group.name),
+                 keras.saving.serialize_keras_object(model),
+                 (sum(xs) / len(xs), sum(ys) / len(ys)), trainable=trainable, opaque=True)
+    graph._insert_node(block, [w.copy() for w in model.get_weights()])
+    for k, (src, port) in enumerate(edge_of.inputs):
+        graph._insert_edge(Edge(src, block.id, port, k))
+    # Each outer consumer is fed from the block port that carries the same tensor.
+    for edge in edge_of.out_edges:
+        graph._insert_edge(Edge(block.id, edge.dst, output_index[(edge.src, edge.src_port)],
+                                edge.dst_port))
+    graph.output_order = [(block.id, output_index[p]) if p in output_index else p
+                          for p in graph.output_order]
+    for p in edge_of.outputs:
+        if (p not in {(e.src, e.src_port) for e in edge_of.out_edges}
+                and (block.id, output_index[p]) not in graph.output_order):
+            graph.output_order.append((block.id, output_index[p]))

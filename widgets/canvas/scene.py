@@ -1,0 +1,452 @@
+"""The canvas scene: keeps one item per node, edge and collapsed block in step with the graph.
+
+It listens to the graph's change events and touches only what an edit affected, so editing a
+771-layer model costs the same as editing a five-layer one. Shapes, parameter counts and
+issues come from the (incremental) analyzer after a short debounce, so a burst of edits is
+analysed once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+
+from studio.checks import Analysis, Issue, NodeInfo
+from studio.graph import Change, Edge, Graph, Group, Node
+from studio.grouping import boundary
+from studio.layers import spec_for
+from widgets.canvas.analysis import EditorAnalyzer
+from widgets.canvas.edge_item import EdgeItem
+from widgets.canvas.editor import GraphEditor
+from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, NodeLook
+from widgets.theme import LIGHT, Theme
+
+ANALYSIS_DELAY_MS = 25
+
+
+def format_count(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.2f}M params"
+    if n >= 10_000:
+        return f"{n / 1000:.1f}k params"
+    return f"{n:,} params" if n != 1 else "1 param"
+
+
+def _short(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "×".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class GraphScene(QGraphicsScene):
+    """Emits ``analysisChanged`` with each new ``Analysis`` (the issues panel listens)."""
+
+    analysisChanged = Signal(object)
+
+    def __init__(self, editor: GraphEditor, theme: Theme = LIGHT, parent=None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.theme = theme
+        self.show_labels = True
+        self.analyzer = EditorAnalyzer(editor.graph)
+        self.analysis: Analysis | None = None
+        self.nodes: dict[str, NodeItem] = {}
+        self.blocks: dict[str, NodeItem] = {}
+        self.edges: dict[Edge, EdgeItem] = {}
+        self._by_node: dict[str, set[Edge]] = defaultdict(set)
+        self._groups: dict[str, Group] = {}
+        self._member_of: dict[str, str] = {}
+        self._block_ports: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = {}
+        self._block_edges: dict[str, set[Edge]] = {}
+        self._issues: dict[str, tuple[Issue, ...]] = {}
+        self._press: dict[NodeItem, QPointF] = {}
+        self._unsubscribe = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(ANALYSIS_DELAY_MS)
+        self._timer.timeout.connect(self.refresh_analysis)
+        self.setBackgroundBrush(theme.background)
+        self.attach(editor.graph)
+
+    @property
+    def graph(self) -> Graph:
+        return self.editor.graph
+
+    # ----- whole documents -------------------------------------------------------------------
+    def attach(self, graph: Graph) -> None:
+        """Show another document (a newly opened project): the only full rebuild."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.clearSelection()
+        self.clear()
+        self.nodes.clear()
+        self.blocks.clear()
+        self.edges.clear()
+        self._by_node.clear()
+        self._groups = {}
+        self._member_of = {}
+        self._issues = {}
+        self.analysis = None
+        self.analyzer = EditorAnalyzer(graph)
+        self._unsubscribe = graph.subscribe(self._on_change)
+        self._apply(Change("open", frozenset(n.id for n in graph.nodes), True, graph.revision),
+                    full=True)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setBackgroundBrush(theme.background)
+        for item in (*self.nodes.values(), *self.blocks.values()):
+            item.set_theme(theme)
+        for edge in self.edges.values():
+            edge.theme = theme
+            edge.update()
+
+    def set_show_labels(self, show: bool) -> None:
+        self.show_labels = show
+        for edge in self.edges.values():
+            edge.show_label = show
+            edge.update()
+
+    # ----- following the graph -----------------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        self._apply(change)
+
+    def _apply(self, change: Change, full: bool = False) -> None:
+        graph = self.graph
+        bulk = full or len(change.nodes) > 100
+        if bulk:  # index once at the end instead of once per inserted item
+            self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        affected: set[str] = set()
+        added: set[str] = set()
+        for nid in change.nodes:
+            if nid in graph:
+                item = self.nodes.get(nid)
+                if item is None:
+                    self._add_node(graph.node(nid))
+                    added.add(nid)
+                else:
+                    affected.add(nid)
+            else:
+                affected |= self._remove_node(nid)
+        if change.structural or full:
+            for nid in change.nodes:
+                if nid in graph:
+                    affected |= self._sync_edges(nid)
+        for nid in affected - added:  # new items were drawn with their edges already there
+            if nid in graph and nid in self.nodes:
+                self._update_node(self.nodes[nid], graph.node(nid))
+        self._sync_groups(change.nodes, force=full or change.structural)
+        if bulk:
+            self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self._timer.start()
+
+    def _look(self, node: Node) -> NodeLook:
+        graph = self.graph
+        n_in = len(graph.in_edges(node.id))
+        spec = spec_for(node, n_in)
+        if spec.max_inputs == 0:
+            inputs: list[str] = []
+        else:
+            count = spec.max_inputs if spec.max_inputs is not None else max(n_in + 1,
+                                                                            spec.min_inputs)
+            inputs = [spec.port_name(i) for i in range(count)]
+        info = self.analysis.infos.get(node.id) if self.analysis else None
+        n_out = len(info.outputs) if info else 1
+        outputs = ["out"] if n_out == 1 else [f"out {i}" for i in range(n_out)]
+        lines = []
+        for key in spec.key_params:
+            p = spec.param(key)
+            value = node.params.get(key, p.default if p else None)
+            if value is not None:
+                lines.append(f"{key}={_short(value)}")
+        issues = self._issues.get(node.id, ())
+        first = next((i for i in issues if i.severity == "error"), issues[0] if issues else None)
+        shape = ""
+        if info:
+            shape = str(info.outputs[0]) + (f" +{n_out - 1}" if n_out > 1 else "")
+        elif self.analysis is not None:
+            shape = "shape unknown"
+        return NodeLook(
+            title=node.name, subtitle=node.type, category=spec.category, lines=lines,
+            shape=shape, params=format_count(info.params) if info and info.params else "",
+            inputs=inputs, outputs=outputs, problem=first.message if first else "",
+            severity=first.severity if first else "", frozen=not node.trainable)
+
+    def _add_node(self, node: Node) -> None:
+        item = NodeItem(node.id, self._look(node), self.theme)
+        item.setPos(*node.position)
+        self.nodes[node.id] = item
+        self.addItem(item)
+
+    def _update_node(self, item: NodeItem, node: Node) -> None:
+        if (item.pos().x(), item.pos().y()) != node.position:
+            item.setPos(*node.position)
+        item.set_look(self._look(node))
+        for edge in self._by_node.get(node.id, ()):  # port counts may have moved the ends
+            self._place_edge(edge)
+
+    def _remove_node(self, nid: str) -> set[str]:
+        item = self.nodes.pop(nid, None)
+        neighbours: set[str] = set()
+        for edge in list(self._by_node.pop(nid, ())):
+            neighbours |= {edge.src, edge.dst}
+            self._remove_edge(edge)
+        if item is not None:
+            self.removeItem(item)
+        neighbours.discard(nid)
+        return neighbours
+
+    def _sync_edges(self, nid: str) -> set[str]:
+        want = set(self.graph.edges_of(nid))
+        have = set(self._by_node.get(nid, ()))
+        changed: set[str] = {nid}
+        for edge in have - want:
+            self._remove_edge(edge)
+            changed |= {edge.src, edge.dst}
+        for edge in want - have:
+            self._add_edge(edge)
+            changed |= {edge.src, edge.dst}
+        return changed
+
+    def _add_edge(self, edge: Edge) -> None:
+        if edge in self.edges or edge.src not in self.nodes or edge.dst not in self.nodes:
+            return
+        item = EdgeItem(edge, self.theme)
+        item.show_label = self.show_labels
+        self.edges[edge] = item
+        self._by_node[edge.src].add(edge)
+        self._by_node[edge.dst].add(edge)
+        self.addItem(item)
+        self._place_edge(edge)
+        self.nodes[edge.src].set_connected(edge.src_port, True, True)
+        self.nodes[edge.dst].set_connected(edge.dst_port, False, True)
+
+    def _remove_edge(self, edge: Edge) -> None:
+        item = self.edges.pop(edge, None)
+        if item is not None:
+            self.removeItem(item)
+        for nid in (edge.src, edge.dst):
+            self._by_node.get(nid, set()).discard(edge)
+        if edge.src in self.nodes:
+            used = any(e.src == edge.src and e.src_port == edge.src_port
+                       for e in self._by_node.get(edge.src, ()))
+            self.nodes[edge.src].set_connected(edge.src_port, True, used)
+        if edge.dst in self.nodes:
+            self.nodes[edge.dst].set_connected(edge.dst_port, False, False)
+
+    # ----- where edges attach --------------------------------------------------------------------
+    def _end(self, edge: Edge, output: bool) -> tuple[NodeItem | None, int]:
+        nid = edge.src if output else edge.dst
+        gid = self._member_of.get(nid)
+        if gid in self.blocks:
+            ins, outs = self._block_ports[gid]
+            key = (edge.src, edge.src_port)
+            ports = outs if output else ins
+            return self.blocks[gid], ports.index(key) if key in ports else 0
+        return self.nodes.get(nid), edge.src_port if output else edge.dst_port
+
+    def _place_edge(self, edge: Edge) -> None:
+        item = self.edges.get(edge)
+        if item is None:
+            return
+        src, sp = self._end(edge, True)
+        dst, dp = self._end(edge, False)
+        visible = src is not None and dst is not None and src is not dst
+        if item.isVisible() != visible:
+            item.setVisible(visible)
+        if visible:
+            item.set_ends(src.port_pos(sp, True), dst.port_pos(dp, False))
+
+    def node_item_moved(self, item: NodeItem) -> None:
+        edges = self._block_edges.get(item.group_id, set()) if item.look.block else \
+            self._by_node.get(item.key, ())
+        for edge in edges:
+            self._place_edge(edge)
+
+    # ----- blocks ------------------------------------------------------------------------------
+    def _sync_groups(self, touched: Iterable[str], force: bool = False) -> None:
+        graph = self.graph
+        touched = set(touched)
+        member_of = {n.id: n.group for n in graph.nodes if n.group in graph.groups} \
+            if graph.groups or self._member_of else {}
+        if not force and graph.groups == self._groups and not any(
+                member_of.get(n) != self._member_of.get(n) or n in member_of for n in touched):
+            return
+        old_member_of = self._member_of
+        self._member_of = member_of  # type: ignore[assignment]
+        self._groups = dict(graph.groups)
+        collapsed = {gid for gid, g in graph.groups.items() if g.collapsed}
+        for gid in list(self.blocks):
+            if gid not in collapsed:
+                self.removeItem(self.blocks.pop(gid))
+                self._block_ports.pop(gid, None)
+                self._block_edges.pop(gid, None)
+        for gid in collapsed:
+            self._update_block(gid)
+        reroute: set[str] = set()
+        for nid, item in self.nodes.items():
+            hidden = member_of.get(nid) in collapsed
+            if item.isVisible() == hidden:
+                item.setVisible(not hidden)
+                if hidden:
+                    item.setSelected(False)
+                reroute.add(nid)
+            elif old_member_of.get(nid) != member_of.get(nid) or nid in touched:
+                reroute.add(nid)
+        for nid in reroute:
+            for edge in self._by_node.get(nid, ()):
+                self._place_edge(edge)
+
+    def block_position(self, gid: str) -> QPointF:
+        ids = [n for n, g in self._member_of.items() if g == gid]
+        xs = [self.graph.node(n).position[0] for n in ids]
+        ys = [self.graph.node(n).position[1] for n in ids]
+        return QPointF(sum(xs) / len(xs), sum(ys) / len(ys)) if ids else QPointF()
+
+    def _update_block(self, gid: str) -> None:
+        graph = self.graph
+        group = graph.groups[gid]
+        b = boundary(graph, gid)
+        self._block_ports[gid] = (list(b.inputs), list(b.outputs))
+        self._block_edges[gid] = set(b.in_edges) | set(b.out_edges)
+        ids = [n for n, g in self._member_of.items() if g == gid]
+        infos: dict[str, NodeInfo] = self.analysis.infos if self.analysis else {}
+        total = sum(infos[n].params for n in ids if n in infos)
+        shapes = [str(infos[s].outputs[p]) for s, p in b.outputs
+                  if s in infos and p < len(infos[s].outputs)]
+        problems = [i for n in ids for i in self._issues.get(n, ())]
+        look = NodeLook(
+            title=group.name, subtitle=f"Block · {len(ids)} layers", category="Block",
+            lines=["double-click to expand"], shape=", ".join(shapes),
+            params=format_count(total) if total else "",
+            inputs=[f"in {i}" for i in range(max(len(b.inputs), 1))],
+            outputs=[f"out {i}" for i in range(max(len(b.outputs), 1))],
+            problem=problems[0].message if problems else "",
+            severity=problems[0].severity if problems else "",
+            frozen=bool(ids) and not any(graph.node(n).trainable for n in ids), block=True)
+        item = self.blocks.get(gid)
+        if item is None:
+            item = NodeItem(f"group:{gid}", look, self.theme)
+            self.blocks[gid] = item
+            self.addItem(item)
+        else:
+            item.set_look(look)
+        pos = self.block_position(gid)
+        if item.pos() != pos:
+            item.setPos(pos)
+
+    # ----- analysis ----------------------------------------------------------------------------
+    def refresh_analysis(self) -> Analysis:
+        """Analyse now (normally debounced after edits) and update what changed."""
+        self._timer.stop()
+        analysis = self.analyzer.analysis()
+        old = self.analysis
+        self.analysis = analysis
+        issues: dict[str, list[Issue]] = defaultdict(list)
+        edge_problems: dict[Edge, str] = {}
+        for issue in analysis.issues:
+            if issue.node:
+                issues[issue.node].append(issue)
+            if issue.edge is not None:
+                edge_problems[issue.edge] = issue.message
+        new_issues = {k: tuple(v) for k, v in issues.items()}
+        graph = self.graph
+        for nid, item in self.nodes.items():
+            before = old.infos.get(nid) if old else None
+            if old is None or before != analysis.infos.get(nid) \
+                    or self._issues.get(nid) != new_issues.get(nid):
+                self._issues[nid] = new_issues.get(nid, ())
+                self._update_node(item, graph.node(nid))
+        self._issues = new_issues
+        for edge, item in self.edges.items():
+            info = analysis.infos.get(edge.src)
+            item.set_label(str(info.outputs[edge.src_port])
+                           if info and edge.src_port < len(info.outputs) else "")
+            item.set_problem(edge_problems.get(edge, ""))
+        for gid in self.blocks:
+            self._update_block(gid)
+        self.analysisChanged.emit(analysis)
+        return analysis
+
+    # ----- selection and gestures -------------------------------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        """Selected layers; a selected block stands for all its layers."""
+        out: list[str] = []
+        for item in self.selectedItems():
+            if isinstance(item, NodeItem):
+                if item.look.block:
+                    out += [n for n, g in self._member_of.items() if g == item.group_id]
+                else:
+                    out.append(item.key)
+        return list(dict.fromkeys(out))
+
+    def selected_edges(self) -> list[Edge]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem) and i.edge]
+
+    def selected_groups(self) -> list[str]:
+        """Blocks that are selected, or that contain a selected layer."""
+        gids = [i.group_id for i in self.selectedItems()
+                if isinstance(i, NodeItem) and i.look.block]
+        gids += [self._member_of[n] for n in self.selected_node_ids() if n in self._member_of]
+        return list(dict.fromkeys(g for g in gids if g))
+
+    def item_for(self, node_id: str) -> NodeItem | None:
+        """The item a node is shown as: its own box, or its collapsed block."""
+        gid = self._member_of.get(node_id)
+        if gid in self.blocks:
+            return self.blocks[gid]
+        return self.nodes.get(node_id)
+
+    def select_nodes(self, node_ids: Iterable[str]) -> None:
+        self.clearSelection()
+        for nid in node_ids:
+            item = self.item_for(nid)
+            if item is not None:
+                item.setSelected(True)
+
+    def edge_at(self, pos: QPointF) -> Edge | None:
+        for item in self.items(QRectF(pos.x() - 4, pos.y() - 4, 8, 8)):
+            if isinstance(item, EdgeItem) and item.edge is not None and item.isVisible():
+                return item.edge
+        return None
+
+    def items_bounds(self) -> QRectF:
+        rect = QRectF()
+        for item in (*self.nodes.values(), *self.blocks.values()):
+            if item.isVisible():
+                rect = rect.united(QRectF(item.pos(), item.pos() + QPointF(WIDTH, HEIGHT)))
+        return rect
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        super().mousePressEvent(event)
+        self._press = {i: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)}
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        super().mouseReleaseEvent(event)
+        moved = [i for i, p in self._press.items() if i.scene() is self and i.pos() != p]
+        self._press = {}
+        if moved:
+            self.commit_positions(moved, self.editor.new_gesture())
+
+    def commit_positions(self, items: Iterable[NodeItem], gesture: int) -> None:
+        """Record where the user put items as one undoable move (blocks move their layers)."""
+        new: dict[str, tuple[float, float]] = {}
+        for item in items:
+            if item.look.block:
+                delta = item.pos() - self.block_position(item.group_id or "")
+                for nid, gid in self._member_of.items():
+                    if gid == item.group_id:
+                        x, y = self.graph.node(nid).position
+                        new[nid] = (x + delta.x(), y + delta.y())
+            else:
+                new[item.key] = (item.pos().x(), item.pos().y())
+        self.editor.push_move(new, gesture)
+
+    def node_double_clicked(self, item: NodeItem) -> None:
+        if item.look.block and item.group_id:
+            self.editor.set_collapsed(item.group_id, False)

@@ -1,0 +1,535 @@
+"""The main window: the canvas in the centre, palette, inspector and issues docked around it,
+menus and a toolbar for file, edit and view commands.
+
+The window owns the open ``Project`` and wires the views to one ``GraphEditor`` (so every edit
+lands on one undo stack). Other panels (dataset, training, plots, inspection) dock in with
+``add_panel`` and follow the window through ``projectChanged`` and ``selectionChanged``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QCompleter,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from studio.checks import Analyzer
+from studio.graph import Graph
+from studio.layout import layout_op
+from studio.project import Project, ProjectError
+from widgets import clipboard
+from widgets.autosave import DEFAULT_DELAY_MS, Autosaver, pending_recovery
+from widgets.canvas.editor import NEXT_STEP, GraphEditor
+from widgets.canvas.node_item import HEIGHT, WIDTH
+from widgets.canvas.scene import GraphScene, format_count
+from widgets.canvas.view import GraphView
+from widgets.inspector import Inspector
+from widgets.issues_panel import IssuesPanel
+from widgets.palette import Palette
+from widgets.theme import apply_theme
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "examples" / \
+    "starter_cnn.studio.json"
+MAX_RECENT = 8
+FILE_FILTER = "Model Studio projects (*.studio.json);;All files (*)"
+
+
+def _import_model() -> Callable | None:
+    try:
+        from studio.importer import import_model
+    except ImportError:
+        return None
+    return import_model
+
+
+class MainWindow(QMainWindow):
+    selectionChanged = Signal(list)
+    projectChanged = Signal(object)
+
+    def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None,
+                 autosave_ms: int = DEFAULT_DELAY_MS) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("Model Studio", "Model Studio")
+        self.project = Project(graph=Graph())
+        self.editor = GraphEditor(self.project.graph, parent=self)
+        self.stack = self.editor.stack
+        self.scene = GraphScene(self.editor, parent=self)
+        self.view = GraphView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.palette = Palette()
+        self.inspector = Inspector(self.editor, lambda: self.scene.analysis)
+        self.issues = IssuesPanel()
+        self.docks: dict[str, QDockWidget] = {}
+        self.add_panel("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_panel("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.add_panel("Issues", self.issues, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.autosaver = Autosaver(lambda: self.project, self.stack, recovery_dir, autosave_ms,
+                                   self)
+        self.params_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.params_label)
+        # Dialog hooks: tests replace them so nothing blocks.
+        self.ask_save_changes: Callable[[], str] = self._ask_save_changes
+        self.ask_restore: Callable[[Path], bool] = self._ask_restore
+        self._build_actions()
+        self._wire()
+        self.theme_name = str(self.settings.value("theme", "light"))
+        self.set_theme(self.theme_name)
+        self._restore_window()
+        self._update_title()
+
+    # ----- what other panels use ------------------------------------------------------------
+    @property
+    def graph(self) -> Graph:
+        return self.project.graph
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self.scene.analyzer
+
+    def add_panel(self, title: str, widget: QWidget,
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Dock a panel; panels sharing an area are tabbed. Its toggle goes in View."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
+        dock.setWidget(widget)
+        existing = [d for d in self.docks.values() if self.dockWidgetArea(d) == area]
+        self.addDockWidget(area, dock)
+        if existing:
+            self.tabifyDockWidget(existing[-1], dock)
+        self.docks[title] = dock
+        if hasattr(self, "panels_menu"):
+            self.panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def selected_node_ids(self) -> list[str]:
+        return self.scene.selected_node_ids()
+
+    # ----- actions ---------------------------------------------------------------------------
+    def _action(self, text: str, slot: Callable, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip or text.replace("&", ""))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self.actions_by_name = {}
+        a["new"] = self._action("&New", self.new_project, K.New)
+        a["open"] = self._action("&Open…", self.open_dialog, K.Open)
+        a["save"] = self._action("&Save", self.save, K.Save)
+        a["save_as"] = self._action("Save &As…", self.save_as_dialog, K.SaveAs)
+        a["import"] = self._action("&Import Keras model…", self.import_dialog)
+        a["import"].setEnabled(_import_model() is not None)
+        a["quit"] = self._action("&Quit", self.close, K.Quit)
+        a["undo"] = self.stack.createUndoAction(self, "&Undo")
+        a["undo"].setShortcut(QKeySequence(K.Undo))
+        a["redo"] = self.stack.createRedoAction(self, "&Redo")
+        a["redo"].setShortcut(QKeySequence(K.Redo))
+        for name in ("undo", "redo"):
+            self.addAction(a[name])
+        a["cut"] = self._action("Cu&t", self.cut, K.Cut)
+        a["copy"] = self._action("&Copy", self.copy, K.Copy)
+        a["paste"] = self._action("&Paste", self.paste, K.Paste)
+        a["duplicate"] = self._action("D&uplicate", self.duplicate, "Ctrl+D")
+        a["delete"] = self._action("&Delete", self.delete_selection, K.Delete)
+        a["select_all"] = self._action("Select &All", self.select_all, K.SelectAll)
+        a["find"] = self._action("&Find Layer…", self.focus_find, K.Find)
+        a["group"] = self._action("&Group into Block", self.group_selection, "Ctrl+G")
+        a["ungroup"] = self._action("&Ungroup Block", self.ungroup_selection, "Ctrl+Shift+G")
+        a["collapse"] = self._action("Collapse/&Expand Block", self.toggle_collapse, "Ctrl+E")
+        a["freeze"] = self._action("&Freeze/Unfreeze", self.toggle_freeze, "Ctrl+L")
+        a["zoom_in"] = self._action("Zoom &In", self.view.zoom_in, K.ZoomIn)
+        a["zoom_out"] = self._action("Zoom &Out", self.view.zoom_out, K.ZoomOut)
+        a["fit"] = self._action("&Fit to View", self.view.fit_all, "Ctrl+0")
+        a["layout"] = self._action("&Auto-layout", self.auto_layout, "Ctrl+Shift+L")
+        a["labels"] = self._action("Edge Shape &Labels", self.toggle_labels)
+        a["labels"].setCheckable(True)
+        a["labels"].setChecked(True)
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for name in ("new", "open"):
+            file_menu.addAction(a[name])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addSeparator()
+        for name in ("save", "save_as"):
+            file_menu.addAction(a[name])
+        file_menu.addSeparator()
+        file_menu.addAction(a["import"])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+        edit = bar.addMenu("&Edit")
+        for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None,
+                     "select_all", "find", None, "group", "ungroup", "collapse", "freeze"):
+            edit.addSeparator() if name is None else edit.addAction(a[name])
+        view = bar.addMenu("&View")
+        for name in ("zoom_in", "zoom_out", "fit", None, "layout", "labels"):
+            view.addSeparator() if name is None else view.addAction(a[name])
+        theme_menu = view.addMenu("&Theme")
+        self.theme_actions = QActionGroup(self)
+        for name in ("light", "dark"):
+            act = QAction(name.capitalize(), self, checkable=True)
+            act.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
+            self.theme_actions.addAction(act)
+            theme_menu.addAction(act)
+            a[f"theme_{name}"] = act
+        self.panels_menu = view.addMenu("&Panels")
+        for dock in self.docks.values():
+            self.panels_menu.addAction(dock.toggleViewAction())
+
+        tools = self.addToolBar("Main")
+        tools.setObjectName("toolbar_main")
+        for name in ("new", "open", "save", None, "undo", "redo", None, "delete", "group",
+                     None, "zoom_in", "zoom_out", "fit", "layout"):
+            tools.addSeparator() if name is None else tools.addAction(a[name])
+        tools.addSeparator()
+        self.find_box = QLineEdit()
+        self.find_box.setPlaceholderText("Find layer (Ctrl+F)")
+        self.find_box.setMaximumWidth(220)
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.returnPressed.connect(lambda: self.find_layer(self.find_box.text()))
+        tools.addWidget(self.find_box)
+        self._update_recent_menu()
+
+    def _wire(self) -> None:
+        self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.analysisChanged.connect(self._analysis_changed)
+        self.issues.nodeActivated.connect(self.reveal_node)
+        self.palette.addRequested.connect(self.add_from_palette)
+        self.view.nodeAdded.connect(lambda _nid: self.view.setFocus())
+
+    # ----- follow the views -------------------------------------------------------------------
+    def _selection_changed(self) -> None:
+        ids = self.selected_node_ids()
+        self.inspector.set_nodes(ids)
+        self.selectionChanged.emit(ids)
+
+    def _analysis_changed(self, analysis) -> None:
+        self.issues.show_analysis(analysis)
+        self.params_label.setText(f"{len(self.graph)} layers · "
+                                  f"{format_count(analysis.total_params)}")
+        names = sorted(n.name for n in self.graph.nodes)
+        if self.find_box.completer() is None or \
+                self.find_box.completer().model().rowCount() != len(names):
+            completer = QCompleter(names, self.find_box)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.activated.connect(self.find_layer)
+            self.find_box.setCompleter(completer)
+
+    def _update_title(self) -> None:
+        name = self.project.path.name if self.project.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — Model Studio")
+        self.setWindowModified(not self.stack.isClean())
+
+    # ----- documents --------------------------------------------------------------------------
+    def start(self, path: str | Path | None = None) -> None:
+        """Open what the app starts on (a file, or the example as an untitled copy), then
+        offer to restore a copy left by a crash."""
+        if path is not None:
+            self.open_project(path)
+        else:
+            self.open_example()
+        recovery = pending_recovery(self.autosaver.folder, self.project.path)
+        if recovery is not None and self.ask_restore(recovery):
+            self.restore(recovery)
+        elif recovery is not None:
+            recovery.unlink(missing_ok=True)
+
+    def set_project(self, project: Project) -> None:
+        self.project = project
+        self.editor.set_graph(project.graph)
+        self.scene.attach(project.graph)
+        self.inspector.attach(project.graph)
+        self.scene.refresh_analysis()
+        self.view.fit_all()
+        self._update_title()
+        self.projectChanged.emit(project)
+
+    def open_example(self) -> None:
+        project = Project.load(EXAMPLE)
+        project.path = None
+        self.set_project(project)
+
+    def new_project(self) -> None:
+        if not self.maybe_save():
+            return
+        self.set_project(Project(graph=Graph()))
+
+    def open_project(self, path: str | Path) -> bool:
+        try:
+            project = Project.load(path)
+        except ProjectError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            if self.isVisible():
+                QMessageBox.warning(self, "Cannot open project", str(exc))
+            return False
+        self.set_project(project)
+        self._add_recent(Path(path))
+        return True
+
+    def restore(self, recovery: Path) -> None:
+        """Load a recovery copy as unsaved changes to the project it came from."""
+        data = json.loads(recovery.read_text(encoding="utf-8"))
+        origin = (data.get("metadata") or {}).pop("recovered_from", None)
+        project = Project.from_dict(data, str(recovery))
+        project.path = Path(origin) if origin else None
+        self.set_project(project)
+        self.stack.resetClean()  # no clean state in this history: the title shows "*"
+        self._update_title()
+        self.statusBar().showMessage("Restored unsaved changes from the last session", 8000)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", FILE_FILTER)
+        if path:
+            self.open_project(path)
+
+    def save(self) -> bool:
+        if self.project.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.project.path)
+
+    def save_as_dialog(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", "model.studio.json",
+                                              FILE_FILTER)
+        return self.save_to(Path(path)) if path else False
+
+    def save_to(self, path: str | Path) -> bool:
+        path = Path(path)
+        if not path.name.endswith(".studio.json"):
+            path = path.with_name(path.name.removesuffix(".json") + ".studio.json")
+        previous = self.project.path
+        try:
+            self.project.save(path)
+        except (OSError, TypeError, ProjectError) as exc:
+            self.statusBar().showMessage(f"Could not save: {exc}", 10000)
+            return False
+        self.autosaver.discard(previous)
+        self.stack.setClean()
+        self._update_title()
+        self._add_recent(path)
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def is_dirty(self) -> bool:
+        return not self.stack.isClean()
+
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False means the user cancelled."""
+        if not self.is_dirty():
+            return True
+        answer = self.ask_save_changes()
+        if answer == "save":
+            return self.save()
+        if answer == "discard":
+            self.autosaver.discard(self.project.path)
+            return True
+        return False
+
+    def _ask_save_changes(self) -> str:
+        buttons = QMessageBox.StandardButton
+        reply = QMessageBox.question(
+            self, "Unsaved changes", "Save the changes to this model before closing it?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(reply, "cancel")
+
+    def _ask_restore(self, path: Path) -> bool:
+        reply = QMessageBox.question(
+            self, "Restore unsaved work?",
+            "Model Studio did not close cleanly last time. Restore the unsaved changes?")
+        return reply == QMessageBox.StandardButton.Yes
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import Keras model", "",
+                                              "Keras models (*.keras *.h5);;All files (*)")
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str | Path) -> bool:
+        import_model = _import_model()
+        if import_model is None or not self.maybe_save():
+            return False
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            graph = import_model(str(path))
+        except Exception as exc:  # the importer reports unreadable files in many ways
+            self.statusBar().showMessage(f"Could not import {path}: {exc}", 10000)
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        if all(n.position == (0.0, 0.0) for n in graph.nodes):
+            graph.apply(layout_op(graph))
+        self.set_project(Project(graph=graph))
+        return True
+
+    # ----- recent files -----------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: Path) -> None:
+        text = str(Path(path).resolve())
+        files = [text, *(f for f in self.recent_files() if f != text)][:MAX_RECENT]
+        self.settings.setValue("recent_files", files)
+        self._update_recent_menu()
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            act = self.recent_menu.addAction(Path(path).name)
+            act.setToolTip(path)
+            act.triggered.connect(lambda _c=False, p=path: self.maybe_save() and
+                                  self.open_project(p))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    # ----- editing commands -------------------------------------------------------------------
+    def copy(self) -> None:
+        ids = self.selected_node_ids()
+        if ids:
+            QGuiApplication.clipboard().setMimeData(
+                clipboard.to_mime(clipboard.copy_payload(self.graph, ids)))
+
+    def cut(self) -> None:
+        self.copy()
+        self.delete_selection()
+
+    def paste(self, payload: dict | None = None) -> list[str]:
+        payload = payload or clipboard.from_mime(QGuiApplication.clipboard().mimeData())
+        if not payload:
+            self.statusBar().showMessage("The clipboard holds no layers", 4000)
+            return []
+        op, ids = clipboard.paste_op(self.graph, payload)
+        if self.editor.push(op):
+            self.scene.select_nodes(ids)
+            return ids
+        return []
+
+    def duplicate(self) -> list[str]:
+        ids = self.selected_node_ids()
+        return self.paste(clipboard.copy_payload(self.graph, ids)) if ids else []
+
+    def delete_selection(self) -> None:
+        self.editor.delete(self.selected_node_ids(), self.scene.selected_edges())
+
+    def select_all(self) -> None:
+        for item in (*self.scene.nodes.values(), *self.scene.blocks.values()):
+            if item.isVisible():
+                item.setSelected(True)
+
+    def auto_layout(self) -> None:
+        if self.editor.auto_layout():
+            self.view.fit_all()
+
+    def group_selection(self, name: str = "block") -> str | None:
+        return self.editor.group(self.selected_node_ids(), name)
+
+    def ungroup_selection(self) -> None:
+        for gid in self.scene.selected_groups():
+            self.editor.ungroup(gid)
+
+    def toggle_collapse(self) -> None:
+        for gid in self.scene.selected_groups():
+            self.editor.set_collapsed(gid, not self.graph.groups[gid].collapsed)
+
+    def toggle_freeze(self) -> None:
+        ids = self.selected_node_ids()
+        if ids:
+            frozen = all(not self.graph.node(n).trainable for n in ids)
+            self.editor.set_trainable(ids, frozen)
+
+    def toggle_labels(self) -> None:
+        self.scene.set_show_labels(self.actions_by_name["labels"].isChecked())
+
+    def add_from_palette(self, type_name: str) -> str | None:
+        """Add at the view centre; after the one selected layer, wired to it."""
+        selected = self.selected_node_ids()
+        after = selected[0] if len(selected) == 1 else None
+        if after is not None:
+            x, y = self.graph.node(after).position
+            at = (x + NEXT_STEP, y)
+        else:
+            c = self.view.visible_center()
+            at = (c.x() - WIDTH / 2, c.y() - HEIGHT / 2)
+        nid = self.editor.add_layer(type_name, at, after=after)
+        if nid is not None:
+            self.scene.select_nodes([nid])
+            self.view.ensureVisible(at[0], at[1], WIDTH, HEIGHT)
+        return nid
+
+    def focus_find(self) -> None:
+        self.find_box.setFocus()
+        self.find_box.selectAll()
+
+    def find_layer(self, text: str) -> bool:
+        needle = text.strip().lower()
+        if not needle:
+            return False
+        node = self.graph.node_by_name(text.strip()) or next(
+            (n for n in self.graph.nodes if needle in n.name.lower()), None)
+        if node is None:
+            self.statusBar().showMessage(f"No layer named like '{text}'", 4000)
+            return False
+        self.reveal_node(node.id)
+        return True
+
+    def reveal_node(self, node_id: str) -> None:
+        if node_id in self.graph:
+            self.scene.select_nodes([node_id])
+            self.view.center_on_node(node_id)
+
+    # ----- appearance and state ---------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        theme = apply_theme(name)
+        self.theme_name = theme.name
+        self.scene.set_theme(theme)
+        self.view.viewport().update()
+        self.actions_by_name[f"theme_{theme.name}"].setChecked(True)
+        self.settings.setValue("theme", theme.name)
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+            self.resizeDocks([self.docks["Issues"]], [150], Qt.Orientation.Vertical)
+            self.resizeDocks([self.docks["Layers"], self.docks["Inspector"]], [220, 300],
+                             Qt.Orientation.Horizontal)
+        state = self.settings.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.settings.sync()
+        self.autosaver.discard(self.project.path)
+        event.accept()
+
+    def scene_center(self) -> QPointF:
+        return self.view.visible_center()
