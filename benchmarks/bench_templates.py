@@ -1,0 +1,108 @@
+"""Train each small gallery template on its default (offline) dataset and report what it reaches.
+
+The figures become the templates' ``expected_accuracy`` so the gallery shows measured numbers:
+
+    python benchmarks/bench_templates.py --out benchmarks/template_results.json
+    python templates/build_all.py --accuracy-from benchmarks/template_results.json
+
+Classifiers report the last epoch's ``val_accuracy``; forecasters and autoencoders report
+``val_mae`` (lower is better). Templates that need a GPU, or whose figure would mean nothing
+offline (a pretrained backbone without its weights), are listed with the reason instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+from studio.gallery import TemplateEntry, list_templates, new_from_template  # noqa: E402
+
+NEEDS_GPU = "needs a GPU; not measured"
+NEEDS_WEIGHTS = ("not measured offline: the figure depends on the pretrained ImageNet weights, "
+                 "which need a download")
+
+
+def skip_reason(entry: TemplateEntry) -> str | None:
+    if entry.needs_gpu:
+        return NEEDS_GPU
+    if entry.metadata.get("pretrained"):
+        return NEEDS_WEIGHTS
+    if not entry.dataset:
+        return "no bundled dataset; not measured"
+    if not entry.trains_by_default:
+        return "too slow for the CPU benchmark; not measured"
+    return None
+
+
+def measure(entry: TemplateEntry, seed: int = 0) -> dict[str, Any]:
+    """Train one template with its own settings; returns the ``expected_accuracy`` record."""
+    import keras
+
+    from studio.compiler import compile_graph
+    from studio.data import DatasetRef, load
+    from studio.training.settings import TrainingSettings, compile_model
+
+    keras.utils.set_random_seed(seed)
+    project = new_from_template(entry.name)
+    settings = TrainingSettings.from_dict(project.training)
+    model = compile_graph(project.graph)
+    compile_model(model, settings)
+    data = load(DatasetRef.from_dict(project.dataset))
+    inputs_are_targets = project.metadata.get("target") == "inputs"
+    y_train = data.x_train if inputs_are_targets else data.y_train
+    y_val = data.x_val if inputs_are_targets else data.y_val
+    start = time.perf_counter()
+    history = model.fit(data.x_train, y_train, validation_data=(data.x_val, y_val),
+                        epochs=settings.epochs, batch_size=settings.batch_size, verbose=0)
+    seconds = time.perf_counter() - start
+    metric = "val_accuracy" if "val_accuracy" in history.history else "val_mae"
+    return {
+        "metric": metric,
+        "value": round(float(history.history[metric][-1]), 4),
+        "epochs": settings.epochs,
+        "dataset": DatasetRef.from_dict(project.dataset).label,
+        "train_samples": int(data.num_train),
+        "seconds": round(seconds, 1),
+        "device": "CPU",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="only these templates (default: all)")
+    parser.add_argument("--out", type=Path, default=Path("results.json"))
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {}
+    if args.out.exists():  # measuring a few templates keeps the others' figures
+        results = json.loads(args.out.read_text(encoding="utf-8"))
+    for entry in list_templates():
+        if args.names and entry.name not in args.names:
+            continue
+        reason = skip_reason(entry)
+        if reason:
+            results[entry.name] = {"expected_accuracy": reason}
+            print(f"{entry.name:26s} {reason}", flush=True)
+            continue
+        record = measure(entry)
+        results[entry.name] = {"expected_accuracy": record}
+        print(f"{entry.name:26s} {record['metric']}={record['value']:.4f} after "
+              f"{record['epochs']} epochs on {record['dataset']} ({record['seconds']:.1f} s)",
+              flush=True)
+        args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,308 @@
+"""The template gallery: every template opens, validates, compiles to its documented size,
+trains a step, and survives a save and reload; plus the importer cases the seeds call for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from studio.checks import Analyzer
+from studio.compiler import compile_graph, store_model_weights
+from studio.gallery import (
+    GalleryError,
+    fetch_pretrained,
+    find_template,
+    list_templates,
+    new_from_template,
+)
+from studio.project import Project
+
+# The catalogue's figures (§3, §9) where it gives one; the rest are this gallery's designs.
+EXPECTED_PARAMS = {
+    "mnist_softmax": 7_850,
+    "mnist_cnn": 431_080,
+    "mnist_cnn_bn_dropout": 33_860,
+    "lenet5": 61_706,
+    "tiny_mlp_iris": 118,
+    "cifar_cnn": 2_168_362,
+    "resnet_cifar": 176_378,
+    "inception_cifar": 72_350,
+    "mobilenet_cifar": 51_658,
+    "alexnet": 62_378_344,
+    "vgg16": 138_357_544,
+    "resnet50": 25_636_712,
+    "conv1d_regressor": 631,
+    "conv1d_activity": 3_119,
+    "speech_dense": 1_056_850,
+    "simplernn_forecaster": 1_121,
+    "lstm_forecaster": 4_385,
+    "gru_forecaster": 3_393,
+    "char_rnn": 33_060,
+    "bilstm_sentiment": 11_249,
+    "seq2seq_attention": 12_737,
+    "transformer_classifier": 11_777,
+    "dense_autoencoder": 201_616,
+    "conv_autoencoder": 4_385,
+    "denoising_autoencoder": 4_385,
+    "word_embedding": 809,
+    "transfer_mobilenetv2": 2_270_794,
+    "unet_mobilenetv2": 6_504_227,
+}
+NAMES = list(EXPECTED_PARAMS)
+
+
+def test_gallery_lists_every_template_with_its_card() -> None:
+    entries = {e.name: e for e in list_templates()}
+    assert set(entries) == set(NAMES)
+    for name, entry in entries.items():
+        assert entry.params == EXPECTED_PARAMS[name]
+        assert entry.title and entry.description and entry.source
+        assert entry.task in ("images", "sequences", "text", "tabular", "generative")
+        assert entry.expected_accuracy, f"{name} has no accuracy note"
+    assert entries["vgg16"].needs_gpu and "GPU" in entries["vgg16"].accuracy_text
+    assert entries["mnist_cnn"].dataset_label == "mnist_like"
+    assert entries["mnist_cnn"].real_dataset == "keras:mnist"
+
+
+def _random_batch(model, loss: str, n: int = 4):
+    rng = np.random.default_rng(0)
+    xs = []
+    for tensor in model.inputs:
+        shape = (n, *tensor.shape[1:])
+        if "int" in str(tensor.dtype):
+            xs.append(rng.integers(0, 20, shape).astype("int32"))
+        else:
+            xs.append(rng.random(shape, dtype=np.float32))
+    out = model.outputs[0].shape
+    if loss == "SparseCategoricalCrossentropy":
+        y = rng.integers(0, out[-1], (n,))
+    elif loss == "BinaryCrossentropy":
+        y = rng.integers(0, 2, (n, 1)).astype("float32")
+    else:
+        y = rng.random((n, *out[1:]), dtype=np.float32)
+    return (xs[0] if len(xs) == 1 else xs), y
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_template_validates_compiles_trains_and_round_trips(name: str, tmp_path) -> None:
+    from studio.training.settings import TrainingSettings, compile_model
+
+    project = new_from_template(name)
+    analysis = Analyzer(project.graph).analysis()
+    assert analysis.issues == []
+    assert analysis.total_params == EXPECTED_PARAMS[name]
+    model = compile_graph(project.graph)
+    assert model.count_params() == EXPECTED_PARAMS[name]
+    entry = find_template(name)
+    if entry.needs_gpu:  # compiled and counted; a step of a 100M-parameter model is for a GPU
+        return
+    settings = TrainingSettings.from_dict(project.training)
+    compile_model(model, settings)
+    x, y = _random_batch(model, settings.loss.name)
+    loss = model.train_on_batch(x, y)
+    assert np.all(np.isfinite(loss))
+    before = model.predict(x, verbose=0)
+
+    store_model_weights(project.graph, model)
+    path = project.save(tmp_path / f"{name}.studio.json")
+    reloaded = compile_graph(Project.load(path).graph)
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), before, rtol=1e-5, atol=1e-5)
+
+
+def test_mnist_cnn_has_the_seeds_layer_shapes() -> None:
+    graph = new_from_template("mnist_cnn").graph
+    analysis = Analyzer(graph).analysis()
+    rows = [(graph.node(nid).type, analysis.infos[nid].outputs[0].shape,
+             analysis.infos[nid].params) for nid in graph.topological_order()
+            if graph.node(nid).type != "Input"]
+    assert rows == [
+        ("Conv2D", (None, 24, 24, 20), 520),
+        ("MaxPooling2D", (None, 12, 12, 20), 0),
+        ("Conv2D", (None, 8, 8, 50), 25_050),
+        ("MaxPooling2D", (None, 4, 4, 50), 0),
+        ("Flatten", (None, 800), 0),
+        ("Dense", (None, 500), 400_500),
+        ("Dense", (None, 10), 5_010),
+    ]
+
+
+def test_bn_dropout_cnn_keeps_140_moving_statistics_untrained() -> None:
+    analysis = Analyzer(new_from_template("mnist_cnn_bn_dropout").graph).analysis()
+    assert (analysis.total_params, analysis.trainable_params) == (33_860, 33_720)
+
+
+def test_resnet50_matches_keras_applications() -> None:
+    import keras
+
+    reference = keras.applications.ResNet50(weights=None)
+    graph = new_from_template("resnet50").graph
+    assert Analyzer(graph).analysis().total_params == reference.count_params() == 25_636_712
+    assert len(graph) == len(reference.layers)
+
+
+def test_conv_autoencoder_keeps_the_seeds_1904_parameter_encoder() -> None:
+    graph = new_from_template("conv_autoencoder").graph
+    analysis = Analyzer(graph).analysis()
+    encoder = sum(analysis.infos[n.id].params for n in graph.nodes if n.name.startswith(
+        ("enc_", "code")))
+    assert encoder == 1_904
+    code = graph.node_by_name("code")
+    assert analysis.infos[code.id].outputs[0].shape == (None, 4, 4, 8)
+    assert "decoder is designed here" in find_template("conv_autoencoder").description
+
+
+def test_unet_skips_come_from_the_catalogues_layers() -> None:
+    graph = new_from_template("unet_mobilenetv2").graph
+    analysis = Analyzer(graph).analysis()
+    expected = {"block_1_expand_relu": (64, 64, 96), "block_3_expand_relu": (32, 32, 144),
+                "block_6_expand_relu": (16, 16, 192), "block_13_expand_relu": (8, 8, 576),
+                "block_16_project": (4, 4, 320)}
+    for name, shape in expected.items():
+        node = graph.node_by_name(name)
+        assert analysis.infos[node.id].outputs[0].shape == (None, *shape)
+    last = graph.node_by_name("mask")
+    assert last.type == "Conv2DTranspose"
+    assert analysis.infos[last.id].outputs[0].shape == (None, 128, 128, 3)
+    (src,) = graph.predecessors(last.id)
+    assert analysis.infos[src].outputs[0].shape == (None, 64, 64, 160)
+
+
+def test_transfer_backbone_is_one_frozen_nested_node() -> None:
+    project = new_from_template("transfer_mobilenetv2")
+    backbone = project.graph.node_by_name("mobilenetv2_backbone")
+    assert backbone.opaque and not backbone.trainable
+    analysis = Analyzer(project.graph).analysis()
+    assert analysis.infos[backbone.id].params == 2_257_984
+    assert analysis.trainable_params == 12_810
+    assert "offline the template opens with random weights" in project.metadata["weights_note"]
+
+
+def test_fetch_pretrained_offline_keeps_random_weights_and_says_why(monkeypatch) -> None:
+    import keras
+
+    def offline(**_kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- "
+                        "[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(keras.applications, "MobileNetV2", offline)
+    project = new_from_template("transfer_mobilenetv2")
+    progress: list[str] = []
+    result = fetch_pretrained(project, lambda _f, message: progress.append(message))
+    assert not result.loaded
+    assert "could not be downloaded" in result.note and "random weights" in result.note
+    assert project.graph.weights == {}
+    assert progress and progress[-1] == result.note
+
+
+def test_fetch_pretrained_copies_the_backbone_weights_into_the_node(monkeypatch) -> None:
+    import keras
+
+    real = keras.applications.MobileNetV2
+    asked: dict = {}
+
+    def cached(**kwargs):  # stands in for the download: same architecture, known values
+        asked.update(kwargs)
+        model = real(**{**kwargs, "weights": None})
+        model.set_weights([np.full(w.shape, 0.5, "float32") for w in model.get_weights()])
+        return model
+
+    monkeypatch.setattr(keras.applications, "MobileNetV2", cached)
+    project = new_from_template("transfer_mobilenetv2")
+    result = fetch_pretrained(project)
+    assert result.loaded, result.note
+    assert asked["weights"] == "imagenet" and asked["include_top"] is False
+    model = compile_graph(project.graph)
+    kernel = model.get_layer("mobilenetv2_backbone").get_weights()[0]
+    assert np.all(kernel == 0.5)
+
+
+def test_new_from_template_gives_an_unsaved_copy_and_saves_where_asked(tmp_path) -> None:
+    project = new_from_template("tiny_mlp_iris")
+    assert project.path is None and project.metadata["template"] == "tiny_mlp_iris"
+    assert project.dataset["name"] == "iris"
+    assert project.training["loss"]["name"] == "SparseCategoricalCrossentropy"
+    saved = new_from_template("tiny_mlp_iris", tmp_path / "iris.studio.json")
+    assert saved.path == tmp_path / "iris.studio.json" and saved.path.exists()
+
+
+def test_studio_new_command_creates_a_project(tmp_path, capsys) -> None:
+    from studio.cli import main
+
+    target = tmp_path / "cnn.studio.json"
+    assert main(["new", "--template", "mnist_cnn", "-o", str(target)]) == 0
+    assert Analyzer(Project.load(target).graph).analysis().total_params == 431_080
+
+
+def test_unknown_template_lists_the_names() -> None:
+    with pytest.raises(GalleryError) as info:
+        new_from_template("mnist_cnnn")
+    assert "mnist_cnnn" in str(info.value) and "mnist_cnn," in str(info.value)
+
+
+def _tiny_sequential():
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input(shape=(4,)),
+        layers.Dense(5, activation="relu"),
+        layers.Dense(10, activation="relu"),
+        layers.Dense(3, activation="softmax"),
+    ])
+
+
+def _tiny_functional():
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(4,))
+    x = layers.Dense(5, activation="relu")(inputs)
+    x = layers.Dense(10, activation="relu")(x)
+    outputs = layers.Dense(3, activation="softmax")(x)
+    return keras.Model(inputs=inputs, outputs=outputs)
+
+
+def _design(graph) -> tuple:
+    """What makes two graphs the same model: layers with their settings, and the wiring."""
+    names = {n.id: n.name for n in graph.nodes}
+    nodes = sorted((n.type, n.name, repr(sorted(n.params.items())), n.trainable)
+                   for n in graph.nodes)
+    edges = sorted((names[e.src], e.src_port, names[e.dst], e.dst_port) for e in graph.edges)
+    return nodes, edges
+
+
+def test_tiny_network_as_sequential_and_functional_imports_to_the_same_graph() -> None:
+    import keras
+
+    from studio.importer import import_model
+
+    keras.backend.clear_session()
+    sequential = import_model(_tiny_sequential()).graph
+    keras.backend.clear_session()
+    functional = import_model(_tiny_functional()).graph
+    assert _design(sequential) == _design(functional)
+    assert Analyzer(sequential).analysis().total_params == 118
+
+
+def test_subclassed_model_is_refused_with_the_reason() -> None:
+    import keras
+    from keras import layers
+
+    from studio.importer import ModelImportError, import_model
+
+    class CustomModel(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense1 = layers.Dense(5, activation="relu")
+            self.dense2 = layers.Dense(10, activation="relu")
+            self.dense3 = layers.Dense(3, activation="softmax")
+
+        def call(self, inputs):
+            return self.dense3(self.dense2(self.dense1(inputs)))
+
+    model = CustomModel(name="my_custom_model")
+    model(np.zeros((1, 4), "float32"))
+    with pytest.raises(ModelImportError) as info:
+        import_model(model)
+    message = str(info.value)
+    assert "subclassed" in message and "call()" in message and "Functional" in message
