@@ -197,3 +197,26 @@ def test_unknown_kind_names_the_choices():
 def test_without_a_scope_training_is_described_as_one_device():
     assert replica_count() == 1
     assert describe_distribution().startswith("single device")
+
+
+@pytest.mark.parametrize("kind", ["mirrored", "multiworker"])
+def test_script_snippet_is_valid_python_defining_distribution_scope(kind):
+    from studio.training.distributed import script_snippet
+
+    source = script_snippet(kind)
+    compile(source, f"<{kind} snippet>", "exec")
+    assert source.startswith("def distribution_scope():")
+    assert ("MultiWorkerMirroredStrategy" in source) == (kind == "multiworker")
+
+
+def test_mirrored_script_snippet_trains_a_model_in_its_scope():
+    from studio.training.distributed import script_snippet
+
+    namespace: dict[str, Any] = {"keras": keras}
+    exec(compile(script_snippet("mirrored"), "<snippet>", "exec"), namespace)  # noqa: S102
+    with namespace["distribution_scope"]():
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile("sgd", "mse")
+        history = model.fit(np.ones((8, 2)), np.ones((8, 1)), batch_size=4, verbose=0)
+        assert replica_count() >= 1 and "MirroredStrategy" in describe_distribution()
+    assert len(history.history["loss"]) == 1
