@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
@@ -68,6 +69,8 @@ class Autosaver(QObject):
         return recovery_path(self.folder, self._project().path)
 
     def _changed(self, _index: int) -> None:
+        if not shiboken6.isValid(self._stack):  # the window is being torn down
+            return
         if not self._stack.isClean():
             self.timer.start()
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QPointF, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -236,6 +237,8 @@ class MainWindow(QMainWindow):
             self.find_box.setCompleter(completer)
 
     def _update_title(self) -> None:
+        if not shiboken6.isValid(self):  # the undo stack signals while the window is deleted
+            return
         name = self.project.path.name if self.project.path else "Untitled"
         self.setWindowTitle(f"{name}[*] — Model Studio")
         self.setWindowModified(not self.stack.isClean())
