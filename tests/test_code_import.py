@@ -1,0 +1,104 @@
+"""Importing pasted Keras code: it runs in another process, and every failure is one line."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from studio.code_import import CodeImportError, import_from_code
+
+FUNCTIONAL = '''
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(16, 16, 3), name="image")
+x = layers.Conv2D(8, 3, padding="same", activation="relu", name="conv_a")(inputs)
+y = layers.Conv2D(8, 3, padding="same", name="conv_b")(x)
+x = layers.Add(name="skip")([x, y])
+x = layers.MaxPooling2D(name="pool")(x)
+x = layers.Flatten()(x)
+outputs = layers.Dense(10, activation="softmax", name="classes")(x)
+model = keras.Model(inputs, outputs, name="skip_net")
+
+if __name__ == "__main__":
+    raise SystemExit("training must not start during an import")
+'''
+
+SEQUENTIAL = '''
+import keras
+
+
+def build_model():
+    return keras.Sequential([
+        keras.Input(shape=(4,)),
+        keras.layers.Dense(8, activation="relu", name="hidden"),
+        keras.layers.Dense(3, activation="softmax", name="out"),
+    ], name="iris_mlp")
+'''
+
+
+def _types(result) -> list[str]:
+    return [node.type for node in result.graph.nodes]
+
+
+def test_functional_script_with_a_skip_connection_becomes_a_graph():
+    result = import_from_code(FUNCTIONAL)
+    graph = result.graph
+    assert sorted(_types(result)) == sorted(["Input", "Conv2D", "Conv2D", "Add", "MaxPooling2D",
+                                             "Flatten", "Dense"])
+    add = graph.node_by_name("skip")
+    assert {graph.node(e.src).name for e in graph.in_edges(add.id)} == {"conv_a", "conv_b"}
+    assert graph.node_by_name("classes").params["units"] == 10
+    assert "imported 'model'" in result.messages[0]
+
+
+def test_sequential_returned_by_build_model_is_imported_from_another_process(tmp_path):
+    marker = tmp_path / "pid.txt"
+    result = import_from_code(
+        f"import os\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n" + SEQUENTIAL)
+    assert _types(result).count("Dense") == 2
+    assert result.graph.node_by_name("hidden").params["units"] == 8
+    assert "build_model()" in result.messages[0]
+    assert int(marker.read_text()) != os.getpid()
+
+
+def test_syntax_error_names_the_line():
+    with pytest.raises(CodeImportError, match=r"syntax error at line 3") as info:
+        import_from_code("import keras\nx = 1\nmodel = keras.Sequential([\n")
+    assert "\n" not in str(info.value)
+
+
+def test_endless_loop_stops_at_the_time_limit():
+    with pytest.raises(CodeImportError, match=r"did not finish within 3 s"):
+        import_from_code("while True:\n    pass\n", timeout=3)
+
+
+def test_code_without_a_model_says_what_to_define():
+    with pytest.raises(CodeImportError, match=r"defines no Keras model.*`model`.*build_model"):
+        import_from_code("units = 4\n")
+
+
+def test_exception_in_the_code_names_its_line():
+    with pytest.raises(CodeImportError, match=r"line 2: ZeroDivisionError"):
+        import_from_code("# a model would follow\nscale = 1 / 0\n")
+
+
+def test_subclassed_model_is_refused_with_the_reason():
+    code = '''
+import keras
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.dense(x)
+
+
+model = Net()
+'''
+    with pytest.raises(CodeImportError, match=r"subclassed model \(Net\)"):
+        import_from_code(code)
