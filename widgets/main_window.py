@@ -374,15 +374,18 @@ class MainWindow(QMainWindow):
             return False
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            graph = import_model(str(path))
+            result = import_model(str(path))
         except Exception as exc:  # the importer reports unreadable files in many ways
             self.statusBar().showMessage(f"Could not import {path}: {exc}", 10000)
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
+        graph = getattr(result, "graph", result)
         if all(n.position == (0.0, 0.0) for n in graph.nodes):
             graph.apply(layout_op(graph))
         self.set_project(Project(graph=graph))
+        notes = getattr(result, "messages", [])
+        self.statusBar().showMessage("; ".join(notes) or f"Imported {path}", 10000)
         return True
 
     # ----- recent files -----------------------------------------------------------------------
@@ -437,9 +440,8 @@ class MainWindow(QMainWindow):
         self.editor.delete(self.selected_node_ids(), self.scene.selected_edges())
 
     def select_all(self) -> None:
-        for item in (*self.scene.nodes.values(), *self.scene.blocks.values()):
-            if item.isVisible():
-                item.setSelected(True)
+        self.scene.select_items(i for i in (*self.scene.nodes.values(),
+                                            *self.scene.blocks.values()) if i.isVisible())
 
     def auto_layout(self) -> None:
         if self.editor.auto_layout():

@@ -4,11 +4,23 @@ the tensor shape that flows along it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from studio.graph import Edge
 from widgets.theme import LIGHT, Theme
+
+# Enum overloads of setBrush/setPen leak a reference to None in PySide6 6.12 and crash
+# after enough frames; painting with objects avoids them.
+_NO_BRUSH = QBrush()
 
 _LABEL_FONT = QFont()
 _LABEL_FONT.setPointSizeF(7.0)
@@ -38,6 +50,8 @@ class EdgeItem(QGraphicsItem):
         self._label_at = QPointF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, edge is not None)
         self.setZValue(0)
+        if edge is not None:  # panning then blits pixmaps instead of calling paint per edge
+            self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def set_ends(self, a: QPointF, b: QPointF) -> None:
         self.prepareGeometryChange()
@@ -80,11 +94,11 @@ class EdgeItem(QGraphicsItem):
         if self.edge is None:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
         if self.show_label and self.label and lod > 0.7:
             painter.setFont(_LABEL_FONT)
-            painter.setPen(t.edge_label)
+            painter.setPen(QPen(t.edge_label))
             w = _METRICS.horizontalAdvance(self.label) + 8
             painter.drawText(QRectF(self._label_at.x() - w / 2, self._label_at.y() - 16, w, 14),
                              Qt.AlignmentFlag.AlignCenter, self.label)

@@ -16,6 +16,11 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from widgets.canvas.port_item import PortItem
 from widgets.theme import LIGHT, Theme
 
+# Enum overloads of setPen/setBrush leak a reference to None in PySide6 6.12 and crash
+# after enough frames; painting with objects avoids them.
+_NO_PEN = QPen(Qt.PenStyle.NoPen)
+_NO_BRUSH = QBrush()
+
 WIDTH = 190.0
 HEIGHT = 78.0
 HEADER = 22.0
@@ -162,9 +167,9 @@ class NodeItem(QGraphicsItem):
             border, width = t.selection, 2.6
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.5)
         painter.setPen(QPen(border, width))
-        painter.setBrush(t.frozen_fill if look.frozen else t.node_fill)
+        painter.setBrush(QBrush(t.frozen_fill if look.frozen else t.node_fill))
         if lod < 0.25:  # a dot in a crowd: colour and outline say enough
-            painter.setBrush(header_color)
+            painter.setBrush(QBrush(header_color))
             painter.drawRect(rect)
             return
         painter.drawRoundedRect(rect, 7, 7)
@@ -175,7 +180,7 @@ class NodeItem(QGraphicsItem):
         painter.fillPath(header, header_color)
         if look.frozen:
             painter.setBrush(QBrush(t.muted_text, Qt.BrushStyle.BDiagPattern))
-            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setPen(_NO_PEN)
             painter.drawRoundedRect(rect.adjusted(1, HEADER, -1, -1), 6, 6)
         if look.block:  # a stacked edge says "there is more inside"
             painter.setPen(QPen(border, 1.0))
@@ -185,7 +190,7 @@ class NodeItem(QGraphicsItem):
         title, subtitle, middle, bottom = self._texts
         text_on_header = QColor("#10151f") if t.name == "light" else QColor("#f2f4f8")
         painter.setFont(_TITLE_FONT)
-        painter.setPen(text_on_header)
+        painter.setPen(QPen(text_on_header))
         painter.drawText(QRectF(8, 0, WIDTH - 16, HEADER),
                          Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
         painter.setFont(_BODY_FONT)
@@ -193,26 +198,26 @@ class NodeItem(QGraphicsItem):
                          Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, subtitle)
         if look.frozen:
             self._draw_lock(painter, QPointF(WIDTH - 14, 6), text_on_header)
-        painter.setPen(t.muted_text)
+        painter.setPen(QPen(t.muted_text))
         painter.drawText(QRectF(10, HEADER + 3, WIDTH - 20, 16),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, middle)
-        painter.setPen(t.text)
+        painter.setPen(QPen(t.text))
         painter.drawText(QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, bottom)
-        painter.setPen(t.muted_text)
+        painter.setPen(QPen(t.muted_text))
         painter.drawText(QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, look.params)
         if look.problem:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(t.error if look.severity == "error" else t.warning)
+            painter.setPen(_NO_PEN)
+            painter.setBrush(QBrush(t.error if look.severity == "error" else t.warning))
             painter.drawEllipse(QRectF(WIDTH - 13, HEADER + 5, 8, 8))
 
     @staticmethod
     def _draw_lock(painter: QPainter, at: QPointF, color: QColor) -> None:
         painter.setPen(QPen(color, 1.3))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setBrush(_NO_BRUSH)
         painter.drawArc(QRectF(at.x() + 1.5, at.y(), 6, 7), 0, 180 * 16)
-        painter.setBrush(color)
+        painter.setBrush(QBrush(color))
         painter.drawRect(QRectF(at.x(), at.y() + 4, 9, 6))
 
     # ----- interaction -----------------------------------------------------------------------

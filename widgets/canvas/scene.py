@@ -119,8 +119,9 @@ class GraphScene(QGraphicsScene):
     def _apply(self, change: Change, full: bool = False) -> None:
         graph = self.graph
         bulk = full or len(change.nodes) > 100
-        if bulk:  # index once at the end instead of once per inserted item
+        if bulk:  # index once at the end, and report a changed selection once, not per item
             self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+            self.blockSignals(True)
         affected: set[str] = set()
         added: set[str] = set()
         for nid in change.nodes:
@@ -143,6 +144,8 @@ class GraphScene(QGraphicsScene):
         self._sync_groups(change.nodes, force=full or change.structural)
         if bulk:
             self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+            self.blockSignals(False)
+            self.selectionChanged.emit()
         self._timer.start()
 
     def _look(self, node: Node) -> NodeLook:
@@ -403,11 +406,19 @@ class GraphScene(QGraphicsScene):
         return self.nodes.get(node_id)
 
     def select_nodes(self, node_ids: Iterable[str]) -> None:
-        self.clearSelection()
-        for nid in node_ids:
-            item = self.item_for(nid)
-            if item is not None:
-                item.setSelected(True)
+        self.select_items(self.item_for(nid) for nid in node_ids)
+
+    def select_items(self, items: Iterable[NodeItem | None]) -> None:
+        """Replace the selection, announcing it once (not once per item)."""
+        self.blockSignals(True)
+        try:
+            self.clearSelection()
+            for item in items:
+                if item is not None:
+                    item.setSelected(True)
+        finally:
+            self.blockSignals(False)
+        self.selectionChanged.emit()
 
     def edge_at(self, pos: QPointF) -> Edge | None:
         for item in self.items(QRectF(pos.x() - 4, pos.y() - 4, 8, 8)):
