@@ -1,0 +1,121 @@
+"""The code view follows the graph, marks the selected node's lines, and imports pasted code."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.codegen import generate
+from studio.graph import Graph, SetParams
+from tests.helpers import small_cnn
+from widgets.code_import_dialog import CodeImportDialog
+from widgets.code_view import CodeView
+
+SEQUENTIAL = '''import keras
+
+model = keras.Sequential([
+    keras.Input(shape=(4,)),
+    keras.layers.Dense(5, activation="relu", name="hidden"),
+    keras.layers.Dense(2, name="out"),
+])
+'''
+
+
+@pytest.fixture
+def cnn() -> tuple[Graph, list[str]]:
+    return small_cnn()
+
+
+@pytest.fixture
+def view(qtbot, cnn) -> CodeView:
+    widget = CodeView(cnn[0])
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_shows_the_generated_script(view, cnn):
+    assert view.text() == generate(cnn[0]).text
+    assert "keras.layers.Conv2D(" in view.text()
+
+
+def test_changing_a_parameter_updates_the_text(qtbot, view, cnn):
+    graph, ids = cnn
+    graph.apply(SetParams(ids[1], {"filters": 13}))
+    qtbot.waitUntil(lambda: "filters=13" in view.text(), timeout=3000)
+    assert view.text() == generate(graph).text
+
+
+def test_several_quick_edits_regenerate_once(qtbot, view, cnn, monkeypatch):
+    graph, ids = cnn
+    calls = []
+    original = view.regenerate
+    monkeypatch.setattr(view, "regenerate", lambda: (calls.append(1), original()))
+    view._timer.timeout.disconnect()
+    view._timer.timeout.connect(view.regenerate)
+    for filters in (9, 10, 11, 12):
+        graph.apply(SetParams(ids[1], {"filters": filters}))
+    qtbot.waitUntil(lambda: "filters=12" in view.text(), timeout=3000)
+    assert len(calls) == 1
+
+
+def test_selecting_a_node_highlights_its_lines(view, cnn):
+    graph, ids = cnn
+    start, end = generate(graph).lines[ids[1]]
+    view.set_selected([ids[1]])
+    assert view.highlighted_lines() == list(range(start, end + 1))
+    assert "Conv2D" in view.text().splitlines()[start - 1]
+    view.set_selected([])
+    assert view.highlighted_lines() == []
+
+
+def test_highlight_follows_the_node_after_an_edit(qtbot, view, cnn):
+    graph, ids = cnn
+    view.set_selected([ids[-1]])
+    graph.apply(SetParams(ids[1], {"filters": 21}))
+    qtbot.waitUntil(lambda: "filters=21" in view.text(), timeout=3000)
+    start, end = generate(graph).lines[ids[-1]]
+    assert view.highlighted_lines() == list(range(start, end + 1))
+
+
+def test_save_writes_the_script(view, cnn, tmp_path):
+    target = view.save_to(tmp_path / "model.py")
+    assert target.read_text() == generate(cnn[0]).text
+
+
+def test_deleted_view_stops_listening_to_the_graph(qtbot, cnn):
+    graph, ids = cnn
+    widget = CodeView(graph)
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not graph._listeners, timeout=3000)
+    graph.apply(SetParams(ids[1], {"filters": 3}))  # reaches no deleted view
+
+
+def test_dialog_imports_pasted_code_and_emits_the_graph(qtbot):
+    dialog = CodeImportDialog()
+    qtbot.addWidget(dialog)
+    dialog.editor.setPlainText(SEQUENTIAL)
+    with qtbot.waitSignal(dialog.graphImported, timeout=90_000) as blocker:
+        dialog.import_button.click()
+        assert dialog.is_busy or blocker.signal_triggered
+    graph = blocker.args[0]
+    assert isinstance(graph, Graph)
+    assert graph.node_by_name("hidden").params["units"] == 5
+    assert not dialog.is_busy
+
+
+def test_dialog_shows_an_error_and_stays_open(qtbot):
+    dialog = CodeImportDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.editor.setPlainText("import keras\nmodel = (\n")
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=10_000)
+    assert "syntax error at line" in dialog.error_label.text()
+    assert dialog.isVisible() and dialog.import_button.isEnabled()
+
+
+def test_code_view_passes_on_an_imported_graph(qtbot, view):
+    dialog = view.open_import_dialog()
+    dialog.editor.setPlainText(SEQUENTIAL)
+    with qtbot.waitSignal(view.graphImported, timeout=90_000) as blocker:
+        dialog.import_button.click()
+    assert isinstance(blocker.args[0], Graph)

@@ -1,0 +1,151 @@
+"""A dialog to paste a Keras script and turn the model it defines into a graph.
+
+The import runs the pasted code in a separate process and can take seconds (Keras starts in
+that process) or hit its time limit, so it runs on a ``QThreadPool`` worker; the dialog stays
+responsive, shows a busy bar meanwhile, and shows an error in place instead of closing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.code_import import CodeImportError, import_from_code
+
+PLACEHOLDER = """import keras
+
+inputs = keras.Input(shape=(28, 28, 1))
+x = keras.layers.Conv2D(16, 3, activation="relu")(inputs)
+x = keras.layers.Flatten()(x)
+outputs = keras.layers.Dense(10, activation="softmax")(x)
+model = keras.Model(inputs, outputs)
+"""
+
+
+class _ImportSignals(QObject):
+    """Lives in the GUI thread; the worker emits through it so the slots run there."""
+
+    imported = Signal(int, object, list)
+    failed = Signal(int, str)
+
+
+class _ImportJob(QRunnable):
+    def __init__(self, request: int, source: str, timeout: float,
+                 signals: _ImportSignals) -> None:
+        super().__init__()
+        self._request, self._source, self._timeout = request, source, timeout
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            result = import_from_code(self._source, timeout=self._timeout)
+        except CodeImportError as exc:
+            self._emit("failed", str(exc))
+        except Exception as exc:  # noqa: BLE001 - must reach the user, not end the thread
+            self._emit("failed", f"{type(exc).__name__}: {exc}")
+        else:
+            self._emit("imported", result.graph, list(result.messages))
+
+    def _emit(self, name: str, *args: object) -> None:
+        try:
+            getattr(self._signals, name).emit(self._request, *args)
+        except RuntimeError:  # the dialog was closed and deleted while the import ran
+            pass
+
+
+class CodeImportDialog(QDialog):
+    """Paste box and Import button; emits ``graphImported(Graph)`` and closes on success."""
+
+    graphImported = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, *, timeout: float = 60.0) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import from code")
+        self.resize(640, 480)
+        self.timeout = timeout
+        self._request = 0
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _ImportSignals(self)
+        self._signals.imported.connect(self._on_imported)
+        self._signals.failed.connect(self._on_failed)
+
+        intro = QLabel("Paste a Keras script using the Functional or Sequential API. It runs in "
+                       "a separate process; the model is the variable <code>model</code> or "
+                       "what <code>build_model()</code> returns.")
+        intro.setWordWrap(True)
+        self.editor = QPlainTextEdit()
+        self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.editor.setPlaceholderText(PLACEHOLDER)
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # an indeterminate bar: the child process gives no progress
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.hide()
+        self.import_button = QPushButton("Import")
+        self.import_button.setDefault(True)
+        self.import_button.clicked.connect(self.start_import)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    @property
+    def is_busy(self) -> bool:
+        return self.busy.isVisibleTo(self)
+
+    def start_import(self) -> None:
+        """Import the pasted code off the UI thread; a newer request supersedes an older one."""
+        self._request += 1
+        self.error_label.hide()
+        self.busy.show()
+        self.import_button.setEnabled(False)
+        self._pool.start(_ImportJob(self._request, self.editor.toPlainText(), self.timeout,
+                                    self._signals))
+
+    def _finish(self, request: int) -> bool:
+        if request != self._request:
+            return False
+        self.busy.hide()
+        self.import_button.setEnabled(True)
+        return True
+
+    def _on_imported(self, request: int, graph: object, messages: list[str]) -> None:
+        if not self._finish(request):
+            return
+        self.setToolTip("\n".join(messages))
+        self.graphImported.emit(graph)
+        self.accept()
+
+    def _on_failed(self, request: int, message: str) -> None:
+        if not self._finish(request):
+            return
+        self.error_label.setText(message)
+        self.error_label.show()
+
+    def done(self, result: int) -> None:
+        """Closing forgets any import still running; its result is then ignored."""
+        self._request += 1
+        self.busy.hide()
+        self.import_button.setEnabled(True)
+        super().done(result)

@@ -1,0 +1,260 @@
+"""The generated Keras script, kept up to date with the graph, with the selection highlighted.
+
+The view holds no state of its own beyond what it shows: the text comes from
+``studio.codegen.generate`` and is rebuilt a moment after the graph changes (a debounce, so
+dragging a slider in the inspector regenerates once, not per step). ``generate`` also says
+which lines each node produced, which is how a selected node's code is highlighted.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.codegen import generate
+from studio.graph import Change, Graph
+from studio.project import atomic_write_text
+from widgets.code_import_dialog import CodeImportDialog
+
+DEBOUNCE_MS = 150
+HIGHLIGHT = QColor(255, 213, 79, 90)
+
+
+def _format(color: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setForeground(QColor(color))
+    if bold:
+        fmt.setFontWeight(QFont.Weight.Bold)
+    fmt.setFontItalic(italic)
+    return fmt
+
+
+def _call_all(functions: list[Callable[[], None]]) -> None:
+    while functions:
+        functions.pop()()
+
+
+class PythonHighlighter(QSyntaxHighlighter):
+    """Keywords, strings, numbers and comments: enough to read a generated script at a glance.
+
+    Rules are applied in order, later ones winning, so a ``#`` or keyword inside a string is
+    coloured as the string. Generated scripts have no multi-line strings except the docstring
+    on line 1, which a one-line rule covers.
+    """
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        words = "|".join(keyword.kwlist)
+        self._rules: list[tuple[re.Pattern[str], QTextCharFormat]] = [
+            (re.compile(rf"\b(?:{words})\b"), _format("#1565c0", bold=True)),
+            (re.compile(r"\b(?:self|keras|tf|layers)\b"), _format("#6a1b9a")),
+            (re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b"), _format("#00897b")),
+            (re.compile(r"\b[A-Za-z_]\w*(?=\()"), _format("#5d4037")),
+            (re.compile(r"\"\"\".*?\"\"\"|\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*'"),
+             _format("#2e7d32")),
+            (re.compile(r"#[^\n]*$"), _format("#757575", italic=True)),
+        ]
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
+        for pattern, fmt in self._rules:
+            for match in pattern.finditer(text):
+                if fmt.fontItalic() and self._inside_string(text, match.start()):
+                    continue
+                self.setFormat(match.start(), match.end() - match.start(), fmt)
+
+    @staticmethod
+    def _inside_string(text: str, position: int) -> bool:
+        before = text[:position]
+        return before.count('"') % 2 == 1 or before.count("'") % 2 == 1
+
+
+class CodeView(QWidget):
+    """Read-only script of ``graph`` with Copy, Save and "Import from code…".
+
+    ``graphImported(Graph)`` carries a graph built from pasted code; the window decides what to
+    do with it (open it as a new project, replace the current one after asking, ...).
+    """
+
+    graphImported = Signal(object)
+
+    def __init__(self, graph: Graph, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._graph: Graph | None = None
+        # Shared with the ``destroyed`` connection below, which must not touch ``self``: when
+        # Qt deletes the view, the graph stops calling it, and the graph is left as it was.
+        self._unsubscribers: list[Callable[[], None]] = []
+        self.destroyed.connect(partial(_call_all, self._unsubscribers))
+        self._lines: dict[str, tuple[int, int]] = {}
+        self._selected: tuple[str, ...] = ()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.regenerate)
+
+        self.editor = QPlainTextEdit()
+        self.editor.setReadOnly(True)
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.editor.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                            | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.highlighter = PythonHighlighter(self.editor.document())
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()
+
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the script to the clipboard")
+        self.copy_button.clicked.connect(self.copy_to_clipboard)
+        self.save_button = QPushButton("Save…")
+        self.save_button.setToolTip("Save the script as a .py file")
+        self.save_button.clicked.connect(self._ask_save)
+        self.import_button = QPushButton("Import from code…")
+        self.import_button.setToolTip("Paste a Keras script and open its model as a graph")
+        self.import_button.clicked.connect(self.open_import_dialog)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.status_label)
+        self.set_graph(graph)
+
+    # ----- the document -----------------------------------------------------------------
+    @property
+    def graph(self) -> Graph | None:
+        return self._graph
+
+    def set_graph(self, graph: Graph) -> None:
+        """Show ``graph``'s script from now on; the old graph is no longer listened to."""
+        self._detach()
+        self._graph = graph
+        self._unsubscribers.append(graph.subscribe(self._on_change))
+        self._selected = ()
+        self.regenerate()
+
+    def _detach(self) -> None:
+        _call_all(self._unsubscribers)
+
+    def _on_change(self, _change: Change) -> None:
+        self._timer.start()
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def regenerate(self) -> None:
+        """Rebuild the script now, keeping the scroll position and the selection's highlight."""
+        self._timer.stop()
+        if self._graph is None:
+            return
+        try:
+            code = generate(self._graph)
+        except Exception as exc:  # noqa: BLE001 - an unfinished graph must not break the view
+            self.status_label.setText(f"The script is out of date: the graph cannot be written "
+                                      f"as code yet ({exc}).")
+            self.status_label.show()
+            return
+        self.status_label.hide()
+        self._lines = dict(code.lines)
+        if code.text != self.editor.toPlainText():
+            bar = self.editor.verticalScrollBar()
+            position = bar.value()
+            self.editor.setPlainText(code.text)
+            bar.setValue(position)
+        self._apply_highlight(scroll=False)
+
+    # ----- selection --------------------------------------------------------------------
+    def set_selected(self, node_ids: Iterable[str]) -> None:
+        """Highlight the lines of these nodes and scroll the first of them into view."""
+        self._selected = tuple(node_ids)
+        self._apply_highlight(scroll=True)
+
+    def highlighted_lines(self) -> list[int]:
+        """1-based line numbers currently highlighted, in order (what the user sees marked)."""
+        return sorted({sel.cursor.blockNumber() + 1 for sel in self.editor.extraSelections()})
+
+    def _apply_highlight(self, *, scroll: bool) -> None:
+        document = self.editor.document()
+        selections = []
+        first_block = None
+        line_format = QTextCharFormat()
+        line_format.setBackground(HIGHLIGHT)
+        line_format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        for nid in self._selected:
+            span = self._lines.get(nid)
+            if span is None:
+                continue
+            for line in range(span[0], span[1] + 1):
+                block = document.findBlockByNumber(line - 1)
+                if not block.isValid():
+                    continue
+                selection = QTextEdit.ExtraSelection()
+                selection.format = line_format
+                selection.cursor = QTextCursor(block)
+                selections.append(selection)
+                if first_block is None or block.blockNumber() < first_block.blockNumber():
+                    first_block = block
+        self.editor.setExtraSelections(selections)
+        if scroll and first_block is not None:
+            self.editor.setTextCursor(QTextCursor(first_block))
+            self.editor.centerCursor()
+
+    # ----- actions ----------------------------------------------------------------------
+    def copy_to_clipboard(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())
+
+    def save_to(self, path: Path | str) -> Path:
+        """Write the script atomically, so a failed save leaves an older file whole."""
+        self.regenerate()
+        target = Path(path)
+        atomic_write_text(target, self.text())
+        return target
+
+    def _ask_save(self) -> None:
+        name = f"{self._graph.name if self._graph else 'model'}.py"
+        path, _ = QFileDialog.getSaveFileName(self, "Save script", name, "Python (*.py)")
+        if not path:
+            return
+        try:
+            self.save_to(path)
+        except OSError as exc:
+            self.status_label.setText(f"Could not save {path}: {exc.strerror or exc}")
+            self.status_label.show()
+
+    def open_import_dialog(self) -> CodeImportDialog:
+        """Open the paste dialog; a graph it imports is passed on as ``graphImported``."""
+        dialog = CodeImportDialog(self)
+        dialog.graphImported.connect(self.graphImported)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
