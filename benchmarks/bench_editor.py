@@ -26,9 +26,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.graph import Edge, Graph, Node  # noqa: E402
 from studio.layout import layout_op  # noqa: E402
-from widgets.qt_compat import keep_none_alive  # noqa: E402
 
-keep_none_alive()
 
 
 def graph_from_config(model) -> Graph:

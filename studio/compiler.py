@@ -28,9 +28,14 @@ def compile_graph(graph: Graph, *, analyzer: Analyzer | None = None, with_weight
     """
     import keras
 
+    from studio.grouping import nest_groups
+
     analysis = (analyzer or Analyzer(graph)).analysis()
     if not analysis.ok:
         raise CompileError(analysis.errors)
+    nested = nest_groups(graph, analysis)
+    if nested is not graph:  # blocks marked "nested" become one sub-model node each
+        return compile_graph(nested, with_weights=with_weights, safe_mode=safe_mode)
     tensors: dict[tuple[str, int], Any] = {}
     layers: dict[str, Any] = {}
     for nid in graph.topological_order():
@@ -73,9 +78,19 @@ def load_graph_weights(graph: Graph, layers: dict[str, Any]) -> list[str]:
 
 
 def store_model_weights(graph: Graph, model) -> None:
-    """Keep a (trained) model's weights on the graph, matched by layer name."""
+    """Keep a (trained) model's weights on the graph, matched by layer name; layers of nested
+    sub-models (blocks compiled as their own model) are matched inside them too."""
     by_name = {n.name: n.id for n in graph.nodes}
-    for layer in model.layers:
+    for layer in _flat_layers(model):
         nid = by_name.get(layer.name)
         if nid is not None and layer.weights:
             graph.weights[nid] = [w.copy() for w in layer.get_weights()]
+
+
+def _flat_layers(model) -> list[Any]:
+    out = []
+    for layer in model.layers:
+        out.append(layer)
+        if hasattr(layer, "layers") and layer.__class__.__name__ in ("Functional", "Sequential"):
+            out.extend(_flat_layers(layer))
+    return out

@@ -92,3 +92,33 @@ def test_python_dash_m_studio_runs():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines()[-1] == "studio: error: nope.json: no such file"
+
+
+def test_import_keeps_weights_and_export_writes_them(tmp_path, capsys):
+    import keras
+    import numpy as np
+
+    inp = keras.Input((4,), name="features")
+    hidden = keras.layers.Dense(5, activation="relu", name="hidden")(inp)
+    out = keras.layers.Dense(3, activation="softmax", name="species")(hidden)
+    model = keras.Model(inp, out)
+    model.save(tmp_path / "iris.keras")
+    project_path = tmp_path / "iris.studio.json"
+    assert main(["import", str(tmp_path / "iris.keras"), "-o", str(project_path)]) == 0
+    assert (tmp_path / "iris.weights.npz").exists()
+    for fmt, name in [("keras", "out.keras"), ("h5", "out.h5")]:
+        assert main(["export", str(project_path), "--format", fmt,
+                     "-o", str(tmp_path / name)]) == 0
+        assert "verified" in capsys.readouterr().out
+        again = keras.saving.load_model(tmp_path / name)
+        x = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
+        assert np.allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_import_of_missing_or_bad_file(tmp_path, capsys):
+    assert main(["import", str(tmp_path / "none.keras"), "-o", str(tmp_path / "p.json")]) == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    assert main(["import", str(bad), "-o", str(tmp_path / "p.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("studio: error:") for line in err)

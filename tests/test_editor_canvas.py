@@ -11,9 +11,7 @@ from widgets.canvas.node_item import HEADER, WIDTH
 from widgets.canvas.view import LAYER_MIME
 from widgets.main_window import MainWindow
 from widgets.palette import TYPE_ROLE
-from widgets.qt_compat import keep_none_alive
 
-keep_none_alive()  # see widgets/qt_compat.py
 
 
 @pytest.fixture

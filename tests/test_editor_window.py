@@ -11,9 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel
 from studio.project import Project
 from widgets.autosave import recovery_path
 from widgets.main_window import MainWindow
-from widgets.qt_compat import keep_none_alive
 
-keep_none_alive()  # see widgets/qt_compat.py
 
 
 def make_window(qtbot, tmp_path: Path, restore: bool = False) -> MainWindow:

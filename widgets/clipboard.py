@@ -23,8 +23,8 @@ FORMAT = "model-studio-clipboard"
 
 
 def copy_payload(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
-    ids = [n for n in dict.fromkeys(node_ids) if n in graph]
-    chosen = set(ids)
+    chosen = set(node_ids)
+    ids = [n.id for n in graph.nodes if n.id in chosen]  # document order, whatever the clicks
     edges = [e.to_list() for e in graph.edges if e.src in chosen and e.dst in chosen]
     groups = {graph.node(n).group for n in ids if graph.node(n).group in graph.groups}
     return {

@@ -146,12 +146,19 @@ class Analyzer:
     def _node_result(self, node: Node, spec: LayerSpec,
                      inputs: tuple[TensorSpec, ...]) -> tuple[NodeInfo | None, list[Issue]]:
         cached = self._cache.get(node.id)
-        if cached is not None and cached.node is node and cached.inputs == inputs:
+        if cached is not None and cached.inputs == inputs and _same_layer(cached.node, node):
             return cached.info, cached.issues
         self.recomputed += 1
         info, issues = _infer_node(node, spec, inputs)
         self._cache[node.id] = _Cached(node, inputs, info, issues)
         return info, issues
+
+
+def _same_layer(a: Node, b: Node) -> bool:
+    """Whether two records describe the same layer: moving or grouping a node changes its
+    record but not its shapes, so the cached result still holds."""
+    return a is b or (a.type == b.type and a.name == b.name and a.trainable == b.trainable
+                      and a.opaque == b.opaque and a.params == b.params)
 
 
 def _graph_level_issues(graph: Graph) -> list[Issue]:

@@ -93,14 +93,14 @@ def _shape_text(shape: Any) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from studio.importer import ImportError_, import_model
+    from studio.importer import ModelImportError, import_model
 
     source = Path(args.model)
     if not source.exists():
         raise CliError(f"{source}: no such file")
     try:
         result = import_model(source, expand_nested=args.expand_nested, trust=args.trust)
-    except ImportError_ as exc:
+    except ModelImportError as exc:
         raise CliError(str(exc)) from None
     project = Project(graph=result.graph, metadata={"imported_from": str(source)})
     _auto_layout(project)
@@ -132,8 +132,12 @@ def cmd_export(args: argparse.Namespace) -> int:
                           generate_script(project.graph, distribute=args.distribute))
         print(f"wrote {args.output} (python, distribute={args.distribute})")
         return 0
+    from studio.compiler import CompileError
+
     try:
         report = export(project.graph, args.format, Path(args.output))
+    except CompileError as exc:
+        raise CliError(f"the model has {len(exc.issues)} issue(s): {exc}") from None
     except ExportError as exc:
         raise CliError(str(exc)) from None
     check = "verified" if report.verified else "not verified"

@@ -14,11 +14,10 @@ from collections.abc import Iterable
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
-from studio.checks import Analysis, Issue, NodeInfo
+from studio.checks import Analysis, Analyzer, Issue, NodeInfo
 from studio.graph import Change, Edge, Graph, Group, Node
 from studio.grouping import boundary
 from studio.layers import spec_for
-from widgets.canvas.analysis import EditorAnalyzer
 from widgets.canvas.edge_item import EdgeItem
 from widgets.canvas.editor import GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, NodeLook
@@ -53,7 +52,7 @@ class GraphScene(QGraphicsScene):
         self.editor = editor
         self.theme = theme
         self.show_labels = True
-        self.analyzer = EditorAnalyzer(editor.graph)
+        self.analyzer = Analyzer(editor.graph)
         self.analysis: Analysis | None = None
         self.nodes: dict[str, NodeItem] = {}
         self.blocks: dict[str, NodeItem] = {}
@@ -92,7 +91,7 @@ class GraphScene(QGraphicsScene):
         self._member_of = {}
         self._issues = {}
         self.analysis = None
-        self.analyzer = EditorAnalyzer(graph)
+        self.analyzer = Analyzer(graph)
         self._unsubscribe = graph.subscribe(self._on_change)
         self._apply(Change("open", frozenset(n.id for n in graph.nodes), True, graph.revision),
                     full=True)
