@@ -28,7 +28,6 @@ from studio.graph import Edge, Graph, Node  # noqa: E402
 from studio.layout import layout_op  # noqa: E402
 
 
-
 def graph_from_config(model) -> Graph:
     """Fallback when ``studio.importer`` is missing: every layer opaque, wired from config."""
     import keras

@@ -13,7 +13,6 @@ from widgets.main_window import MainWindow
 from widgets.palette import TYPE_ROLE
 
 
-
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> MainWindow:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -13,7 +13,6 @@ from widgets.autosave import recovery_path
 from widgets.main_window import MainWindow
 
 
-
 def make_window(qtbot, tmp_path: Path, restore: bool = False) -> MainWindow:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings, recovery_dir=tmp_path / "recovery", autosave_ms=30)
