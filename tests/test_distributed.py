@@ -76,15 +76,15 @@ def test_mirrored_training_on_two_logical_cpus_matches_one_device(mirrored_repor
     assert _max_weight_difference(mirrored["weights"], single["weights"]) < WEIGHT_TOLERANCE
 
 
-def test_two_workers_on_localhost_agree_with_each_other_and_one_device(
-        mirrored_report, tmp_path):
+def _run_two_workers(folder: Path, **env: str) -> list[dict[str, Any]]:
+    """Two worker processes on localhost, one cluster described by TF_CONFIG, free ports."""
     workers = [f"localhost:{_free_port()}", f"localhost:{_free_port()}"]
     procs = []
     for index in range(2):
         config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
         procs.append(subprocess.Popen(
-            [sys.executable, str(SCRIPT), "multiworker", str(tmp_path / f"w{index}.json")],
-            env=_env(TF_CONFIG=json.dumps(config)), stdout=subprocess.DEVNULL,
+            [sys.executable, str(SCRIPT), "multiworker", str(folder / f"w{index}.json")],
+            env=_env(TF_CONFIG=json.dumps(config), **env), stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True))
     try:
         errors = [proc.communicate(timeout=TIMEOUT)[1] for proc in procs]
@@ -93,17 +93,32 @@ def test_two_workers_on_localhost_agree_with_each_other_and_one_device(
             if proc.poll() is None:
                 proc.kill()
     assert [p.returncode for p in procs] == [0, 0], "\n".join(e[-2000:] for e in errors)
-    reports = [json.loads((tmp_path / f"w{i}.json").read_text()) for i in range(2)]
+    return [json.loads((folder / f"w{i}.json").read_text()) for i in range(2)]
+
+
+def _assert_workers_match_one_device(reports: list[dict[str, Any]],
+                                     single: dict[str, Any]) -> None:
     for report in reports:
-        assert report["replicas"] == 2
-        assert "MultiWorkerMirroredStrategy" in report["description"]
-        assert "2 workers" in report["description"]
-        assert report["distributed"]["status"] == "completed"
+        assert report["replicas"] == 2 and "2 workers" in report["description"]
+        assert report["distributed"]["status"] == "completed", report["distributed"]["message"]
     first, second = (r["distributed"] for r in reports)
     assert _max_weight_difference(first["weights"], second["weights"]) == 0.0
-    single = mirrored_report["single"]
     assert np.allclose(first["losses"], single["losses"], atol=LOSS_TOLERANCE)
     assert _max_weight_difference(first["weights"], single["weights"]) < WEIGHT_TOLERANCE
+
+
+def test_two_workers_on_localhost_agree_with_each_other_and_one_device(
+        mirrored_report, tmp_path):
+    reports = _run_two_workers(tmp_path)
+    assert all("MultiWorkerMirroredStrategy" in r["description"] for r in reports)
+    _assert_workers_match_one_device(reports, mirrored_report["single"])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+def test_two_jax_processes_each_feeding_their_shard_match_one_device(mirrored_report, tmp_path):
+    reports = _run_two_workers(tmp_path, KERAS_BACKEND="jax", SHARD_FOR_PROCESS="1")
+    assert all("DataParallel (jax)" in r["description"] for r in reports)
+    _assert_workers_match_one_device(reports, mirrored_report["single"])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
@@ -163,6 +178,14 @@ def test_bad_tf_config_is_one_clear_line(tf_config, expected):
     with pytest.raises(DistributeError, match=expected) as info:
         read_tf_config(environ)
     assert "\n" not in str(info.value)
+
+
+def test_process_shard_leaves_data_alone_without_a_jax_cluster():
+    from studio.training.distributed import process_shard
+
+    x = np.arange(8)
+    shard, batch = process_shard((x, x), 4)
+    assert shard[0] is x and batch == 4
 
 
 def test_cli_reports_bad_tf_config_in_one_line(tmp_path, monkeypatch, capsys):

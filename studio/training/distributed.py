@@ -247,7 +247,10 @@ def _jax_scope(kind: str) -> AbstractContextManager[None]:
             raise DistributeError(f"the JAX cluster could not start: "
                                   f"{str(exc).splitlines()[0]}") from None
     devices = keras.distribution.list_devices()
-    return _keras_distribution(keras.distribution.DataParallel(devices=devices))
+    # Keras can only shard tf.data pipelines across processes; with arrays each process feeds
+    # its own rows (see ``process_shard``), so Keras must not try to shard them again.
+    return _keras_distribution(keras.distribution.DataParallel(
+        devices=devices, auto_shard_dataset=kind != "multiworker"))
 
 
 # ----- public API -----------------------------------------------------------------------------
@@ -321,6 +324,28 @@ def _worker_count(strategy: Any) -> int:
     resolver = getattr(strategy, "cluster_resolver", None)
     spec = resolver.cluster_spec().as_dict() if resolver is not None else {}
     return sum(len(v) for k, v in spec.items() if k in ("chief", "worker")) or 1
+
+
+def process_shard(arrays: Any, batch_size: int) -> tuple[Any, int]:
+    """This process's rows of in-memory data and its share of the global batch size.
+
+    With JAX across several processes each process must feed only its own part of every
+    global batch. Taking every n-th row (n processes) with a batch of ``batch_size / n`` makes
+    global batch k hold exactly the rows of a single-device batch k, so a multi-process run
+    sees the same batches as a single-device one. Elsewhere the data is returned unchanged.
+    ``arrays`` is an array or a (nested) list/tuple of arrays, as ``fit`` takes them.
+    """
+    if keras.backend.backend() != "jax" or keras.distribution.distribution() is None:
+        return arrays, batch_size
+    import jax
+
+    count, index = jax.process_count(), jax.process_index()
+    if count == 1:
+        return arrays, batch_size
+    if batch_size % count:
+        raise DistributeError(f"the batch size must divide evenly among the {count} processes; "
+                              f"received batch_size={batch_size}")
+    return keras.tree.map_structure(lambda a: a[index::count], arrays), batch_size // count
 
 
 def describe_distribution() -> str:
@@ -409,6 +434,7 @@ __all__ = [
     "current_distribution",
     "describe_distribution",
     "distribution_scope",
+    "process_shard",
     "read_tf_config",
     "replica_count",
     "script_snippet",

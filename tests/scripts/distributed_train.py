@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -77,7 +78,15 @@ def _train() -> dict:
         loss=LossSettings("MeanSquaredError"), metrics=[], epochs=EPOCHS, batch_size=BATCH,
         shuffle=False, seed=0)
     model = _model()
-    result = TrainingEngine().run(model, _data(), settings)
+    dataset = _data()
+    if os.environ.get("SHARD_FOR_PROCESS"):
+        # What the engine would do for JAX across processes (see process_shard).
+        from studio.training.distributed import process_shard
+
+        (dataset.x_train, dataset.y_train), batch = process_shard(
+            (dataset.x_train, dataset.y_train), BATCH)
+        settings = replace(settings, batch_size=batch)
+    result = TrainingEngine().run(model, dataset, settings)
     return {"status": result.status, "message": result.message,
             "losses": [row["loss"] for row in result.record.epochs],
             "weights": [w.tolist() for w in model.get_weights()]}
