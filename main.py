@@ -20,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Model Studio")
     app.setApplicationName("Model Studio")
-    from widgets.main_window import MainWindow
+    from widgets.workbench import build_app_window
 
-    window = MainWindow()
+    window, _workbench = build_app_window()
     window.show()
     window.start(args[0] if args else None)
     return app.exec()

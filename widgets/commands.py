@@ -7,11 +7,14 @@ nodes merge into one undo step (``mergeWith``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QUndoCommand
 
 from studio.graph import Batch, Graph, Op, SetAttr
 
 MOVE_ID = 1001
+PROJECT_FIELD_ID = 1002
 
 
 class OpCommand(QUndoCommand):
@@ -71,3 +74,39 @@ class MoveCommand(OpCommand):
         self._redo_op = self._op(self.new)
         self._undo_op = self._op(self.old)
         return True
+
+
+class ProjectFieldCommand(QUndoCommand):
+    """Sets a project-level field (training settings, dataset) as one undo step, so such
+    changes mark the document modified and can be undone like graph edits."""
+
+    def __init__(self, project: object, field: str, value: object, text: str,
+                 on_change: Callable[[str], None] | None = None) -> None:
+        super().__init__(text)
+        self._project = project
+        self._field = field
+        self._new = value
+        self._old = getattr(project, field)
+        self._on_change = on_change
+
+    def _set(self, value: object) -> None:
+        setattr(self._project, self._field, value)
+        if self._on_change is not None:
+            self._on_change(self._field)
+
+    def id(self) -> int:
+        return PROJECT_FIELD_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        """Spinning a value through ten steps is one edit, not ten."""
+        if not isinstance(other, ProjectFieldCommand) or other._project is not self._project \
+                or other._field != self._field:
+            return False
+        self._new = other._new
+        return True
+
+    def redo(self) -> None:
+        self._set(self._new)
+
+    def undo(self) -> None:
+        self._set(self._old)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QPointF, QSettings, Qt, Signal
+from PySide6.QtCore import QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCompleter,
@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.editor, lambda: self.scene.analysis)
         self.issues = IssuesPanel()
         self.docks: dict[str, QDockWidget] = {}
+        self._pending_tabs: list[tuple[QDockWidget, QDockWidget]] = []
+        self._shown_once = False
         self.add_panel("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.add_panel("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.add_panel("Issues", self.issues, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -108,7 +110,12 @@ class MainWindow(QMainWindow):
         existing = [d for d in self.docks.values() if self.dockWidgetArea(d) == area]
         self.addDockWidget(area, dock)
         if existing:
-            self.tabifyDockWidget(existing[-1], dock)
+            # Qt leaves stale, visible tab bars behind when docks are tabified before the
+            # window is first shown, so tabbing waits for the first show.
+            if self.isVisible():
+                self.tabifyDockWidget(existing[-1], dock)
+            else:
+                self._pending_tabs.append((existing[-1], dock))
         self.docks[title] = dock
         if hasattr(self, "panels_menu"):
             self.panels_menu.addAction(dock.toggleViewAction())
@@ -519,12 +526,32 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1440, 900)
-            self.resizeDocks([self.docks["Issues"]], [150], Qt.Orientation.Vertical)
-            self.resizeDocks([self.docks["Layers"], self.docks["Inspector"]], [220, 300],
-                             Qt.Orientation.Horizontal)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._shown_once:
+            return
+        self._shown_once = True
+        self._arrange_docks()
+
+    def _arrange_docks(self) -> None:
+        """Tab the docks, then restore the user's saved arrangement or size the default one so
+        the canvas leads; the first dock of each area is the one in front."""
+        for first, dock in self._pending_tabs:
+            self.tabifyDockWidget(first, dock)
+        self._pending_tabs.clear()
         state = self.settings.value("window_state")
-        if state is not None:
-            self.restoreState(state)
+        if state is not None and self.restoreState(state):
+            return
+        for name in ("Layers", "Inspector", "Issues"):
+            self.docks[name].raise_()
+        QTimer.singleShot(0, self._size_default_docks)  # once the layout has settled
+
+    def _size_default_docks(self) -> None:
+        self.resizeDocks([self.docks["Layers"], self.docks["Inspector"]], [230, 380],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Issues"]], [190], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, self.view.fit_all)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.maybe_save():

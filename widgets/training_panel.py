@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -59,6 +60,7 @@ from widgets.training_param_form import ParamForm
 class TrainingPanel(QWidget):
     settingsChanged = Signal(object)
     weightsLoaded = Signal(object)
+    trainingFinished = Signal(object, object)  # TrainingResult, the trained keras.Model
 
     def __init__(self, model_provider: Callable[[], keras.Model],
                  dataset_provider: Callable[[], Dataset],
@@ -149,10 +151,10 @@ class TrainingPanel(QWidget):
         self.delete_run_button = QPushButton("Delete")
         self.load_best_button = QPushButton("Load best weights")
         self.load_last_button = QPushButton("Load last weights")
-        run_buttons = QHBoxLayout()
-        for button in (self.show_runs_button, self.delete_run_button, self.load_best_button,
-                       self.load_last_button):
-            run_buttons.addWidget(button)
+        run_buttons = QGridLayout()  # two by two, so the panel fits a side dock
+        for i, button in enumerate((self.show_runs_button, self.delete_run_button,
+                                    self.load_best_button, self.load_last_button)):
+            run_buttons.addWidget(button, i // 2, i % 2)
         self.plots = TrainingPlots()
 
         left = QWidget()
@@ -363,6 +365,7 @@ class TrainingPanel(QWidget):
         if not result.ok:
             self.show_message(result.message)
         self.refresh_runs()
+        self.trainingFinished.emit(result, self._model)
 
     # -- runs ------------------------------------------------------------------------------
     def refresh_runs(self) -> None:

@@ -35,6 +35,8 @@ def _param_kind(type_name: str, name: str, default: Any) -> ParamKind:
             return kind
     if name in ("layer", "backward_layer"):
         return "layer"
+    if name == "axis" and "Normalization" in type_name:
+        return "json"  # an int or a list of axes; a built layer reports a list
     if name == "padding" and type_name.startswith("ZeroPadding"):
         return "ints"
     if name in overlay.CHOICES:

@@ -1,0 +1,362 @@
+"""The whole app: the editor window plus the dataset, training, inspect and code panels.
+
+The editor window knows nothing of training or datasets; this module docks those panels into
+it and keeps them following the open project: the dataset and training settings live in the
+project (changed through undoable commands), a finished run's weights go back to the graph,
+and selecting a node or an edge on the canvas shows that layer in the inspect views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPainter
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from studio.data import Dataset, DatasetRef, apply_fix
+from studio.graph import Graph, SetParams
+from studio.preflight import check_model_data
+from studio.project import Project
+from studio.training.runs import RunStore
+from studio.training.settings import TrainingError, TrainingSettings
+from widgets.code_view import CodeView
+from widgets.commands import ProjectFieldCommand
+from widgets.dataset_panel import DatasetPanel
+from widgets.export_job import EXPORT_FILTERS, ExportJob
+from widgets.gallery_dialog import GalleryDialog
+from widgets.inspect_panel import InspectPanel
+from widgets.main_window import MainWindow
+from widgets.training_panel import TrainingPanel
+
+LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+class Workbench(QObject):
+    """Owns the non-editor panels of one main window and the glue between them."""
+
+    exportFinished = Signal(object)  # an ExportReport, or an error message (str)
+
+    def __init__(self, window: MainWindow, scratch_runs: Path | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self._scratch_runs = scratch_runs
+        self._following = False  # True while panels are being set from the project
+        self._model: Any = None
+        self._model_revision = -1
+        self._dataset: Dataset | None = None
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        # Dialog hooks: tests replace them so nothing blocks.
+        self.ask_fix: Callable[[str], bool] = self._ask_fix
+        self.dataset_panel = DatasetPanel()
+        self.training_panel = TrainingPanel(self._model_for_training, self._dataset_for_training,
+                                            self._run_store)
+        self.inspect_panel = InspectPanel()
+        self.code_view = CodeView(window.graph)
+        window.add_panel("Dataset", self.dataset_panel, LEFT)
+        window.add_panel("Training", self.training_panel, RIGHT)
+        window.add_panel("Code", self.code_view, RIGHT)
+        # The curves want width: they live beside the inspect views, under the canvas.
+        self.plots = self.training_panel.plots
+        self.plots.setParent(None)
+        window.add_panel("Plots", self.plots, BOTTOM)
+        window.add_panel("Inspect", self.inspect_panel, BOTTOM)
+        self.inspect_panel.setMinimumHeight(140)  # its views scroll; the canvas needs room
+        self.dataset_panel.setMinimumHeight(160)
+        self._add_actions()
+        self._wire()
+        self._follow_project(window.project)
+
+    # ----- menus ------------------------------------------------------------------------------
+    def _add_actions(self) -> None:
+        w = self.window
+        file_menu = w.menuBar().actions()[0].menu()
+        first = file_menu.actions()[1] if len(file_menu.actions()) > 1 else None
+        self.new_template_action = w._action("New from &Template…", self.new_from_template,
+                                             QKeySequence("Ctrl+Shift+N"))
+        file_menu.insertAction(first, self.new_template_action)
+        self.import_code_action = w._action("Import from &Code…", self.import_from_code)
+        self.export_action = w._action("&Export Model…", self.export_dialog,
+                                       QKeySequence("Ctrl+Shift+E"))
+        self.picture_action = w._action("Export Graph &Picture…", self.picture_dialog)
+        quit_action = file_menu.actions()[-1]
+        for action in (self.import_code_action, self.export_action, self.picture_action):
+            file_menu.insertAction(quit_action, action)
+        file_menu.insertSeparator(quit_action)
+        model_menu = w.menuBar().addMenu("&Model")
+        self.train_action = w._action("&Train", self.training_panel.train, QKeySequence("F5"))
+        self.stop_action = w._action("&Stop Training", self.training_panel.stop,
+                                     QKeySequence("Shift+F5"))
+        for action in (self.train_action, self.stop_action):
+            model_menu.addAction(action)
+
+    def _wire(self) -> None:
+        w = self.window
+        w.projectChanged.connect(self._follow_project)
+        w.selectionChanged.connect(self._selection_changed)
+        w.scene.selectionChanged.connect(self._edge_selection)
+        self.dataset_panel.datasetChanged.connect(self._dataset_chosen)
+        self.training_panel.settingsChanged.connect(self._settings_changed)
+        self.training_panel.trainingFinished.connect(self._training_finished)
+        self.training_panel.weightsLoaded.connect(self._weights_loaded)
+        self.inspect_panel.layerChosen.connect(self._layer_chosen)
+        self.code_view.graphImported.connect(self._graph_imported)
+        self.exportFinished.connect(self._export_finished)
+
+    # ----- project <-> panels -----------------------------------------------------------------
+    def _follow_project(self, project: Project) -> None:
+        self._following = True
+        try:
+            self.code_view.set_graph(project.graph)
+            try:
+                self.training_panel.set_settings(TrainingSettings.from_dict(project.training))
+            except TrainingError as exc:
+                self.training_panel.show_message(str(exc))
+            if project.dataset:
+                self.dataset_panel.set_ref(DatasetRef.from_dict(project.dataset))
+            self.training_panel.refresh_runs()
+            self._model = None
+            self.inspect_panel.set_model(None)
+        finally:
+            self._following = False
+
+    def _push_field(self, field: str, value: Any, text: str) -> None:
+        if self._following or getattr(self.window.project, field) == value:
+            return
+        self.window.stack.push(ProjectFieldCommand(self.window.project, field, value, text,
+                                                   self._field_undone))
+
+    def _field_undone(self, field: str) -> None:
+        """After undo/redo of a settings change, show the restored value in its panel."""
+        if self._following:
+            return
+        self._following = True
+        try:
+            project = self.window.project
+            if field == "training":
+                self.training_panel.set_settings(TrainingSettings.from_dict(project.training))
+            elif field == "dataset" and project.dataset:
+                self.dataset_panel.set_ref(DatasetRef.from_dict(project.dataset))
+        finally:
+            self._following = False
+
+    def _dataset_chosen(self, ref: DatasetRef) -> None:
+        self._dataset = self.dataset_panel.dataset()
+        self.inspect_panel.set_dataset(self._dataset)
+        self._push_field("dataset", ref.to_dict(), f"Use dataset {ref.label}")
+
+    def _settings_changed(self, settings: TrainingSettings) -> None:
+        self._push_field("training", settings.to_dict(), "Change training settings")
+
+    # ----- training ---------------------------------------------------------------------------
+    def _compiled(self):
+        from studio.compiler import compile_graph
+
+        model = compile_graph(self.window.graph, analyzer=self.window.analyzer)
+        self._model_revision = self.window.graph.revision
+        return model
+
+    def _model_for_training(self):
+        """Compile the graph and check the data fits it, offering the obvious fix."""
+        dataset = self.dataset_panel.dataset()
+        if dataset is None:
+            raise ValueError("Choose a dataset in the Dataset panel first.")
+        model = self._compiled()
+        loss = self.training_panel.settings().loss.name
+        for _ in range(3):  # each accepted fix can reveal the next mismatch
+            problems = check_model_data(model, dataset, loss)
+            if not problems:
+                break
+            problem = problems[0]
+            if problem.fix is None or not self.ask_fix(
+                    f"{problem.message}.\n\nFix: {problem.fix.description}?"):
+                raise ValueError("; ".join(p.message for p in problems))
+            if problem.fix.on_data:
+                dataset = apply_fix(dataset, problem.fix)
+            else:
+                self._fix_model(problem.fix.id, problem.fix.params)
+                model = self._compiled()
+        self._dataset = dataset
+        return model
+
+    def _fix_model(self, fix_id: str, params: dict[str, Any]) -> None:
+        graph = self.window.graph
+        output = graph.output_ports()[params.get("output", 0)][0]
+        if fix_id == "set_units":
+            op = SetParams(output, {"units": int(params["units"])})
+        elif fix_id == "set_activation":
+            op = SetParams(output, {"activation": params["activation"]})
+        elif fix_id == "set_loss":
+            settings = self.training_panel.settings()
+            from dataclasses import replace
+
+            from studio.training.settings import LossSettings
+
+            self.training_panel.set_settings(replace(settings, loss=LossSettings(
+                params["loss"], settings.loss.params)))
+            self._settings_changed(self.training_panel.settings())
+            return
+        else:
+            raise ValueError(f"cannot apply the fix {fix_id!r} automatically")
+        self.window.editor.push(op, "Fix model for the dataset")
+
+    def _dataset_for_training(self) -> Dataset:
+        if self._dataset is None:
+            raise ValueError("Choose a dataset in the Dataset panel first.")
+        return self._dataset
+
+    def _run_store(self) -> RunStore | None:
+        project = self.window.project
+        if project.runs_dir is not None:
+            return RunStore(project.runs_dir)
+        if self._scratch_runs is None:
+            import tempfile
+
+            self._scratch_runs = Path(tempfile.mkdtemp(prefix="model-studio-runs-"))
+        return RunStore(self._scratch_runs)
+
+    def _training_finished(self, result: Any, model: Any) -> None:
+        if model is None or result.status == "failed":
+            return
+        self._keep_weights(model)
+
+    def _weights_loaded(self, model: Any) -> None:
+        self._keep_weights(model)
+
+    def _keep_weights(self, model: Any) -> None:
+        from studio.compiler import store_model_weights
+
+        store_model_weights(self.window.graph, model)
+        self._model = model
+        self._model_revision = self.window.graph.revision
+        self.inspect_panel.set_model(model)
+        self.inspect_panel.set_dataset(self._dataset or self.dataset_panel.dataset())
+        self.window.statusBar().showMessage("Trained weights are kept with the model", 5000)
+
+    # ----- inspect follows the canvas ---------------------------------------------------------
+    def _inspect_model(self):
+        """The model the inspect views show: the trained one, or the current design."""
+        if self._model is not None and self._model_revision == self.window.graph.revision:
+            return self._model
+        if not self.window.analyzer.analysis().ok:
+            return None
+        try:
+            self._model = self._compiled()
+        except ValueError:
+            return None
+        self.inspect_panel.set_model(self._model)
+        if self.inspect_panel.views and self._dataset is None:
+            self.inspect_panel.set_dataset(self.dataset_panel.dataset())
+        return self._model
+
+    def _show_layer(self, name: str) -> None:
+        if not self.window.docks["Inspect"].isVisible():
+            return
+        if self._inspect_model() is not None:
+            self.inspect_panel.set_layer(name)
+
+    def _selection_changed(self, ids: list[str]) -> None:
+        self.code_view.set_selected(ids)
+        if len(ids) == 1:
+            self._show_layer(self.window.graph.node(ids[0]).name)
+
+    def _edge_selection(self) -> None:
+        edges = self.window.scene.selected_edges()
+        if len(edges) == 1 and not self.window.selected_node_ids():
+            self._show_layer(self.window.graph.node(edges[0].src).name)
+
+    def _layer_chosen(self, name: str) -> None:
+        node = self.window.graph.node_by_name(name)
+        if node is not None and self.window.selected_node_ids() != [node.id]:
+            self.window.reveal_node(node.id)
+
+    # ----- files ------------------------------------------------------------------------------
+    def new_from_template(self) -> None:
+        dialog = GalleryDialog(self.window)
+        if dialog.exec() and dialog.project() is not None and self.window.maybe_save():
+            self.window.set_project(dialog.project())
+
+    def import_from_code(self) -> None:
+        self.code_view.open_import_dialog()
+
+    def _graph_imported(self, graph: Graph) -> None:
+        if not self.window.maybe_save():
+            return
+        from studio.layout import auto_layout
+
+        auto_layout(graph)
+        self.window.set_project(Project(graph=graph))
+
+    def export_dialog(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(self.window, "Export model", "",
+                                                   ";;".join(EXPORT_FILTERS.values()))
+        if path:
+            fmt = next(k for k, v in EXPORT_FILTERS.items() if v == chosen)
+            self.export_to(fmt, path)
+
+    def export_to(self, fmt: str, path: str | Path) -> None:
+        """Export off the UI thread; ``exportFinished`` carries the report or the error."""
+        self.window.statusBar().showMessage(f"Exporting {fmt} to {path}…")
+        self.export_action.setEnabled(False)
+        job = ExportJob(self.window.graph.copy(), fmt, Path(path))
+        job.signals.finished.connect(self.exportFinished.emit)
+        self.pool.start(job)
+
+    def _export_finished(self, outcome: Any) -> None:
+        self.export_action.setEnabled(True)
+        if isinstance(outcome, str):
+            self.window.statusBar().showMessage(outcome, 10000)
+            if self.window.isVisible():
+                QMessageBox.warning(self.window, "Export failed", outcome)
+            return
+        check = "verified" if outcome.verified else f"not verified: {outcome.message}"
+        self.window.statusBar().showMessage(f"Exported {outcome.path} ({check})", 10000)
+
+    def picture_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export graph picture", "",
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self.export_picture(path)
+
+    def export_picture(self, path: str | Path) -> Path:
+        """The whole graph as PNG or SVG, drawn by the canvas itself."""
+        path = Path(path)
+        scene = self.window.scene
+        rect = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+        size = QSize(max(1, int(rect.width())), max(1, int(rect.height())))
+        if path.suffix.lower() == ".svg":
+            from PySide6.QtSvg import QSvgGenerator
+
+            generator = QSvgGenerator()
+            generator.setFileName(str(path))
+            generator.setSize(size)
+            generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+            generator.setTitle(self.window.graph.name)
+            painter = QPainter(generator)
+            scene.render(painter, QRectF(0, 0, size.width(), size.height()), rect)
+            painter.end()
+        else:
+            image = QImage(size * 2, QImage.Format.Format_ARGB32)
+            image.fill(scene.backgroundBrush().color())
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            scene.render(painter, QRectF(0, 0, size.width() * 2, size.height() * 2), rect)
+            painter.end()
+            image.save(str(path))
+        self.window.statusBar().showMessage(f"Saved the graph as {path}", 5000)
+        return path
+
+    def _ask_fix(self, text: str) -> bool:
+        answer = QMessageBox.question(self.window, "Data and model do not fit", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+
+def build_app_window(**kwargs: Any) -> tuple[MainWindow, Workbench]:
+    """The main window with every panel docked; ``kwargs`` go to ``MainWindow``."""
+    window = MainWindow(**kwargs)
+    return window, Workbench(window)
