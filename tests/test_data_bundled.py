@@ -19,16 +19,25 @@ from studio.data import (
 from studio.data.keras_sets import KERAS_SETS, pad_sequences
 
 
+def _test_size(info) -> int | None:
+    """Few samples where a set is big: 200 small images, 20 of 128x128 pixels or more."""
+    if int(np.prod(info.input_shape)) >= 128 * 128 * 3:
+        return 20
+    return 200 if info.default_size > 200 else None
+
+
 @pytest.mark.parametrize("name", sorted(BUNDLED))
 def test_bundled_set_matches_its_registry_entry(name):
     info = BUNDLED[name]
-    data = load_bundled(name, size=200 if info.default_size > 200 else None)
+    size = _test_size(info)
+    data = load_bundled(name, size=size)
     assert data.input_shape == info.input_shape
     assert data.task == info.task
     assert data.x_val is not None and len(data.x_val) > 0
     assert len(data.x_train) == len(data.y_train)
     assert len(data.x_val) == len(data.y_val)
-    if name == "tokens":
+    assert data.num_train + len(data.x_val) == (size or info.default_size)
+    if name in ("tokens", "chars"):
         assert data.x_train.dtype == np.int32
     else:
         assert data.x_train.dtype == np.float32
@@ -111,6 +120,90 @@ def test_sine_target_continues_the_window():
     # the next value is close to the last one: waves are slow compared to one step
     step = np.abs(data.y_train[:, 0] - data.x_train[:, -1, 0])
     assert np.median(step) < 0.6
+
+
+def test_chars_windows_are_generated_text_and_the_next_character():
+    data = load_bundled("chars", size=500)
+    alphabet = data.metadata["vocabulary"]
+    assert data.class_names[0] == "space" and data.class_names[2:] == list(alphabet[2:])
+    assert data.num_classes == data.metadata["vocab_size"] == len(alphabet) == 28
+    assert data.x_train.shape[1:] == (10,) and data.x_train.max() < 28
+    text = ["".join(alphabet[i] for i in row) for row in data.x_train[:50]]
+    assert any("the " in t for t in text) and all(set(t) <= set(alphabet) for t in text)
+    # sentences end in '. ' and are lower case: a full stop is always followed by a space
+    after_stop = data.y_train[data.x_train[:, -1] == alphabet.index(".")]
+    assert len(after_stop) and np.all(after_stop == alphabet.index(" "))
+    # chance is the commonest character (the space); the text is far from uniform
+    assert np.bincount(data.y_train).max() / data.num_train < 0.3
+
+
+def test_chars_is_seeded_and_windows_overlap_like_a_sliding_text():
+    a, b = load_bundled("chars", size=300, seed=1), load_bundled("chars", size=300, seed=1)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    from studio.data.synthetic_text import make_char_windows
+
+    x, y, _ = make_char_windows(20, seed=1, window=10, stride=3)
+    np.testing.assert_array_equal(x[1, :7], x[0, 3:])  # the next window starts 3 chars on
+    assert y[0] == x[1, 7]  # ...so the first target is inside it
+
+
+def test_imagenet_like_fits_a_1000_way_classifier():
+    data = load_bundled("imagenet_like", size=20)
+    assert data.input_shape == (224, 224, 3) and data.num_classes == 1000
+    assert data.class_names[:3] == ["circle", "square", "triangle"]
+    assert set(np.unique(data.y_train)) <= set(range(10))
+    assert data.metadata["drawn_classes"] == 10
+    assert 0.0 <= data.x_train.min() and data.x_train.max() <= 1.0
+    assert load_bundled("imagenet_like_227", size=20).input_shape == (227, 227, 3)
+
+
+def test_segmentation_masks_label_every_pixel_with_the_shape_drawn_there():
+    data = load_bundled("segmentation_shapes", size=30)
+    assert data.class_names == ["background", "circle", "square"]
+    assert data.x_train.shape[1:] == (128, 128, 3)
+    assert data.y_train.shape == data.x_train.shape[:3] and data.y_train.dtype == np.int64
+    share = np.bincount(data.y_train.ravel(), minlength=3) / data.y_train.size
+    assert share[0] > 0.5 and share[1] > 0.03 and share[2] > 0.03
+    # the mask follows what is visible: shape pixels stand out from the backdrop's colour
+    from studio.data.synthetic_segmentation import make_segmentation_shapes
+
+    x, y, _ = make_segmentation_shapes(8, seed=2)
+    for img, mask in zip(x, y, strict=True):
+        backdrop = np.median(img[mask == 0], axis=0)
+        apart = np.abs(img - backdrop).sum(axis=-1) > 0.3
+        assert apart[mask > 0].mean() > 0.95 and apart[mask == 0].mean() < 0.05
+
+
+def test_mnist_like_digits_are_centred_with_small_jitter():
+    data = load_bundled("mnist_like", size=600)
+    ink = np.clip(data.x_train[..., 0] - 0.25, 0.0, None)  # strokes, not background noise
+    ys, xs = np.mgrid[0:28, 0:28] + 0.5
+    mass = ink.sum(axis=(1, 2))
+    cy = (ink * ys).sum(axis=(1, 2)) / mass
+    cx = (ink * xs).sum(axis=(1, 2)) / mass
+    # MNIST centres digits by mass; the glyph box here is centred and moved by at most 2 px
+    assert np.abs(cx - 14).max() < 5 and np.abs(cy - 14).max() < 5
+    assert np.abs(cx - 14).mean() < 2.0 and np.abs(cy - 14).mean() < 2.0
+    # the border is background: no digit reaches the outer 2 pixels
+    border = np.concatenate([ink[:, :2].ravel(), ink[:, -2:].ravel()])
+    assert border.max() < 0.1
+    # stroke thickness varies: the amount of ink per digit spreads widely
+    ones = mass[data.y_train == 1]
+    assert ones.max() > 1.6 * ones.min()
+
+
+def test_mnist_like_is_linearly_separable_like_mnist():
+    data = load_bundled("mnist_like", size=1500)
+
+    def features(x: np.ndarray) -> np.ndarray:
+        return np.hstack([x.reshape(len(x), -1), np.ones((len(x), 1), np.float32)])
+
+    # A ridge least-squares classifier: linear like softmax regression, but closed form.
+    a = features(data.x_train)
+    targets = np.eye(10, dtype=np.float32)[data.y_train]
+    weights = np.linalg.solve(a.T @ a + np.eye(a.shape[1]), a.T @ targets)
+    score = (np.argmax(features(data.x_val) @ weights, axis=1) == data.y_val).mean()
+    assert score > 0.8  # real MNIST: about 0.85 for this model, 0.92 for softmax
 
 
 def test_mnist_like_and_cifar_like_have_ten_balanced_classes():

@@ -14,16 +14,24 @@ import numpy as np
 from studio.data.dataset import Dataset, Task
 from studio.data.errors import DatasetError
 from studio.data.split import train_val_split
-from studio.data.synthetic_images import make_digits, make_patterns, make_shapes
+from studio.data.synthetic_images import (
+    make_digits,
+    make_imagenet_like,
+    make_patterns,
+    make_shapes,
+)
+from studio.data.synthetic_segmentation import make_segmentation_shapes
 from studio.data.synthetic_series import (
     make_sine_windows,
     make_token_sentiment,
     make_waveforms,
 )
+from studio.data.synthetic_text import ALPHABET, make_char_windows
 
 VALIDATION_FRACTION = 0.2
 TOKEN_VOCAB_SIZE = 100
 TOKEN_LENGTH = 20
+CHAR_WINDOW = 10
 
 Loader = Callable[..., Dataset]
 
@@ -147,6 +155,31 @@ def load_tokens(size: int | None = None, seed: int = 0) -> Dataset:
     )
 
 
+def load_chars(size: int | None = None, seed: int = 0) -> Dataset:
+    def make(n: int, s: int):
+        return make_char_windows(n, s, window=CHAR_WINDOW)
+
+    return _generated(
+        "chars", make, size, seed, vocabulary=ALPHABET, vocab_size=len(ALPHABET),
+        sequence_length=CHAR_WINDOW,
+    )  # fmt: skip
+
+
+def load_imagenet_like(size: int | None = None, seed: int = 0) -> Dataset:
+    return _generated("imagenet_like", make_imagenet_like, size, seed, drawn_classes=10)
+
+
+def load_imagenet_like_227(size: int | None = None, seed: int = 0) -> Dataset:
+    def make(n: int, s: int):
+        return make_imagenet_like(n, s, size=227)
+
+    return _generated("imagenet_like_227", make, size, seed, drawn_classes=10)
+
+
+def load_segmentation_shapes(size: int | None = None, seed: int = 0) -> Dataset:
+    return _generated("segmentation_shapes", make_segmentation_shapes, size, seed)
+
+
 def load_sine(size: int | None = None, seed: int = 0) -> Dataset:
     info = BUNDLED["sine"]
     x, y = make_sine_windows(size or info.default_size, seed)
@@ -167,9 +200,9 @@ BUNDLED: dict[str, BundledInfo] = {
                     569),
         BundledInfo("shapes", "Generated 28x28 grayscale circles, squares, triangles and "
                     "crosses with noise", "classification", (28, 28, 1), load_shapes, 2000),
-        BundledInfo("mnist_like", "Generated 28x28 digits 0-9 from a bitmap font, shifted and "
-                    "noised: trains MNIST templates offline", "classification", (28, 28, 1),
-                    load_mnist_like, 3000),
+        BundledInfo("mnist_like", "Generated 28x28 pen-stroke digits 0-9, centred like MNIST "
+                    "with varied size, slant and thickness: trains MNIST templates offline",
+                    "classification", (28, 28, 1), load_mnist_like, 3000),
         BundledInfo("cifar_like", "Generated 32x32 colour shapes and textures, 10 classes: "
                     "trains CIFAR-10 templates offline", "classification", (32, 32, 3),
                     load_cifar_like, 3000),
@@ -180,6 +213,17 @@ BUNDLED: dict[str, BundledInfo] = {
         BundledInfo("tokens", "Token sequences (length 20, vocab 100) labelled by counts of "
                     "positive and negative words, for Embedding models", "binary", (20,),
                     load_tokens, 2000),
+        BundledInfo("chars", "Text from a small Alice-like grammar: 10-character windows -> "
+                    "the next character (28-character alphabet, ids for an Embedding)",
+                    "classification", (CHAR_WINDOW,), load_chars, 4000),
+        BundledInfo("imagenet_like", "Generated 224x224 colour shapes and textures, 10 classes "
+                    "labelled within ImageNet's 1000 outputs: trains ImageNet designs offline",
+                    "classification", (224, 224, 3), load_imagenet_like, 128),
+        BundledInfo("imagenet_like_227", "The imagenet_like set at AlexNet's 227x227",
+                    "classification", (227, 227, 3), load_imagenet_like_227, 128),
+        BundledInfo("segmentation_shapes", "Generated 128x128 colour images of circles and "
+                    "squares with a class per pixel (background, circle, square)",
+                    "classification", (128, 128, 3), load_segmentation_shapes, 256),
     ]
 }  # fmt: skip
 

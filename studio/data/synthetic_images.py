@@ -10,6 +10,7 @@ import numpy as np
 
 SHAPE_NAMES = ["circle", "square", "triangle", "cross"]
 DIGIT_NAMES = [str(d) for d in range(10)]
+IMAGENET_CLASSES = 1000
 PATTERN_NAMES = [
     "circle", "square", "triangle", "cross", "ring",
     "horizontal_stripes", "vertical_stripes", "diagonal_stripes", "checkerboard", "dots",
@@ -30,9 +31,29 @@ _FONT_5X7 = {
 }
 
 
-def _glyph(digit: int, scale: int) -> np.ndarray:
-    bitmap = np.array([[c == "#" for c in row] for row in _FONT_5X7[digit]], dtype=np.float32)
-    return np.kron(bitmap, np.ones((scale, scale), dtype=np.float32))
+def _glyph_segments(digit: int) -> np.ndarray:
+    """The font's strokes as line segments ``(x0, y0, x1, y1)`` in cell units about the centre.
+
+    Neighbouring ink cells are joined by a segment, so rendering the distance to the nearest
+    segment draws connected pen strokes at any thickness, slant or size instead of blocky
+    pixels. Diagonal joins are added only where no horizontal/vertical path links the two cells.
+    """
+    cells = {
+        (r, c) for r, row in enumerate(_FONT_5X7[digit]) for c, ch in enumerate(row) if ch == "#"
+    }
+    segments = []
+    for r, c in sorted(cells):
+        for dr, dc in ((0, 1), (1, 0)):
+            if (r + dr, c + dc) in cells:
+                segments.append((c, r, c + dc, r + dr))
+        for dc in (1, -1):
+            joined = (r, c + dc) in cells or (r + 1, c) in cells
+            if (r + 1, c + dc) in cells and not joined:
+                segments.append((c, r, c + dc, r + 1))
+    return np.array(segments, dtype=np.float32) - np.array([2, 3, 2, 3], dtype=np.float32)
+
+
+_GLYPH_SEGMENTS = {d: _glyph_segments(d) for d in range(10)}
 
 
 def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +62,7 @@ def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return xs[None], ys[None]
 
 
-def _shape_masks(
+def shape_masks(
     kinds: np.ndarray, size: int, cx: np.ndarray, cy: np.ndarray, r: np.ndarray
 ) -> np.ndarray:
     """Boolean masks (n, size, size) of filled shapes, ``kinds`` indexing ``PATTERN_NAMES``."""
@@ -71,36 +92,61 @@ def make_shapes(n: int, seed: int = 0, size: int = 28) -> tuple[np.ndarray, np.n
     cx = rng.uniform(r, size - r).astype(np.float32)
     cy = rng.uniform(r, size - r).astype(np.float32)
     ink = rng.uniform(0.6, 1.0, (n, 1, 1)).astype(np.float32)
-    x = _shape_masks(y, size, cx, cy, r) * ink
+    x = shape_masks(y, size, cx, cy, r) * ink
     x = x + rng.normal(0.0, 0.08, x.shape).astype(np.float32)
     return np.clip(x, 0.0, 1.0)[..., None].astype(np.float32), y.astype(np.int64), SHAPE_NAMES
 
 
 def make_digits(n: int, seed: int = 0, size: int = 28) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Digits 0-9 from a 5x7 bitmap font at two scales, shifted, thinned and noised like MNIST."""
+    """Pen-stroke digits 0-9 centred like MNIST, with varied size, slant, width and thickness.
+
+    MNIST centres each digit in a 20-pixel box in the middle of the 28x28 image, so a linear
+    model can line its weights up with the strokes; the digits here are centred too, moved by at
+    most 2 px, and vary in ways handwriting does (stroke thickness, slant, narrow or wide).
+    Background noise is mild: MNIST's background is clean.
+    """
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 10, n)
-    scales = rng.integers(2, 4, n)
-    glyphs = {(d, s): _glyph(d, s) for d in range(10) for s in (2, 3)}
+    # Stroke centres span 6 cells: 12-16 px high, inside MNIST's 20-pixel box with the pen.
+    cell = rng.uniform(2.0, 2.6, n).astype(np.float32) * size / 28
+    width = rng.uniform(0.75, 1.1, n).astype(np.float32)
+    slant = rng.uniform(-0.3, 0.3, n).astype(np.float32)
+    cx = size / 2 + rng.uniform(-2.0, 2.0, n).astype(np.float32)
+    cy = size / 2 + rng.uniform(-2.0, 2.0, n).astype(np.float32)
+    thickness = rng.uniform(0.8, 1.7, n).astype(np.float32)
+    xs, ys = _grid(size)
     x = np.zeros((n, size, size), dtype=np.float32)
-    for i in range(n):
-        g = glyphs[int(y[i]), int(scales[i])]
-        h, w = g.shape
-        top = rng.integers(0, size - h + 1)
-        left = rng.integers(0, size - w + 1)
-        x[i, top : top + h, left : left + w] = g
-    x *= rng.uniform(0.7, 1.0, (n, 1, 1)).astype(np.float32)
-    x *= rng.random(x.shape, dtype=np.float32) > 0.08  # broken strokes
-    x += rng.normal(0.0, 0.1, x.shape).astype(np.float32)
+    for digit in range(10):
+        idx = np.flatnonzero(y == digit)
+        if not len(idx):
+            continue
+        scale = cell[idx, None, None]
+        # Each pixel in font cell units: the inverse of scale, width and slant about the centre.
+        v = (ys - cy[idx, None, None]) / scale
+        u = (xs - cx[idx, None, None]) / (scale * width[idx, None, None]) + slant[idx, None, None] * v
+        nearest = np.full(u.shape, np.inf, dtype=np.float32)
+        for x0, y0, x1, y1 in _GLYPH_SEGMENTS[digit]:
+            dx, dy = x1 - x0, y1 - y0
+            t = np.clip(((u - x0) * dx + (v - y0) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+            nearest = np.minimum(nearest, (u - x0 - t * dx) ** 2 + (v - y0 - t * dy) ** 2)
+        distance = np.sqrt(nearest) * scale  # back to pixels, so thickness is in pixels
+        x[idx] = np.clip(thickness[idx, None, None] + 0.5 - distance, 0.0, 1.0)
+    x *= rng.uniform(0.8, 1.0, (n, 1, 1)).astype(np.float32)
+    x += rng.normal(0.0, 0.05, x.shape).astype(np.float32)
     return np.clip(x, 0.0, 1.0)[..., None], y.astype(np.int64), DIGIT_NAMES
 
 
 def _textures(kinds: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Masks for the texture classes (indices 5..9 of ``PATTERN_NAMES``) with random period."""
+    """Masks for the texture classes (indices 5..9 of ``PATTERN_NAMES``) with random period.
+
+    Periods are 4-8 px at 32x32 and grow with the image, so a texture at 224x224 still shows
+    about as many stripes as it does at CIFAR size.
+    """
     xs, ys = _grid(size)
     n = len(kinds)
-    period = rng.uniform(4.0, 8.0, (n, 1, 1)).astype(np.float32)
-    phase = rng.uniform(0.0, 8.0, (n, 1, 1)).astype(np.float32)
+    zoom = size / 32
+    period = rng.uniform(4.0, 8.0, (n, 1, 1)).astype(np.float32) * zoom
+    phase = rng.uniform(0.0, 8.0, (n, 1, 1)).astype(np.float32) * zoom
     half = period / 2
     masks = np.stack(
         [
@@ -132,7 +178,7 @@ def make_patterns(
         r = rng.uniform(size * 0.2, size * 0.4, k).astype(np.float32)
         cx = rng.uniform(r, size - r).astype(np.float32)
         cy = rng.uniform(r, size - r).astype(np.float32)
-        mask[is_shape] = _shape_masks(y[is_shape], size, cx, cy, r)
+        mask[is_shape] = shape_masks(y[is_shape], size, cx, cy, r)
     if (~is_shape).any():
         mask[~is_shape] = _textures(y[~is_shape], size, rng)
     fg = rng.uniform(0.0, 1.0, (n, 1, 1, 3)).astype(np.float32)
@@ -143,3 +189,21 @@ def make_patterns(
     x = np.where(mask[..., None], fg, bg)
     x = x + rng.normal(0.0, 0.05, x.shape).astype(np.float32)
     return np.clip(x, 0.0, 1.0).astype(np.float32), y.astype(np.int64), PATTERN_NAMES
+
+
+def make_imagenet_like(
+    n: int, seed: int = 0, size: int = 224, classes: int = IMAGENET_CLASSES
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The ten pattern classes drawn at ImageNet size, labelled within ``classes`` outputs.
+
+    ImageNet classifiers end in 1000 units; the labels here use ids 0-9 of those 1000 and the
+    class names cover all of them, so the data fits the unchanged design. Images are drawn in
+    chunks of 32 because a 224x224 batch is large and drawing allocates several of them.
+    """
+    rng = np.random.default_rng(seed)
+    chunks = [min(32, n - start) for start in range(0, n, 32)]
+    parts = [make_patterns(k, int(rng.integers(2**31)), size) for k in chunks]
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    names = PATTERN_NAMES + [f"class_{i}" for i in range(len(PATTERN_NAMES), classes)]
+    return x, y, names
