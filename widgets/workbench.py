@@ -12,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPainter
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMessageBox
 
 from studio.data import Dataset, DatasetRef, apply_fix
 from studio.graph import Graph, SetParams
@@ -51,6 +52,7 @@ class Workbench(QObject):
         self._dataset: Dataset | None = None
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
+        self._jobs: list[ExportJob] = []
         # Dialog hooks: tests replace them so nothing blocks.
         self.ask_fix: Callable[[str], bool] = self._ask_fix
         self.dataset_panel = DatasetPanel()
@@ -250,8 +252,7 @@ class Workbench(QObject):
         except ValueError:
             return None
         self.inspect_panel.set_model(self._model)
-        if self.inspect_panel.views and self._dataset is None:
-            self.inspect_panel.set_dataset(self.dataset_panel.dataset())
+        self.inspect_panel.set_dataset(self._dataset or self.dataset_panel.dataset())
         return self._model
 
     def _show_layer(self, name: str) -> None:
@@ -266,6 +267,8 @@ class Workbench(QObject):
             self._show_layer(self.window.graph.node(ids[0]).name)
 
     def _edge_selection(self) -> None:
+        if not shiboken6.isValid(self.window.scene):  # the scene signals while being deleted
+            return
         edges = self.window.scene.selected_edges()
         if len(edges) == 1 and not self.window.selected_node_ids():
             self._show_layer(self.window.graph.node(edges[0].src).name)
@@ -304,8 +307,14 @@ class Workbench(QObject):
         self.window.statusBar().showMessage(f"Exporting {fmt} to {path}…")
         self.export_action.setEnabled(False)
         job = ExportJob(self.window.graph.copy(), fmt, Path(path))
-        job.signals.finished.connect(self.exportFinished.emit)
+        job.setAutoDelete(False)  # kept alive here until its queued signal has been delivered
+        self._jobs.append(job)
+        job.signals.finished.connect(lambda outcome, job=job: self._job_done(job, outcome))
         self.pool.start(job)
+
+    def _job_done(self, job: ExportJob, outcome: Any) -> None:
+        self._jobs.remove(job)
+        self.exportFinished.emit(outcome)
 
     def _export_finished(self, outcome: Any) -> None:
         self.export_action.setEnabled(True)
@@ -321,12 +330,28 @@ class Workbench(QObject):
         path, _ = QFileDialog.getSaveFileName(self.window, "Export graph picture", "",
                                               "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
-            self.export_picture(path)
+            try:
+                self.export_picture(path)
+            except OSError as exc:
+                QMessageBox.warning(self.window, "Cannot save the picture", str(exc))
 
     def export_picture(self, path: str | Path) -> Path:
         """The whole graph as PNG or SVG, drawn by the canvas itself."""
         path = Path(path)
         scene = self.window.scene
+        # Cached items would be pasted in as bitmaps: draw them afresh, as vectors in SVG.
+        modes = [(item, item.cacheMode()) for item in scene.items()]
+        for item, _mode in modes:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        try:
+            self._render_picture(scene, path)
+        finally:
+            for item, mode in modes:
+                item.setCacheMode(mode)
+        self.window.statusBar().showMessage(f"Saved the graph as {path}", 5000)
+        return path
+
+    def _render_picture(self, scene: Any, path: Path) -> None:
         rect = scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
         size = QSize(max(1, int(rect.width())), max(1, int(rect.height())))
         if path.suffix.lower() == ".svg":
@@ -347,9 +372,8 @@ class Workbench(QObject):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             scene.render(painter, QRectF(0, 0, size.width() * 2, size.height() * 2), rect)
             painter.end()
-            image.save(str(path))
-        self.window.statusBar().showMessage(f"Saved the graph as {path}", 5000)
-        return path
+            if not image.save(str(path)):
+                raise OSError(f"could not write {path}")
 
     def _ask_fix(self, text: str) -> bool:
         answer = QMessageBox.question(self.window, "Data and model do not fit", text)

@@ -1,0 +1,132 @@
+"""The whole app as a user meets it: pick data and settings, train with live curves, stop, see
+the run; the trained weights stay with the model; export and pictures from the File menu."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QListWidgetItem
+
+from studio.project import Project
+from widgets.workbench import build_app_window
+
+
+@pytest.fixture
+def app(qtbot, tmp_path: Path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window, bench = build_app_window(settings=settings, recovery_dir=tmp_path / "recovery")
+    window.ask_save_changes = lambda: "discard"
+    window.ask_restore = lambda path: False
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: bench.dataset_panel.dataset() is not None, timeout=20000)
+    return window, bench
+
+
+def _click_bundled(qtbot, bench, name: str) -> None:
+    panel = bench.dataset_panel
+    items = [panel.bundled_list.item(i) for i in range(panel.bundled_list.count())]
+    item: QListWidgetItem = next(i for i in items if i.data(Qt.ItemDataRole.UserRole) == name)
+    rect = panel.bundled_list.visualItemRect(item)
+    with qtbot.waitSignal(panel.datasetChanged, timeout=20000):
+        qtbot.mouseClick(panel.bundled_list.viewport(), Qt.MouseButton.LeftButton,
+                         pos=rect.center())
+
+
+def test_all_panels_dock_and_follow_the_project(app):
+    window, bench = app
+    assert {"Dataset", "Training", "Plots", "Inspect", "Code"} <= set(window.docks)
+    assert bench.dataset_panel.ref().name == "shapes"
+    assert "keras.Input" in bench.code_view.text()
+
+
+def test_train_from_the_window_shows_curves_and_keeps_the_run(app, qtbot, tmp_path):
+    window, bench = app
+    assert window.save_to(tmp_path / "cnn.studio.json")
+    panel = bench.training_panel
+    panel.epochs_spin.setValue(3)
+    panel.batch_spin.setValue(64)
+    assert Project.load(tmp_path / "cnn.studio.json").training["epochs"] == 10
+    assert window.project.training["epochs"] == 3 and window.isWindowModified()
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    assert panel.trainer is not None
+    with qtbot.waitSignal(panel.trainer.epochEnded, timeout=60000):
+        pass
+    run_id = bench.plots.run_ids()[0]
+    xs, ys = bench.plots.series(run_id, "loss", "epoch")
+    assert len(xs) >= 1 and np.isfinite(ys).all()
+    with qtbot.waitSignal(panel.trainingFinished, timeout=60000):
+        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    assert panel.last_result.status in ("stopped", "completed")
+    assert panel.run_ids() == [panel.last_result.record.id]
+    assert (tmp_path / "cnn.runs" / panel.last_result.record.id / "run.json").exists()
+    dense = window.graph.node_by_name("classifier").id
+    assert window.graph.weights[dense][0].shape == (64, 4)  # trained weights kept
+
+
+def test_settings_change_is_undoable(app, qtbot):
+    window, bench = app
+    bench.training_panel.batch_spin.setValue(16)
+    assert window.project.training["batch_size"] == 16
+    window.stack.undo()
+    assert window.project.training["batch_size"] == 32
+    assert bench.training_panel.batch_spin.value() == 32
+
+
+def test_data_that_does_not_fit_is_reported_in_words(app, qtbot):
+    window, bench = app
+    _click_bundled(qtbot, bench, "digits")  # 8×8×1 images with 10 classes
+    asked = []
+    bench.ask_fix = lambda text: asked.append(text) or False
+    qtbot.mouseClick(bench.training_panel.train_button, Qt.MouseButton.LeftButton)
+    assert not asked  # no single fix makes 8×8 images fit a 28×28 input
+    message = bench.training_panel.message_label.text()
+    assert "model input expects (28, 28, 1), data is (8, 8, 1)" in message
+    assert "10 classes in data, last Dense has 4 units" in message
+    assert bench.training_panel.trainer is None
+
+
+def test_accepting_the_units_fix_changes_the_model(app, qtbot):
+    window, bench = app
+    window.editor.set_param([window.graph.node_by_name("classifier").id], "units", 5)
+    asked = []
+    bench.ask_fix = lambda text: asked.append(text) or True
+    model = bench._model_for_training()
+    assert any("4 classes in data, last Dense has 5 units" in a for a in asked)
+    assert window.graph.node_by_name("classifier").params["units"] == 4
+    assert model.output.shape[-1] == 4
+
+
+def test_selecting_a_node_shows_its_feature_maps(app, qtbot):
+    window, bench = app
+    window.docks["Inspect"].raise_()
+    qtbot.waitUntil(window.docks["Inspect"].isVisible)
+    maps = bench.inspect_panel.feature_maps
+    bench.inspect_panel.setCurrentWidget(maps)
+    conv = window.graph.node_by_name("conv2d").id
+    window.scene.select_nodes([conv])
+    qtbot.waitUntil(lambda: maps.layer_name == "conv2d" and maps.grid.count == 16,
+                    timeout=20000)  # filters=16: one map per filter
+
+
+def test_export_from_the_window_writes_a_verified_file(app, qtbot, tmp_path):
+    window, bench = app
+    with qtbot.waitSignal(bench.exportFinished, timeout=60000) as blocker:
+        bench.export_to("keras", tmp_path / "model.keras")
+    report = blocker.args[0]
+    assert not isinstance(report, str) and report.verified
+    assert (tmp_path / "model.keras").exists()
+
+
+def test_graph_picture_as_png_and_svg(app, tmp_path):
+    window, bench = app
+    png = bench.export_picture(tmp_path / "graph.png")
+    svg = bench.export_picture(tmp_path / "graph.svg")
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(png))
+    assert image.width() > 200 and len({image.pixel(x, image.height() // 2)
+                                        for x in range(0, image.width(), 7)}) > 3
+    assert "<svg" in svg.read_text() and "conv2d" in svg.read_text()
