@@ -91,11 +91,16 @@ def bundled(name: str, **options: Any) -> dict[str, Any]:
 
 
 def training(loss: str, epochs: int, batch_size: int, *, learning_rate: float = 1e-3,
-             optimizer: str = "Adam", metrics: tuple[str, ...] = ("accuracy",)) -> dict[str, Any]:
-    """Training settings in the ``TrainingSettings.to_dict`` vocabulary (missing keys default)."""
+             optimizer: str = "Adam", metrics: tuple[str, ...] = ("accuracy",),
+             loss_params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Training settings in the ``TrainingSettings.to_dict`` vocabulary (missing keys default).
+
+    ``loss_params`` are the Keras loss's own arguments, e.g. ``from_logits`` for a model whose
+    last layer has no softmax.
+    """
     return {
         "optimizer": {"name": optimizer, "params": {"learning_rate": learning_rate}},
-        "loss": {"name": loss, "params": {}},
+        "loss": {"name": loss, "params": dict(loss_params or {})},
         "metrics": list(metrics),
         "epochs": epochs,
         "batch_size": batch_size,

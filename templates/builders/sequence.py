@@ -6,6 +6,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from studio.data.synthetic_text import ALPHABET
 from templates.builders import (
     TemplateInfo,
     bundled,
@@ -19,6 +20,8 @@ SINE = bundled("sine")
 TOKENS = bundled("tokens")
 TOKEN_LENGTH = 20
 TOKEN_VOCAB = 100
+CHAR_WINDOW = 10
+CHAR_VOCAB = len(ALPHABET)
 
 
 @template(TemplateInfo(
@@ -133,21 +136,20 @@ def gru_forecaster() -> keras.Model:
     name="char_rnn",
     title="Character model (SimpleRNN / LSTM)",
     description="The 'Alice' lab's next-character model: a window of 10 characters → "
-                "SimpleRNN(128) → softmax over the characters. Characters come in as ids "
+                "SimpleRNN(128) → softmax over the 28 characters. Characters come in as ids "
                 "through an Embedding rather than one-hot vectors (the same model, fewer "
                 "numbers to store); swap SimpleRNN for LSTM to repeat the lab's comparison. "
-                "The bundled token set stands in for text offline (its 100 ids as characters, "
-                "each window labelled by its sentiment); point it at a text's windows for the "
-                "real task.",
-    task="text", dataset=TOKENS, params=33_060, training=classify(10, 32),
+                "Offline it reads the bundled 'chars' text, sentences from a small Alice-like "
+                "grammar cut into 10-character windows; the book itself is a download.",
+    task="text", dataset=bundled("chars"), params=22_620, training=classify(10, 32),
     source="catalogue §3.14 / §9 #10 (Alice char generator, seed 001)",
     real_dataset="Alice in Wonderland, 10-char windows",
 ))
 def char_rnn() -> keras.Model:
-    inputs = keras.Input((TOKEN_LENGTH,), dtype="int32", name="chars")
-    x = layers.Embedding(TOKEN_VOCAB, 16, name="char_embedding")(inputs)
+    inputs = keras.Input((CHAR_WINDOW,), dtype="int32", name="chars")
+    x = layers.Embedding(CHAR_VOCAB, 16, name="char_embedding")(inputs)
     x = layers.SimpleRNN(128, name="simple_rnn")(x)
-    outputs = layers.Dense(TOKEN_VOCAB, activation="softmax", name="next_char")(x)
+    outputs = layers.Dense(CHAR_VOCAB, activation="softmax", name="next_char")(x)
     return keras.Model(inputs, outputs, name="char_rnn")
 
 

@@ -70,10 +70,12 @@ def _upsample(x, filters: int, name: str):
                 "128×128×3 images gives skips at 64, 32, 16, 8 and 4 px (block_1/3/6/13_expand"
                 "_relu, block_16_project); a Conv2DTranspose up-stack (512, 256, 128, 64 "
                 "filters) climbs back, concatenating each skip, and a last Conv2DTranspose "
-                "outputs 3 classes per pixel at 128×128. No segmentation set ships with the "
-                "studio: bring image/mask pairs (e.g. Oxford-IIIT Pets).",
-    task="images", dataset=None, params=6_504_227,
-    training=classify(20, 64),
+                "outputs 3 classes per pixel at 128×128 as logits (the loss applies the "
+                "softmax). Offline it opens on the generated segmentation_shapes set (circles "
+                "and squares with a class per pixel); bring image/mask pairs (e.g. "
+                "Oxford-IIIT Pets) for the real task.",
+    task="images", dataset=bundled("segmentation_shapes"), params=6_504_227,
+    training=classify(20, 64, loss_params={"from_logits": True}),
     source="catalogue §3.11 / §9 #14 (seed 000); up-stack from the TF tutorial",
     needs_gpu=True, trains_by_default=False, real_dataset="oxford_iiit_pet (image/mask folder)",
     extra={"skip_layers": list(UNET_SKIPS), "trainable_params": 4_660_323},

@@ -250,8 +250,11 @@ def mobilenet_cifar() -> keras.Model:
     return keras.Model(inputs, outputs, name="mobilenet_cifar")
 
 
-_IMAGENET_NOTE = (" Takes 224×224 ImageNet-sized images: train it on an image folder (the "
-                  "dataset panel resizes images) or fine-tune on a GPU.")
+_IMAGENET_NOTE = (" Takes 224×224 ImageNet-sized images. Offline it opens on the generated "
+                  "imagenet_like set (128 images of 10 shape and texture classes, labelled "
+                  "within the 1000 outputs), enough to step through an epoch; for real "
+                  "training use an image folder (the dataset panel resizes images) on a GPU.")
+IMAGENET_LIKE = bundled("imagenet_like")
 
 
 @template(TemplateInfo(
@@ -260,8 +263,9 @@ _IMAGENET_NOTE = (" Takes 224×224 ImageNet-sized images: train it on an image f
     description="AlexNet (2012) as one tower: Conv 96@11×11 stride 4 → pool → Conv 256@5×5 → "
                 "pool → three 3×3 convolutions → pool → Dense 4096 → 4096 → 1000, with dropout."
                 " The original's two-GPU split and local response normalization are left out."
-                + _IMAGENET_NOTE.replace("224×224", "227×227"),
-    task="images", dataset=None, params=62_378_344, training=classify(30, 128, learning_rate=1e-4),
+                + _IMAGENET_NOTE.replace("224×224", "227×227").replace(
+                    "imagenet_like", "imagenet_like_227"),
+    task="images", dataset=bundled("imagenet_like_227"), params=62_378_344, training=classify(30, 128, learning_rate=1e-4),
     source="catalogue §3.15 (AlexNet, prose only); layers from the 2012 paper",
     needs_gpu=True, trains_by_default=False, real_dataset="imagenet (image folder)",
 ))
@@ -290,7 +294,7 @@ def alexnet() -> keras.Model:
     description="keras.applications.VGG16 layer for layer: 13 3×3 convolutions in five blocks "
                 "and three Dense layers, 138 million parameters. Opens with random weights; "
                 "the pretrained ImageNet weights are a download." + _IMAGENET_NOTE,
-    task="images", dataset=None, params=138_357_544, training=classify(10, 32, learning_rate=1e-4),
+    task="images", dataset=IMAGENET_LIKE, params=138_357_544, training=classify(10, 32, learning_rate=1e-4),
     source="catalogue §3.14 / §9 #12 (VGG-16 lab, seed 001)",
     needs_gpu=True, trains_by_default=False, real_dataset="imagenet (image folder)",
 ))
@@ -304,7 +308,7 @@ def vgg16() -> keras.Model:
     description="keras.applications.ResNet50 imported as is: 50 layers of bottleneck residual "
                 "blocks, 25.6 million parameters, every layer editable on the canvas."
                 + _IMAGENET_NOTE,
-    task="images", dataset=None, params=25_636_712, training=classify(10, 32, learning_rate=1e-4),
+    task="images", dataset=IMAGENET_LIKE, params=25_636_712, training=classify(10, 32, learning_rate=1e-4),
     source="catalogue §3.15 (ResNet; keras.applications list in seed 000)",
     needs_gpu=True, trains_by_default=False, real_dataset="imagenet (image folder)",
 ))
