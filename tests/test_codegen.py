@@ -99,9 +99,16 @@ def test_opaque_node_is_written_as_deserialization() -> None:
     assert namespace["build_model"]().count_params() == model.count_params()
 
 
-def test_mirrored_distribution_builds_under_the_strategy_scope() -> None:
+def test_mirrored_distribution_builds_under_the_strategy_scope(tmp_path) -> None:
     text = generate_script(import_model(cnn()).graph, distribute="mirrored")
-    assert "tf.distribute.MirroredStrategy()" in text and "with strategy.scope():" in text
-    compile(text, "generated.py", "exec")
+    assert "tf.distribute.MirroredStrategy()" in text and "with distribution_scope():" in text
+    script = tmp_path / "train.py"
+    script.write_text(text)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Total params" in run.stdout
+    multi = generate_script(import_model(cnn()).graph, distribute="multiworker")
+    assert "MultiWorkerMirroredStrategy" in multi and "with distribution_scope():" in multi
     with pytest.raises(ValueError, match="distribute"):
         generate_script(import_model(cnn()).graph, distribute="tpu-pod")

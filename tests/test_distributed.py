@@ -116,7 +116,8 @@ def test_two_workers_on_localhost_agree_with_each_other_and_one_device(
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
 def test_two_jax_processes_each_feeding_their_shard_match_one_device(mirrored_report, tmp_path):
-    reports = _run_two_workers(tmp_path, KERAS_BACKEND="jax", SHARD_FOR_PROCESS="1")
+    # The engine feeds each process its own rows of every global batch (process_shard).
+    reports = _run_two_workers(tmp_path, KERAS_BACKEND="jax")
     assert all("DataParallel (jax)" in r["description"] for r in reports)
     _assert_workers_match_one_device(reports, mirrored_report["single"])
 

@@ -45,6 +45,24 @@ def _settings(args: argparse.Namespace, project: Project):
         raise CliError(str(exc)) from None
 
 
+def _is_chief() -> bool:
+    """Whether this process writes results: in a multi-worker run only the chief does (or, with
+    no chief in the cluster, worker 0; with JAX, process 0)."""
+    import json
+    import os
+
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    except ValueError:
+        config = {}
+    task = config.get("task") or {}
+    if task:
+        if "chief" in config.get("cluster", {}):
+            return task.get("type") == "chief"
+        return task.get("type") == "worker" and int(task.get("index", 0)) == 0
+    return os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID", "0") in ("", "0")
+
+
 def run_training(args: argparse.Namespace, project: Project,
                  compile_fn: Callable[[Project], Any]) -> int:
     from studio.compiler import store_model_weights
@@ -66,20 +84,25 @@ def run_training(args: argparse.Namespace, project: Project,
 
         scope = contextlib.nullcontext()
     with scope:
+        if args.distribute:
+            from studio.training.distributed import describe_distribution
+
+            print(f"studio: {describe_distribution()}", file=sys.stderr)
         model = compile_fn(project)
         problems = check_model_data(model, dataset, settings.loss.name)
         if problems:
             fixes = "; ".join(f"{p.message}" + (f" (fix: {p.fix.description})" if p.fix else "")
                               for p in problems)
             raise CliError(f"data {ref.label} does not fit the model: {fixes}")
-        store = RunStore(project.runs_dir) if project.runs_dir else None
+        chief = _is_chief()
+        store = RunStore(project.runs_dir) if project.runs_dir and chief else None
         result = train_headless(model, dataset, settings, run_store=store,
                                 progress_stream=sys.stderr,
                                 log_json=Path(args.log_json) if args.log_json else None)
     if not result.ok:
         print(f"studio: training {result.status}: {result.message}", file=sys.stderr)
         return 1
-    if args.save_weights:
+    if args.save_weights and chief:  # one writer when several workers train together
         store_model_weights(project.graph, model)
         project.save()
     print(f"run {result.record.id} {result.status}; "

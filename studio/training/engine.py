@@ -134,12 +134,16 @@ def _first(array: np.ndarray | list[np.ndarray]) -> np.ndarray:
 
 
 def _fit_arguments(dataset: Dataset, settings: TrainingSettings) -> dict[str, Any]:
+    from studio.training.distributed import process_shard
+
+    # Across several JAX processes each feeds only its rows; elsewhere this changes nothing.
+    (x, y), batch_size = process_shard((dataset.x_train, dataset.y_train), settings.batch_size)
     kwargs: dict[str, Any] = {
-        "x": dataset.x_train, "y": dataset.y_train, "batch_size": settings.batch_size,
+        "x": x, "y": y, "batch_size": batch_size,
         "epochs": settings.epochs, "shuffle": settings.shuffle, "verbose": 0,
     }
     if dataset.x_val is not None and dataset.y_val is not None:
-        kwargs["validation_data"] = (dataset.x_val, dataset.y_val)
+        kwargs["validation_data"], _ = process_shard((dataset.x_val, dataset.y_val), batch_size)
     elif settings.validation_split > 0:
         kwargs["validation_split"] = settings.validation_split
     return kwargs

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -79,13 +78,6 @@ def _train() -> dict:
         shuffle=False, seed=0)
     model = _model()
     dataset = _data()
-    if os.environ.get("SHARD_FOR_PROCESS"):
-        # What the engine would do for JAX across processes (see process_shard).
-        from studio.training.distributed import process_shard
-
-        (dataset.x_train, dataset.y_train), batch = process_shard(
-            (dataset.x_train, dataset.y_train), BATCH)
-        settings = replace(settings, batch_size=batch)
     result = TrainingEngine().run(model, dataset, settings)
     return {"status": result.status, "message": result.message,
             "losses": [row["loss"] for row in result.record.epochs],
