@@ -269,3 +269,30 @@ def test_clicking_an_issue_selects_its_layer(window, qtbot):
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.selected_node_ids() == [nid]
     assert window.scene.nodes[nid].look.problem
+
+
+def test_block_inspector_renames_nests_and_freezes_the_block(window, qtbot):
+    from studio.compiler import compile_graph
+    from widgets.inspector.block_form import BlockForm
+
+    ids = [by_name(window, "conv2d"), by_name(window, "max_pooling2d")]
+    window.scene.select_nodes(ids)
+    gid = window.group_selection("features")
+    window.scene.refresh_analysis()
+    window.scene.clearSelection()
+    window.scene.blocks[gid].setSelected(True)
+    form = window.inspector._body
+    assert isinstance(form, BlockForm) and "160 parameters" in form.summary.text()
+    form.name.selectAll()
+    qtbot.keyClicks(form.name, "backbone")
+    qtbot.keyClick(form.name, Qt.Key.Key_Return)
+    assert window.graph.groups[gid].name == "backbone"
+    qtbot.mouseClick(form.nested, Qt.MouseButton.LeftButton)
+    assert window.graph.groups[gid].nested
+    model = compile_graph(window.graph)
+    assert "backbone" in [layer.name for layer in model.layers]
+    assert model.count_params() == window.scene.refresh_analysis().total_params
+    qtbot.mouseClick(form.trainable, Qt.MouseButton.LeftButton)
+    assert not any(window.graph.node(n).trainable for n in ids)
+    window.stack.undo()
+    assert all(window.graph.node(n).trainable for n in ids)

@@ -227,7 +227,11 @@ class MainWindow(QMainWindow):
     # ----- follow the views -------------------------------------------------------------------
     def _selection_changed(self) -> None:
         ids = self.selected_node_ids()
-        self.inspector.set_nodes(ids)
+        block = self.scene.selected_block()
+        if block is not None:
+            self.inspector.set_block(block)
+        else:
+            self.inspector.set_nodes(ids)
         self.selectionChanged.emit(ids)
 
     def _analysis_changed(self, analysis) -> None:

@@ -387,6 +387,13 @@ class GraphScene(QGraphicsScene):
                     out.append(item.key)
         return list(dict.fromkeys(out))
 
+    def selected_block(self) -> str | None:
+        """The group id when the selection is exactly one collapsed block."""
+        items = self.selectedItems()
+        if len(items) == 1 and isinstance(items[0], NodeItem) and items[0].look.block:
+            return items[0].group_id
+        return None
+
     def selected_edges(self) -> list[Edge]:
         return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem) and i.edge]
 

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 from studio.catalog import ParamSpec
 from studio.checks import Analysis, Analyzer, check_value
 from studio.graph import Change, Edge, Graph, Node
+from studio.grouping import members
 from studio.layers import spec_for
 from widgets.canvas.editor import GraphEditor
 from widgets.inspector.base import ParamControl
+from widgets.inspector.block_form import BlockForm
 from widgets.inspector.bool_control import BoolControl
 from widgets.inspector.choice_control import ChoiceControl
 from widgets.inspector.float_control import FloatControl
@@ -191,8 +193,24 @@ class Inspector(QWidget):
         if old is not None:
             old.deleteLater()
 
+    def set_block(self, group_id: str) -> None:
+        """Show a collapsed block: its name, nested-or-inline choice and freeze switch."""
+        analysis = self._analysis()
+        ids = members(self.editor.graph, group_id)
+        total = sum(analysis.infos[n].params for n in ids
+                    if analysis is not None and n in analysis.infos)
+        self.set_nodes([])
+        self.node_ids = ids
+        self._set_body(BlockForm(self.editor, group_id, total))
+
     # ----- following the model ------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        if isinstance(self._body, BlockForm):
+            if self._body.group_id not in self.editor.graph.groups:
+                self.set_nodes([])
+            else:
+                self._body.refresh()
+            return
         if not self.node_ids:
             return
         graph = self.editor.graph
@@ -204,7 +222,7 @@ class Inspector(QWidget):
     def refresh(self) -> None:
         """Show the model's current values (after an edit, undo or redo)."""
         graph = self.editor.graph
-        if not self.node_ids:
+        if not self.node_ids or isinstance(self._body, BlockForm):
             return
         first = graph.node(self.node_ids[0])
         with QSignalBlocker(self.name):
