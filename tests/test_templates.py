@@ -81,10 +81,11 @@ def test_measured_accuracies_come_from_each_templates_own_dataset() -> None:
 
     for entry in list_templates():
         acc = entry.expected_accuracy
-        if entry.needs_gpu or not entry.trains_by_default or entry.metadata.get("pretrained"):
-            assert isinstance(acc, str) and "not measured" in acc, entry.name
+        small = (entry.trains_by_default and not entry.needs_gpu
+                 and not entry.metadata.get("pretrained"))
+        if isinstance(acc, str):  # only the big designs may go unmeasured, saying so
+            assert not small and "not measured" in acc, f"{entry.name}: {acc!r}"
             continue
-        assert isinstance(acc, dict), f"{entry.name}: {acc!r} is not a measurement"
         assert acc["dataset"] == entry.dataset_label and acc["device"] == "CPU"
         assert acc["epochs"] == new_from_template(entry.name).training["epochs"]
         if acc["metric"] == "val_accuracy":
