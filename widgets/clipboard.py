@@ -1,9 +1,12 @@
 """Copy and paste of layers through the system clipboard, so it works between windows.
 
-The payload is JSON (nodes, the edges among them, and the blocks they form) under a custom
-mime type, with the same JSON as plain text so it can be pasted into another Model Studio or
-read in a text editor. Pasting gives every node a new id and a unique name, keeps the wiring
-among the pasted nodes, and shifts them so they do not hide the originals.
+The payload is JSON (nodes, the edges among them, and the blocks they form) put on the
+clipboard as plain text, marked by its ``format`` key, so it can be pasted into another Model
+Studio window or read in a text editor. (A custom mime type would add nothing, and PySide6
+6.11 double-frees a Python-made ``QMimeData`` left on the clipboard at exit.)
+
+Pasting gives every node a new id and a unique name, keeps the wiring among the pasted
+nodes, and shifts them so they do not hide the originals.
 """
 
 from __future__ import annotations
@@ -13,12 +16,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QMimeData
-
 from studio.graph import AddNode, Batch, Connect, Edge, Graph, Group, Node, Op, SetGroup
 from studio.grouping import new_group_id, unique_group_name
 
-NODES_MIME = "application/x-model-studio-nodes"
 FORMAT = "model-studio-clipboard"
 
 
@@ -35,21 +35,13 @@ def copy_payload(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
     }
 
 
-def to_mime(payload: dict[str, Any]) -> QMimeData:
-    text = json.dumps(payload)
-    mime = QMimeData()
-    mime.setData(NODES_MIME, text.encode("utf-8"))
-    mime.setText(text)
-    return mime
+def to_text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload)
 
 
-def from_mime(mime: QMimeData) -> dict[str, Any] | None:
-    """The payload on the clipboard, or None when it holds no layers of ours."""
-    if mime.hasFormat(NODES_MIME):
-        raw = bytes(mime.data(NODES_MIME).data()).decode("utf-8")
-    elif mime.hasText():
-        raw = mime.text()
-    else:
+def from_text(raw: str) -> dict[str, Any] | None:
+    """The payload in clipboard text, or None when it holds no layers of ours."""
+    if not raw:
         return None
     try:
         data = json.loads(raw)

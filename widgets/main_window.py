@@ -425,15 +425,15 @@ class MainWindow(QMainWindow):
     def copy(self) -> None:
         ids = self.selected_node_ids()
         if ids:
-            QGuiApplication.clipboard().setMimeData(
-                clipboard.to_mime(clipboard.copy_payload(self.graph, ids)))
+            QGuiApplication.clipboard().setText(
+                clipboard.to_text(clipboard.copy_payload(self.graph, ids)))
 
     def cut(self) -> None:
         self.copy()
         self.delete_selection()
 
     def paste(self, payload: dict | None = None) -> list[str]:
-        payload = payload or clipboard.from_mime(QGuiApplication.clipboard().mimeData())
+        payload = payload or clipboard.from_text(QGuiApplication.clipboard().text())
         if not payload:
             self.statusBar().showMessage("The clipboard holds no layers", 4000)
             return []
