@@ -306,6 +306,7 @@ class TrainingPanel(QWidget):
                               else str(exc))
             return
         self.show_message("")
+        self.plots.prepare(["loss", *settings.metrics])
         trainer = TrainerThread(self._model, dataset, settings, store, parent=self)
         trainer.runStarted.connect(self._run_started)
         trainer.batchProgress.connect(self._batch_progress)
