@@ -554,7 +554,7 @@ class MainWindow(QMainWindow):
     def _size_default_docks(self) -> None:
         self.resizeDocks([self.docks["Layers"], self.docks["Inspector"]], [230, 380],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["Issues"]], [190], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Issues"]], [270], Qt.Orientation.Vertical)
         QTimer.singleShot(0, self.view.fit_all)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
