@@ -40,6 +40,22 @@ def test_all_panels_dock_and_follow_the_project(app):
     assert {"Dataset", "Training", "Plots", "Inspect", "Code"} <= set(window.docks)
     assert bench.dataset_panel.ref().name == "shapes"
     assert "keras.Input" in bench.code_view.text()
+    assert window.stack.count() == 0 and not window.isWindowModified()  # loading is no edit
+    assert window.tabifiedDockWidgets(window.docks["Layers"]) == [window.docks["Dataset"]]
+
+
+def test_an_arrangement_saved_before_new_panels_is_not_restored(qtbot, tmp_path):
+    from widgets.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "old.ini"), QSettings.Format.IniFormat)
+    old = MainWindow(settings=settings, recovery_dir=tmp_path / "r")
+    qtbot.addWidget(old)
+    old.show()
+    settings.setValue("window_state", old.saveState(old._layout_version()))
+    window, _bench = build_app_window(settings=settings, recovery_dir=tmp_path / "r")
+    qtbot.addWidget(window)
+    window.show()
+    assert window.docks["Dataset"] in window.tabifiedDockWidgets(window.docks["Layers"])
 
 
 def test_train_from_the_window_shows_curves_and_keeps_the_run(app, qtbot, tmp_path):

@@ -9,6 +9,7 @@ lands on one undo stack). Other panels (dataset, training, plots, inspection) do
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -538,6 +539,11 @@ class MainWindow(QMainWindow):
         self._shown_once = True
         self._arrange_docks()
 
+    def _layout_version(self) -> int:
+        """Tags a saved arrangement with the set of docks it was made for, so an arrangement
+        saved before a panel existed is not restored (Qt would leave the new panel loose)."""
+        return zlib.crc32(",".join(sorted(self.docks)).encode()) & 0x7FFFFFFF
+
     def _arrange_docks(self) -> None:
         """Tab the docks, then restore the user's saved arrangement or size the default one so
         the canvas leads; the first dock of each area is the one in front."""
@@ -545,7 +551,7 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(first, dock)
         self._pending_tabs.clear()
         state = self.settings.value("window_state")
-        if state is not None and self.restoreState(state):
+        if state is not None and self.restoreState(state, self._layout_version()):
             return
         for name in ("Layers", "Inspector", "Issues"):
             self.docks[name].raise_()
@@ -562,7 +568,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("window_state", self.saveState(self._layout_version()))
         self.settings.sync()
         self.autosaver.discard(self.project.path)
         event.accept()

@@ -150,6 +150,9 @@ class Workbench(QObject):
     def _dataset_chosen(self, ref: DatasetRef) -> None:
         self._dataset = self.dataset_panel.dataset()
         self.inspect_panel.set_dataset(self._dataset)
+        current = self.window.project.dataset
+        if current and DatasetRef.from_dict(current) == ref:
+            return  # the project's own dataset finished loading: nothing was edited
         self._push_field("dataset", ref.to_dict(), f"Use dataset {ref.label}")
 
     def _settings_changed(self, settings: TrainingSettings) -> None:
