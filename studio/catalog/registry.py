@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from studio.catalog import overlay
-from studio.catalog.spec import CallStyle, LayerSpec, ParamKind, ParamSpec
+from studio.catalog.spec import CallStyle, LayerSpec, ParamKind, ParamSpec, value_kind
 
 _INTS_PARAMS = {
     "kernel_size", "strides", "pool_size", "dilation_rate", "size", "cropping", "padding_",
@@ -47,15 +47,7 @@ def _param_kind(type_name: str, name: str, default: Any) -> ParamKind:
         return "ints"
     if name in ("shape", "target_shape", "dims", "output_shape", "noise_shape", "axes"):
         return "json" if name in ("axes", "output_shape", "noise_shape") else "shape"
-    if isinstance(default, bool):
-        return "bool"
-    if isinstance(default, int):
-        return "int"
-    if isinstance(default, float):
-        return "float"
-    if isinstance(default, str):
-        return "str"
-    return "json"
+    return value_kind(default) or "json"
 
 
 def _range(name: str) -> tuple[float | None, float | None]:

@@ -27,6 +27,14 @@ ParamKind = Literal[
 CallStyle = Literal["single", "list", "args", "rnn", "none"]
 
 
+def value_kind(value: Any) -> Literal["bool", "int", "float", "str"] | None:
+    """The editor kind a plain default value implies (bool before int: True is an int)."""
+    for kind, types in (("bool", bool), ("int", int), ("float", float), ("str", str)):
+        if isinstance(value, types):
+            return kind  # type: ignore[return-value]
+    return None
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     """One constructor argument of a layer, with what the inspector needs to edit it."""

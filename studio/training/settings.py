@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import keras
 
+from studio.catalog.spec import value_kind
+
 ParamKind = Literal["float", "int", "bool", "str", "optional"]
 ScheduleKind = Literal["none", "ExponentialDecay", "CosineDecay", "PiecewiseConstantDecay"]
 
@@ -149,17 +151,7 @@ class TrainingSettings:
 
 
 def _kind_of(default: Any) -> ParamKind | None:
-    if default is None:
-        return "optional"
-    if isinstance(default, bool):
-        return "bool"
-    if isinstance(default, int):
-        return "int"
-    if isinstance(default, float):
-        return "float"
-    if isinstance(default, str):
-        return "str"
-    return None
+    return "optional" if default is None else value_kind(default)
 
 
 def _param_specs(cls: type) -> list[ParamSpec] | None:
