@@ -144,7 +144,12 @@ def _outputs(result: Any) -> list[np.ndarray]:
         result = list(result.values())
     if not isinstance(result, (list, tuple)):
         result = [result]
-    return [np.asarray(r) for r in result]
+    import keras
+
+    # A backend tensor (a torch one may carry grad) goes through Keras; others (numpy,
+    # TensorFlow eager tensors from a SavedModel) convert directly.
+    return [keras.ops.convert_to_numpy(r) if keras.ops.is_tensor(r) else np.asarray(r)
+            for r in result]
 
 
 def _max_diff(expected: list[np.ndarray], got: list[np.ndarray]) -> float | None:
@@ -225,6 +230,7 @@ def _write_python(model: Any, graph: Graph | None, target: Path) -> None:
 
 _CHECK_SCRIPT = """
 import json, runpy, sys
+import keras
 import numpy as np
 script, weights, inputs, result = sys.argv[1:5]
 model = runpy.run_path(script, run_name="studio_export_check")["build_model"]()
@@ -234,7 +240,7 @@ xs = [data[f"x{i}"] for i in range(len(data.files))]
 out = model(xs[0] if len(xs) == 1 else xs)
 out = list(out.values()) if isinstance(out, dict) else out
 out = out if isinstance(out, (list, tuple)) else [out]
-np.savez(result, *[np.asarray(o) for o in out])
+np.savez(result, *[keras.ops.convert_to_numpy(o) for o in out])
 print(json.dumps({"params": int(model.count_params())}))
 """
 
