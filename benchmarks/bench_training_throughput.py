@@ -8,6 +8,7 @@ finish each step before the next is queued; the engine should stay close to plai
 from __future__ import annotations
 
 import argparse
+import statistics
 import os
 import sys
 import time
@@ -69,6 +70,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--width", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="each variant runs this many times, interleaved; medians reported")
     args = parser.parse_args()
     features, classes = 64, 10
     data = make_problem(args.samples, features, classes)
@@ -106,10 +109,17 @@ def main() -> None:
         model.fit(**fit_kwargs, callbacks=[NaiveFloatLogger()])
 
     total = args.samples * args.epochs
-    seconds = {"plain": timed(plain), "engine": timed(with_engine), "naive": timed(naive)}
+    # Interleaved rounds and medians: one run each is at the mercy of whatever else the
+    # machine does for a second or two.
+    runs: dict[str, list[float]] = {"plain": [], "engine": [], "naive": []}
+    for _ in range(args.rounds):
+        for name, fn in (("plain", plain), ("engine", with_engine), ("naive", naive)):
+            runs[name].append(timed(fn))
+    seconds = {name: statistics.median(times) for name, times in runs.items()}
     rate = {name: total / s for name, s in seconds.items()}
     print(f"backend={keras.backend.backend()} device={describe_device()} "
-          f"samples={args.samples} batch_size={args.batch_size} epochs={args.epochs}")
+          f"samples={args.samples} batch_size={args.batch_size} epochs={args.epochs} "
+          f"rounds={args.rounds} (medians)")
     for name, label in (("plain", "(a) plain model.fit"),
                         ("engine", "(b) engine, all reporting on"),
                         ("naive", "(c) naive per-batch float callback")):
