@@ -8,8 +8,8 @@ finish each step before the next is queued; the engine should stay close to plai
 from __future__ import annotations
 
 import argparse
-import statistics
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
