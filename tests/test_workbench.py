@@ -132,7 +132,7 @@ def test_export_from_the_window_writes_a_verified_file(app, qtbot, tmp_path):
     with qtbot.waitSignal(bench.exportFinished, timeout=60000) as blocker:
         bench.export_to("keras", tmp_path / "model.keras")
     report = blocker.args[0]
-    assert not isinstance(report, str) and report.verified
+    assert getattr(report, "verified", False), report
     assert (tmp_path / "model.keras").exists()
 
 
@@ -146,3 +146,46 @@ def test_graph_picture_as_png_and_svg(app, tmp_path):
     assert image.width() > 200 and len({image.pixel(x, image.height() // 2)
                                         for x in range(0, image.width(), 7)}) > 3
     assert "<svg" in svg.read_text() and "conv2d" in svg.read_text()
+
+
+def test_export_failure_is_reported_not_raised(app, qtbot, tmp_path):
+    window, bench = app
+    window.editor.set_param([window.graph.node_by_name("dense").id], "units", 0)
+    with qtbot.waitSignal(bench.exportFinished, timeout=60000) as blocker:
+        bench.export_to("keras", tmp_path / "broken.keras")
+    assert "units must be at least 1" in blocker.args[0].message
+    assert not (tmp_path / "broken.keras").exists() and bench.export_action.isEnabled()
+
+
+def test_importing_a_model_file_runs_in_the_background(app, qtbot, tmp_path):
+    import keras
+
+    window, _bench = app
+    inp = keras.Input((4,), name="features")
+    out = keras.layers.Dense(3, activation="softmax", name="species")(
+        keras.layers.Dense(5, activation="relu", name="hidden")(inp))
+    keras.Model(inp, out).save(tmp_path / "iris.keras")
+    with qtbot.waitSignal(window.importFinished, timeout=60000) as blocker:
+        assert window.import_file(tmp_path / "iris.keras")
+        assert window.jobs.busy
+    assert blocker.args[0] is True
+    assert [n.name for n in window.graph.nodes] == ["features", "hidden", "species"]
+
+
+def test_transfer_template_without_network_keeps_random_weights_and_says_so(
+        app, qtbot, monkeypatch):
+    import keras
+
+    from studio.gallery import new_from_template
+
+    window, bench = app
+
+    def offline(*_args, **_kwargs):
+        raise OSError("URL fetch failure: network is unreachable")
+
+    monkeypatch.setattr(keras.applications, "MobileNetV2", offline)
+    with qtbot.waitSignal(bench.pretrainedFinished, timeout=60000) as blocker:
+        bench.open_template_project(new_from_template("transfer_mobilenetv2"))
+    assert not blocker.args[0].loaded and "could not be downloaded" in blocker.args[0].note
+    assert "could not be downloaded" in window.statusBar().currentMessage()
+    assert window.scene.refresh_analysis().ok

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QWidget,
 )
 
@@ -39,6 +40,7 @@ from widgets.canvas.scene import GraphScene, format_count
 from widgets.canvas.view import GraphView
 from widgets.inspector import Inspector
 from widgets.issues_panel import IssuesPanel
+from widgets.jobs import JobFailed, JobRunner
 from widgets.palette import Palette
 from widgets.theme import apply_theme
 
@@ -59,6 +61,7 @@ def _import_model() -> Callable | None:
 class MainWindow(QMainWindow):
     selectionChanged = Signal(list)
     projectChanged = Signal(object)
+    importFinished = Signal(bool, str)  # succeeded, what the status bar says
 
     def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None,
                  autosave_ms: int = DEFAULT_DELAY_MS) -> None:
@@ -82,6 +85,13 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(lambda: self.project, self.stack, recovery_dir, autosave_ms,
                                    self)
         self.params_label = QLabel("")
+        self.jobs = JobRunner(self)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # "working", for jobs that cannot say how far they are
+        self.busy.setMaximumWidth(120)
+        self.busy.hide()
+        self.jobs.busyChanged.connect(self.busy.setVisible)
+        self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.params_label)
         # Dialog hooks: tests replace them so nothing blocks.
         self.ask_save_changes: Callable[[], str] = self._ask_save_changes
@@ -381,24 +391,28 @@ class MainWindow(QMainWindow):
             self.import_file(path)
 
     def import_file(self, path: str | Path) -> bool:
+        """Start importing a Keras model file on the worker thread (a big model takes
+        seconds); ``importFinished`` says how it ended. False when nothing was started."""
         import_model = _import_model()
         if import_model is None or not self.maybe_save():
             return False
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            result = import_model(str(path))
-        except Exception as exc:  # the importer reports unreadable files in many ways
-            self.statusBar().showMessage(f"Could not import {path}: {exc}", 10000)
-            return False
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        graph = getattr(result, "graph", result)
+        self.statusBar().showMessage(f"Importing {path}…")
+        self.jobs.run(import_model, str(path), on_done=lambda out: self._imported(path, out))
+        return True
+
+    def _imported(self, path: str | Path, outcome: object) -> None:
+        if isinstance(outcome, JobFailed):
+            message = f"Could not import {path}: {outcome.message}"
+            self.statusBar().showMessage(message, 10000)
+            self.importFinished.emit(False, message)
+            return
+        graph = getattr(outcome, "graph", outcome)
         if all(n.position == (0.0, 0.0) for n in graph.nodes):
             graph.apply(layout_op(graph))
         self.set_project(Project(graph=graph))
-        notes = getattr(result, "messages", [])
-        self.statusBar().showMessage("; ".join(notes) or f"Imported {path}", 10000)
-        return True
+        notes = "; ".join(getattr(outcome, "messages", [])) or f"Imported {path}"
+        self.statusBar().showMessage(notes, 10000)
+        self.importFinished.emit(True, notes)
 
     # ----- recent files -----------------------------------------------------------------------
     def recent_files(self) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMessageBox
 
@@ -26,11 +26,21 @@ from studio.training.settings import TrainingError, TrainingSettings
 from widgets.code_view import CodeView
 from widgets.commands import ProjectFieldCommand
 from widgets.dataset_panel import DatasetPanel
-from widgets.export_job import EXPORT_FILTERS, ExportJob
 from widgets.gallery_dialog import GalleryDialog
 from widgets.inspect_panel import InspectPanel
+from widgets.jobs import JobFailed
 from widgets.main_window import MainWindow
 from widgets.training_panel import TrainingPanel
+
+EXPORT_FILTERS: dict[str, str] = {
+    "keras": "Keras model (*.keras)",
+    "h5": "HDF5 model (*.h5)",
+    "json": "Architecture JSON (*.json)",
+    "python": "Python script (*.py)",
+    "savedmodel": "TensorFlow SavedModel (folder) (*)",
+    "onnx": "ONNX model (*.onnx)",
+    "tflite": "LiteRT / TFLite model (*.tflite)",
+}
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -40,7 +50,8 @@ BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 class Workbench(QObject):
     """Owns the non-editor panels of one main window and the glue between them."""
 
-    exportFinished = Signal(object)  # an ExportReport, or an error message (str)
+    exportFinished = Signal(object)  # an ExportReport, or a JobFailed with the reason
+    pretrainedFinished = Signal(object)  # studio.gallery.PretrainedResult
 
     def __init__(self, window: MainWindow, scratch_runs: Path | None = None) -> None:
         super().__init__(window)
@@ -50,9 +61,6 @@ class Workbench(QObject):
         self._model: Any = None
         self._model_revision = -1
         self._dataset: Dataset | None = None
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self._jobs: list[ExportJob] = []
         # Dialog hooks: tests replace them so nothing blocks.
         self.ask_fix: Callable[[str], bool] = self._ask_fix
         self.dataset_panel = DatasetPanel()
@@ -285,7 +293,25 @@ class Workbench(QObject):
     def new_from_template(self) -> None:
         dialog = GalleryDialog(self.window)
         if dialog.exec() and dialog.project() is not None and self.window.maybe_save():
-            self.window.set_project(dialog.project())
+            self.open_template_project(dialog.project())
+
+    def open_template_project(self, project: Project) -> None:
+        """Open a template; one with a pretrained backbone fetches its weights in the
+        background (downloaded once, then cached), and says so when offline."""
+        self.window.set_project(project)
+        if isinstance(project.metadata.get("pretrained"), dict):
+            from studio.gallery import fetch_pretrained
+
+            self.window.statusBar().showMessage("Fetching pretrained weights…")
+            self.window.jobs.run(fetch_pretrained, project,
+                                 on_done=lambda result: self._pretrained(project, result))
+
+    def _pretrained(self, project: Project, result: Any) -> None:
+        note = result.message if isinstance(result, JobFailed) else result.note
+        self.window.statusBar().showMessage(note, 15000)
+        if project is self.window.project and getattr(result, "loaded", False):
+            self.window.scene.refresh_analysis()
+        self.pretrainedFinished.emit(result)
 
     def import_from_code(self) -> None:
         self.code_view.open_import_dialog()
@@ -309,22 +335,18 @@ class Workbench(QObject):
         """Export off the UI thread; ``exportFinished`` carries the report or the error."""
         self.window.statusBar().showMessage(f"Exporting {fmt} to {path}…")
         self.export_action.setEnabled(False)
-        job = ExportJob(self.window.graph.copy(), fmt, Path(path))
-        job.setAutoDelete(False)  # kept alive here until its queued signal has been delivered
-        self._jobs.append(job)
-        job.signals.finished.connect(lambda outcome, job=job: self._job_done(job, outcome))
-        self.pool.start(job)
+        from studio.export import export
 
-    def _job_done(self, job: ExportJob, outcome: Any) -> None:
-        self._jobs.remove(job)
-        self.exportFinished.emit(outcome)
+        # A private copy of the graph: edits made meanwhile cannot race with the export.
+        self.window.jobs.run(export, self.window.graph.copy(), fmt, Path(path),
+                             on_done=self.exportFinished.emit)
 
     def _export_finished(self, outcome: Any) -> None:
         self.export_action.setEnabled(True)
-        if isinstance(outcome, str):
-            self.window.statusBar().showMessage(outcome, 10000)
-            if self.window.isVisible():
-                QMessageBox.warning(self.window, "Export failed", outcome)
+        if isinstance(outcome, JobFailed):
+            message = f"Export failed: {outcome.message}"
+            self.window.statusBar().showMessage(message, 10000)
+            self._tell("Export failed", message)
             return
         check = "verified" if outcome.verified else f"not verified: {outcome.message}"
         self.window.statusBar().showMessage(f"Exported {outcome.path} ({check})", 10000)
@@ -336,7 +358,7 @@ class Workbench(QObject):
             try:
                 self.export_picture(path)
             except OSError as exc:
-                QMessageBox.warning(self.window, "Cannot save the picture", str(exc))
+                self._tell("Cannot save the picture", str(exc))
 
     def export_picture(self, path: str | Path) -> Path:
         """The whole graph as PNG or SVG, drawn by the canvas itself."""
@@ -377,6 +399,13 @@ class Workbench(QObject):
             painter.end()
             if not image.save(str(path)):
                 raise OSError(f"could not write {path}")
+
+    def _tell(self, title: str, text: str) -> None:
+        """A warning that does not block: the work that failed ran off the UI thread, and the
+        user may be in the middle of something else."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _ask_fix(self, text: str) -> bool:
         answer = QMessageBox.question(self.window, "Data and model do not fit", text)
