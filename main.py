@@ -1,7 +1,8 @@
-"""Model Studio: ``python main.py [PROJECT]``.
+"""Model Studio: ``python main.py [--backend tensorflow|jax|torch] [PROJECT]``.
 
 Without a project it opens the bundled starter example as an untitled copy, so there is
-something to look at and train straight away.
+something to look at and train straight away. The Keras backend is chosen before Keras loads:
+``--backend``, else ``$KERAS_BACKEND``, else TensorFlow.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="main.py", description="Model Studio")
+    parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"))
+    parser.add_argument("project", nargs="?", help="a .studio.json project to open")
+    options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if options.backend:
+        os.environ["KERAS_BACKEND"] = options.backend
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -24,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window, _workbench = build_app_window()
     window.show()
-    window.start(args[0] if args else None)
+    window.start(options.project)
     return app.exec()
 
 
