@@ -7,6 +7,8 @@ responsive, shows a busy bar meanwhile, and shows an error in place instead of c
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -22,14 +24,9 @@ from PySide6.QtWidgets import (
 
 from studio.code_import import CodeImportError, import_from_code
 
-PLACEHOLDER = """import keras
-
-inputs = keras.Input(shape=(28, 28, 1))
-x = keras.layers.Conv2D(16, 3, activation="relu")(inputs)
-x = keras.layers.Flatten()(x)
-outputs = keras.layers.Dense(10, activation="softmax")(x)
-model = keras.Model(inputs, outputs)
-"""
+# The paste box's hint: a small script of the kind the dialog accepts.
+PLACEHOLDER = (Path(__file__).resolve().parent.parent / "resources" / "examples"
+               / "import_from_code_example.py").read_text(encoding="utf-8")
 
 
 class _ImportSignals(QObject):
