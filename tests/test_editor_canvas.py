@@ -296,3 +296,15 @@ def test_block_inspector_renames_nests_and_freezes_the_block(window, qtbot):
     assert not any(window.graph.node(n).trainable for n in ids)
     window.stack.undo()
     assert all(window.graph.node(n).trainable for n in ids)
+
+
+def test_ports_hide_when_zoomed_far_out_and_return(window, qtbot):
+    item = window.scene.nodes[by_name(window, "conv2d")]
+    window.view.resetTransform()
+    window.view.zoom(0.1)
+    assert not any(p.isVisible() for p in item.in_ports + item.out_ports)
+    nid = window.add_from_palette("Dense")  # a layer added meanwhile follows the zoom
+    assert not window.scene.nodes[nid].out_ports[0].isVisible()
+    window.view.zoom(10)
+    assert all(p.isVisible() for p in item.in_ports + item.out_ports)
+    assert window.scene.nodes[nid].out_ports[0].isVisible()

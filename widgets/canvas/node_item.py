@@ -57,6 +57,7 @@ class NodeItem(QGraphicsItem):
         self.key = key
         self.look = look
         self.theme = theme
+        self.ports_shown = True
         self.in_ports: list[PortItem] = []
         self.out_ports: list[PortItem] = []
         self._texts: tuple[str, str, str, str] = ("", "", "", "")
@@ -122,6 +123,14 @@ class NodeItem(QGraphicsItem):
             for port in ports:
                 port.color = self.theme.edge
                 port.setPos(x, self.port_y(port.index, len(ports)))
+                port.setVisible(self.ports_shown)
+
+    def show_ports(self, shown: bool) -> None:
+        """Ports are too small to hit when zoomed far out, and thousands of them would
+        double the cost of every frame; the view hides them below a zoom level."""
+        self.ports_shown = shown
+        for port in (*self.in_ports, *self.out_ports):
+            port.setVisible(shown)
 
     @staticmethod
     def port_y(index: int, count: int) -> float:

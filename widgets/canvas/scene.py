@@ -57,6 +57,7 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.blocks: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
+        self.ports_shown = True
         self._by_node: dict[str, set[Edge]] = defaultdict(set)
         self._groups: dict[str, Group] = {}
         self._member_of: dict[str, str] = {}
@@ -179,8 +180,18 @@ class GraphScene(QGraphicsScene):
             inputs=inputs, outputs=outputs, problem=first.message if first else "",
             severity=first.severity if first else "", frozen=not node.trainable)
 
+    def show_ports(self, shown: bool) -> None:
+        """Show or hide every layer's ports (the view does this by zoom level)."""
+        if shown == self.ports_shown:
+            return
+        self.ports_shown = shown
+        for item in (*self.nodes.values(), *self.blocks.values()):
+            item.show_ports(shown)
+
     def _add_node(self, node: Node) -> None:
         item = NodeItem(node.id, self._look(node), self.theme)
+        if not self.ports_shown:
+            item.show_ports(False)
         item.setPos(*node.position)
         self.nodes[node.id] = item
         self.addItem(item)
@@ -334,6 +345,7 @@ class GraphScene(QGraphicsScene):
         item = self.blocks.get(gid)
         if item is None:
             item = NodeItem(f"group:{gid}", look, self.theme)
+            item.show_ports(self.ports_shown)
             self.blocks[gid] = item
             self.addItem(item)
         else:

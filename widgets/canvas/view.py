@@ -23,6 +23,7 @@ from widgets.canvas.scene import GraphScene
 
 LAYER_MIME = "application/x-model-studio-layer"
 MIN_SCALE, MAX_SCALE = 0.03, 4.0
+PORTS_MIN_SCALE = 0.3  # below this a port is a pixel or two: not worth drawing or aiming at
 NUDGE = 10.0
 
 
@@ -51,6 +52,26 @@ class GraphView(QGraphicsView):
         self._nudge_gesture: int | None = None
 
     # ----- zoom -------------------------------------------------------------------------------
+    # Every way the zoom changes passes here, so the level of detail follows it.
+    def scale(self, sx: float, sy: float) -> None:
+        super().scale(sx, sy)
+        self._zoom_changed()
+
+    def setTransform(self, matrix, combine: bool = False) -> None:  # noqa: N802 - Qt's name
+        super().setTransform(matrix, combine)
+        self._zoom_changed()
+
+    def resetTransform(self) -> None:  # noqa: N802 - Qt's name
+        super().resetTransform()
+        self._zoom_changed()
+
+    def fitInView(self, *args) -> None:  # noqa: N802 - Qt's name
+        super().fitInView(*args)
+        self._zoom_changed()
+
+    def _zoom_changed(self) -> None:
+        self.graph_scene.show_ports(self.transform().m11() >= PORTS_MIN_SCALE)
+
     def zoom(self, factor: float) -> None:
         current = self.transform().m11()
         factor = max(MIN_SCALE / current, min(MAX_SCALE / current, factor))
