@@ -58,6 +58,18 @@ def _import_model() -> Callable | None:
     return import_model
 
 
+def _import_and_check(import_model: Callable, path: str) -> tuple[object, Analyzer]:
+    """Worker-thread part of an import: read the file, lay the graph out and run the first
+    (slowest) analysis, so the UI thread only builds the scene."""
+    result = import_model(path)
+    graph = getattr(result, "graph", result)
+    if all(n.position == (0.0, 0.0) for n in graph.nodes):
+        graph.apply(layout_op(graph))
+    analyzer = Analyzer(graph)
+    analyzer.analysis()
+    return result, analyzer
+
+
 class MainWindow(QMainWindow):
     selectionChanged = Signal(list)
     projectChanged = Signal(object)
@@ -279,10 +291,10 @@ class MainWindow(QMainWindow):
         elif recovery is not None:
             recovery.unlink(missing_ok=True)
 
-    def set_project(self, project: Project) -> None:
+    def set_project(self, project: Project, analyzer: Analyzer | None = None) -> None:
         self.project = project
         self.editor.set_graph(project.graph)
-        self.scene.attach(project.graph)
+        self.scene.attach(project.graph, analyzer)
         self.inspector.attach(project.graph)
         self.scene.refresh_analysis()
         self.view.fit_all()
@@ -397,7 +409,8 @@ class MainWindow(QMainWindow):
         if import_model is None or not self.maybe_save():
             return False
         self.statusBar().showMessage(f"Importing {path}…")
-        self.jobs.run(import_model, str(path), on_done=lambda out: self._imported(path, out))
+        self.jobs.run(_import_and_check, import_model, str(path),
+                      on_done=lambda out: self._imported(path, out))
         return True
 
     def _imported(self, path: str | Path, outcome: object) -> None:
@@ -406,11 +419,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 10000)
             self.importFinished.emit(False, message)
             return
-        graph = getattr(outcome, "graph", outcome)
-        if all(n.position == (0.0, 0.0) for n in graph.nodes):
-            graph.apply(layout_op(graph))
-        self.set_project(Project(graph=graph))
-        notes = "; ".join(getattr(outcome, "messages", [])) or f"Imported {path}"
+        result, analyzer = outcome
+        self.set_project(Project(graph=analyzer.graph), analyzer)
+        notes = "; ".join(getattr(result, "messages", [])) or f"Imported {path}"
         self.statusBar().showMessage(notes, 10000)
         self.importFinished.emit(True, notes)
 

@@ -78,8 +78,9 @@ class GraphScene(QGraphicsScene):
         return self.editor.graph
 
     # ----- whole documents -------------------------------------------------------------------
-    def attach(self, graph: Graph) -> None:
-        """Show another document (a newly opened project): the only full rebuild."""
+    def attach(self, graph: Graph, analyzer: Analyzer | None = None) -> None:
+        """Show another document (a newly opened project): the only full rebuild.
+        ``analyzer`` may come already warm from a worker thread (after an import)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.clearSelection()
@@ -92,7 +93,8 @@ class GraphScene(QGraphicsScene):
         self._member_of = {}
         self._issues = {}
         self.analysis = None
-        self.analyzer = Analyzer(graph)
+        self.analyzer = analyzer if analyzer is not None and analyzer.graph is graph \
+            else Analyzer(graph)
         self._unsubscribe = graph.subscribe(self._on_change)
         self._apply(Change("open", frozenset(n.id for n in graph.nodes), True, graph.revision),
                     full=True)
