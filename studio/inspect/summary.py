@@ -11,6 +11,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from studio.catalog import get_spec
+from studio.checks.macs import estimate_macs as graph_macs
+
 Shape = tuple[int | None, ...]
 
 
@@ -115,66 +118,19 @@ def _prod(shape: Shape) -> int:
 def estimate_macs(layer: keras.Layer, input_shapes: list[Shape], output_shapes: list[Shape]) -> int:
     """Multiply-accumulates for one sample; shapes exclude the batch axis.
 
-    Formulas (k = prod(kernel_size), S_out / S_in = prod(output / input spatial dims)):
-
-    - Dense: prod(leading output dims) * in_features * units
-    - Conv1D/2D/3D: S_out * k * (in_channels / groups) * filters
-    - ConvNDTranspose: S_in * k * in_channels * filters (each input pixel is scattered)
-    - DepthwiseConv: S_out * k * in_channels * depth_multiplier
-    - SeparableConv: the depthwise part + S_out * in_channels * depth_multiplier * filters
-    - SimpleRNN / GRU / LSTM: gates (1 / 3 / 4) * T * (in_features + units) * units;
-      Bidirectional doubles its inner layer
-    - MultiHeadAttention: the Q/K/V projections, Q.K^T, the weighted sum of V and the output
-      projection
-    - a nested model: the sum over its layers; anything else: 0 (activations, pooling and
-      normalisation are cheap next to the above)
-
-    Kept in one function so the graph's own estimator can replace it.
+    The formulas are the graph's own (``studio.checks.macs``, documented there), looked up
+    through the catalogue, so this table and the canvas always show the same figure. A nested
+    model counts the sum over its layers.
     """
-    if not input_shapes or not output_shapes:
-        return 0
-    x, y = input_shapes[0], output_shapes[0]
-    name = type(layer).__name__
     if isinstance(layer, keras.Model):
         return sum(_layer_macs(inner) for inner in layer.layers)
-    if isinstance(layer, keras.layers.Dense):
-        return _prod(y[:-1]) * (x[-1] or 0) * layer.units
-    if isinstance(layer, keras.layers.SeparableConv1D | keras.layers.SeparableConv2D):
-        k, cin, mult = _prod(layer.kernel_size), x[-1] or 0, layer.depth_multiplier
-        return _prod(y[:-1]) * (k * cin * mult + cin * mult * layer.filters)
-    if isinstance(layer, keras.layers.DepthwiseConv1D | keras.layers.DepthwiseConv2D):
-        return _prod(y[:-1]) * _prod(layer.kernel_size) * (x[-1] or 0) * layer.depth_multiplier
-    if "Conv" in name and "Transpose" in name and hasattr(layer, "filters"):
-        return _prod(x[:-1]) * _prod(layer.kernel_size) * (x[-1] or 0) * layer.filters
-    if "Conv" in name and hasattr(layer, "filters") and hasattr(layer, "kernel_size"):
-        cin = (x[-1] or 0) // max(getattr(layer, "groups", 1), 1)
-        return _prod(y[:-1]) * _prod(layer.kernel_size) * cin * layer.filters
-    if isinstance(layer, keras.layers.Bidirectional):
-        return 2 * _rnn_macs(layer.forward_layer, x)
-    if isinstance(layer, keras.layers.RNN):
-        return _rnn_macs(layer, x)
-    if isinstance(layer, keras.layers.MultiHeadAttention):
-        return _attention_macs(layer, input_shapes, y)
-    return 0
-
-
-def _rnn_macs(layer: keras.Layer, x: Shape) -> int:
-    gates = {"LSTM": 4, "GRU": 3}.get(type(layer).__name__.replace("Cell", ""), 1)
-    units = getattr(layer, "units", 0) or 0
-    steps = (x[0] or 1) if len(x) >= 2 else 1
-    return gates * steps * ((x[-1] or 0) + units) * units
-
-
-def _attention_macs(layer: keras.Layer, input_shapes: list[Shape], y: Shape) -> int:
-    q = input_shapes[0]
-    v = input_shapes[1] if len(input_shapes) > 1 else q
-    k = input_shapes[2] if len(input_shapes) > 2 else v
-    heads, dk = layer.num_heads, layer.key_dim
-    dv = layer.value_dim or dk
-    tq, tk = _prod(q[:-1]), _prod(k[:-1])
-    proj = tq * q[-1] * heads * dk + tk * k[-1] * heads * dk + tk * v[-1] * heads * dv
-    attend = heads * tq * tk * (dk + dv)
-    return proj + attend + tq * heads * dv * (y[-1] or 0)
+    name = type(layer).__name__
+    spec = get_spec(name)
+    if spec is None or not spec.macs_kind or not input_shapes or not output_shapes:
+        return 0
+    config = {**layer.get_config(), "__class__": name}
+    return graph_macs(spec.macs_kind, config, [(None, *s) for s in input_shapes],
+                      [(None, *s) for s in output_shapes])
 
 
 def _shapes(tensors) -> list[Shape]:
