@@ -189,3 +189,48 @@ def test_transfer_template_without_network_keeps_random_weights_and_says_so(
     assert not blocker.args[0].loaded and "could not be downloaded" in blocker.args[0].note
     assert "could not be downloaded" in window.statusBar().currentMessage()
     assert window.scene.refresh_analysis().ok
+
+
+def _lambda_model_file(tmp_path):
+    import keras
+
+    inp = keras.Input((4,), name="x")
+    doubled = keras.layers.Lambda(lambda t: t * 2.0, name="double")(inp)
+    out = keras.layers.Dense(2, name="head")(doubled)
+    path = tmp_path / "lambda.keras"
+    keras.Model(inp, out).save(path)
+    return path
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_code_in_a_model_file_runs_only_when_the_user_trusts_it(app, qtbot, tmp_path, trusted):
+    window, _bench = app
+    path = _lambda_model_file(tmp_path)
+    asked = []
+    window.ask_trust = lambda p, reason: asked.append(reason) or trusted
+    before = [n.name for n in window.graph.nodes]
+    with qtbot.waitSignal(window.importFinished, timeout=60000) as blocker:
+        window.import_file(path)
+    assert asked and "safe mode" in asked[0]
+    assert blocker.args[0] is trusted
+    if trusted:
+        assert window.graph.node_by_name("double").opaque
+    else:
+        assert [n.name for n in window.graph.nodes] == before
+
+
+def test_nested_models_import_as_a_block_or_expanded_by_choice(app, qtbot, tmp_path):
+    import keras
+
+    window, _bench = app
+    inner_in = keras.Input((8,))
+    inner = keras.Model(inner_in, keras.layers.Dense(4, name="inner_dense")(inner_in),
+                        name="backbone")
+    outer_in = keras.Input((8,), name="features")
+    keras.Model(outer_in, keras.layers.Dense(2, name="head")(inner(outer_in))).save(
+        tmp_path / "nested.keras")
+    for expand, expected in ((False, "backbone"), (True, "inner_dense")):
+        window.actions_by_name["expand_nested"].setChecked(expand)
+        with qtbot.waitSignal(window.importFinished, timeout=60000):
+            window.import_file(tmp_path / "nested.keras")
+        assert window.graph.node_by_name(expected) is not None

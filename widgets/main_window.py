@@ -58,10 +58,11 @@ def _import_model() -> Callable | None:
     return import_model
 
 
-def _import_and_check(import_model: Callable, path: str) -> tuple[object, Analyzer]:
+def _import_and_check(import_model: Callable, path: str, expand_nested: bool,
+                      trust: bool) -> tuple[object, Analyzer]:
     """Worker-thread part of an import: read the file, lay the graph out and run the first
     (slowest) analysis, so the UI thread only builds the scene."""
-    result = import_model(path)
+    result = import_model(path, expand_nested=expand_nested, trust=trust)
     graph = getattr(result, "graph", result)
     if all(n.position == (0.0, 0.0) for n in graph.nodes):
         graph.apply(layout_op(graph))
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         # Dialog hooks: tests replace them so nothing blocks.
         self.ask_save_changes: Callable[[], str] = self._ask_save_changes
         self.ask_restore: Callable[[Path], bool] = self._ask_restore
+        self.ask_trust: Callable[[Path, str], bool] = self._ask_trust
         self._build_actions()
         self._wire()
         self.theme_name = str(self.settings.value("theme", "light"))
@@ -167,6 +169,11 @@ class MainWindow(QMainWindow):
         a["save_as"] = self._action("Save &As…", self.save_as_dialog, K.SaveAs)
         a["import"] = self._action("&Import Keras model…", self.import_dialog)
         a["import"].setEnabled(_import_model() is not None)
+        a["expand_nested"] = self._action("Expand Nested Models on Import", lambda: None)
+        a["expand_nested"].setCheckable(True)
+        a["expand_nested"].setChecked(self.settings.value("expand_nested", False, type=bool))
+        a["expand_nested"].toggled.connect(
+            lambda on: self.settings.setValue("expand_nested", on))
         a["quit"] = self._action("&Quit", self.close, K.Quit)
         a["undo"] = self.stack.createUndoAction(self, "&Undo")
         a["undo"].setShortcut(QKeySequence(K.Undo))
@@ -203,6 +210,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(a[name])
         file_menu.addSeparator()
         file_menu.addAction(a["import"])
+        file_menu.addAction(a["expand_nested"])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         edit = bar.addMenu("&Edit")
@@ -396,24 +404,41 @@ class MainWindow(QMainWindow):
             "Model Studio did not close cleanly last time. Restore the unsaved changes?")
         return reply == QMessageBox.StandardButton.Yes
 
+    def _ask_trust(self, path: Path, reason: str) -> bool:
+        answer = QMessageBox.warning(
+            self, "Run code from this file?",
+            f"{path.name} holds Python code (e.g. a Lambda layer): {reason}\n\nImporting it "
+            "runs that code. Do you trust where the file came from?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import Keras model", "",
-                                              "Keras models (*.keras *.h5);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import Keras model", "",
+            "Keras models (*.keras *.h5 *.hdf5 *.json);;All files (*)")
         if path:
             self.import_file(path)
 
-    def import_file(self, path: str | Path) -> bool:
+    def import_file(self, path: str | Path, trust: bool = False) -> bool:
         """Start importing a Keras model file on the worker thread (a big model takes
-        seconds); ``importFinished`` says how it ended. False when nothing was started."""
+        seconds); ``importFinished`` says how it ended. False when nothing was started.
+        Nested models come in as one block or expanded, by the File menu's choice; code in
+        the file (a Lambda) runs only with ``trust``, which the user is asked for."""
         import_model = _import_model()
-        if import_model is None or not self.maybe_save():
+        if import_model is None or (not trust and not self.maybe_save()):
             return False
+        expand = self.actions_by_name["expand_nested"].isChecked()
         self.statusBar().showMessage(f"Importing {path}…")
-        self.jobs.run(_import_and_check, import_model, str(path),
-                      on_done=lambda out: self._imported(path, out))
+        self.jobs.run(_import_and_check, import_model, str(path), expand, trust,
+                      on_done=lambda out: self._imported(path, out, trust))
         return True
 
-    def _imported(self, path: str | Path, outcome: object) -> None:
+    def _imported(self, path: str | Path, outcome: object, trusted: bool = False) -> None:
+        if isinstance(outcome, JobFailed) and not trusted and "trust" in outcome.message \
+                and self.ask_trust(Path(path), outcome.message):
+            self.import_file(path, trust=True)
+            return
         if isinstance(outcome, JobFailed):
             message = f"Could not import {path}: {outcome.message}"
             self.statusBar().showMessage(message, 10000)
