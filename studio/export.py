@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.atomic import atomic_write_with
 from studio.graph import Graph
 from studio.layers import one_line
 
@@ -160,17 +161,6 @@ def _max_diff(expected: list[np.ndarray], got: list[np.ndarray]) -> float | None
 
 
 # ----- atomic writes ------------------------------------------------------------------------
-def _atomic_file(target: Path, write: Callable[[Path], None]) -> None:
-    """``write`` a sibling temp file (keeping the suffix, which Keras checks), then rename."""
-    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.tmp{target.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def _atomic_dir(target: Path, write: Callable[[Path], None]) -> None:
     """A folder cannot be renamed over a full one: move the old one aside, then delete it."""
     if target.exists() and not target.is_dir():
@@ -188,7 +178,7 @@ def _atomic_dir(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def _write_text(target: Path, text: str) -> None:
-    _atomic_file(target, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write_with(target, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 # ----- writers and readers ------------------------------------------------------------------
@@ -196,7 +186,7 @@ Readback = tuple[list[np.ndarray] | None, str]
 
 
 def _write_keras(model: Any, graph: Graph | None, target: Path) -> None:
-    _atomic_file(target, lambda p: model.save(p))
+    atomic_write_with(target, lambda p: model.save(p))
 
 
 def _read_keras(model: Any, target: Path, sample: list[np.ndarray], trust: bool) -> Readback:
@@ -306,7 +296,7 @@ def _write_onnx(model: Any, graph: Graph | None, target: Path) -> None:
             except ImportError as exc:
                 raise ExportError(f"ONNX export needs the '{package}' package (pip install "
                                   "onnx tf2onnx, or model-studio[onnx])") from exc
-    _atomic_file(target, lambda p: model.export(str(p), format="onnx", verbose=False))
+    atomic_write_with(target, lambda p: model.export(str(p), format="onnx", verbose=False))
 
 
 def _read_onnx(model: Any, target: Path, sample: list[np.ndarray], trust: bool) -> Readback:
@@ -327,7 +317,7 @@ def _write_tflite(model: Any, graph: Graph | None, target: Path) -> None:
                           f"(KERAS_BACKEND=tensorflow); this session runs "
                           f"{keras.backend.backend()}")
     _require_tensorflow("tflite")
-    _atomic_file(target, lambda p: model.export(str(p), format="litert", verbose=False))
+    atomic_write_with(target, lambda p: model.export(str(p), format="litert", verbose=False))
 
 
 def _read_tflite(model: Any, target: Path, sample: list[np.ndarray], trust: bool) -> Readback:

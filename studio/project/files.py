@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from studio.atomic import atomic_write_bytes, atomic_write_text
 from studio.graph import Graph, GraphError
 from studio.project.migrate import CURRENT_VERSION, FORMAT, migrate
 
@@ -26,25 +25,6 @@ SUFFIX = ".studio.json"
 
 class ProjectError(ValueError):
     """A project file that cannot be read; the message names the file and the problem."""
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _stem(path: Path) -> str:

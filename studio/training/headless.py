@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, TextIO
 
 import keras
 
+from studio.atomic import atomic_write_text
 from studio.data.dataset import Dataset
 from studio.training.device import describe_device
 from studio.training.engine import (
@@ -102,10 +102,7 @@ def run_summary(result: TrainingResult) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2))
 
 
 def train_headless(model: keras.Model, dataset: Dataset, settings: TrainingSettings,

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
+from studio.atomic import atomic_write_text, atomic_write_with
 from studio.training.settings import TrainingError
 
 RunStatus = Literal["running", "completed", "stopped", "failed"]
@@ -74,17 +75,8 @@ class RunRecord:
         return list(names)
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _atomic_save_weights(model: keras.Model, path: Path) -> None:
-    # Keras insists on the ``.weights.h5`` suffix, so the temporary name keeps it.
-    tmp = path.with_name(f".tmp-{path.name}")
-    model.save_weights(tmp, overwrite=True)
-    os.replace(tmp, path)
+    atomic_write_with(path, lambda tmp: model.save_weights(tmp, overwrite=True))
 
 
 def _json_default(value: Any) -> Any:
@@ -129,7 +121,7 @@ class RunStore:
                 shutil.copyfile(last, folder / WEIGHT_FILES["best"])
                 record.best_weights = WEIGHT_FILES["best"]
         text = json.dumps(record.to_dict(), indent=1, default=_json_default, allow_nan=True)
-        _atomic_write_text(folder / RUN_FILE, text)
+        atomic_write_text(folder / RUN_FILE, text)
 
     def list(self) -> list[RunRecord]:
         """Every readable run, oldest first; unreadable folders are skipped, not fatal."""
