@@ -25,10 +25,10 @@ import numpy as np
 from studio.catalog import get_spec
 from studio.graph import Graph, Group
 from studio.layers import one_line
+from studio.layout import compute_layout
 
 _MODEL_CLASSES = ("Functional", "Sequential", "Model")
 _DEFAULT_DTYPES = ("float32", None)
-_X_STEP, _Y_STEP = 220.0, 90.0
 
 
 class ModelImportError(ValueError):
@@ -163,7 +163,10 @@ class _Builder:
             "groups": [g.to_dict() for g in self.groups.values()],
         })
         graph.weights = self.weights
-        _auto_position(graph)
+        # Laid out by the editor's own layered layout, so every import (file, code, CLI)
+        # opens readable without a second pass.
+        for nid, position in compute_layout(graph).items():
+            graph.node(nid).position = position
         return ImportResult(graph, self.messages)
 
     # ----- containers -----------------------------------------------------------------
@@ -430,16 +433,3 @@ def _resolve(calls: dict[tuple[str, int], str | list[Tensor]], ref: list[Any]) -
         raise ModelImportError(f"layer '{name}' is used before it is defined in the "
                                "config; the file may be damaged") from None
     return (entry, t) if isinstance(entry, str) else entry[t]
-
-
-# ----- layout -------------------------------------------------------------------------------
-def _auto_position(graph: Graph) -> None:
-    """Columns by longest path from an input, rows by order within a column: enough to read
-    any import at once; studio.layout does nicer work on request."""
-    depth: dict[str, int] = {}
-    rows: dict[int, int] = {}
-    for nid in graph.topological_order():
-        depth[nid] = max((depth[p] + 1 for p in graph.predecessors(nid)), default=0)
-        row = rows.get(depth[nid], 0)
-        rows[depth[nid]] = row + 1
-        graph.node(nid).position = (depth[nid] * _X_STEP, row * _Y_STEP)

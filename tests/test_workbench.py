@@ -234,3 +234,20 @@ def test_nested_models_import_as_a_block_or_expanded_by_choice(app, qtbot, tmp_p
         with qtbot.waitSignal(window.importFinished, timeout=60000):
             window.import_file(tmp_path / "nested.keras")
         assert window.graph.node_by_name(expected) is not None
+
+
+def test_a_graph_imported_from_code_opens_laid_out(app, qtbot):
+    import keras
+
+    from studio.importer import import_model
+
+    window, bench = app
+    inp = keras.Input((4,), name="features")
+    model = keras.Model(inp, keras.layers.Dense(3, name="species")(
+        keras.layers.Dense(5, name="hidden")(inp)))
+    graph = import_model(model).graph
+    with qtbot.waitSignal(window.projectChanged):
+        bench.code_view.graphImported.emit(graph)
+    assert window.graph is graph
+    xs = [window.graph.node_by_name(n).position[0] for n in ("features", "hidden", "species")]
+    assert xs == sorted(xs) and len(set(xs)) == 3  # layered left to right

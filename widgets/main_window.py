@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from studio.checks import Analyzer
 from studio.graph import Graph
-from studio.layout import layout_op
 from studio.project import Project, ProjectError
 from widgets import clipboard
 from widgets.autosave import DEFAULT_DELAY_MS, Autosaver, pending_recovery
@@ -60,13 +59,10 @@ def _import_model() -> Callable | None:
 
 def _import_and_check(import_model: Callable, path: str, expand_nested: bool,
                       trust: bool) -> tuple[object, Analyzer]:
-    """Worker-thread part of an import: read the file, lay the graph out and run the first
-    (slowest) analysis, so the UI thread only builds the scene."""
+    """Worker-thread part of an import: read the file (the importer lays it out) and run the
+    first (slowest) analysis, so the UI thread only builds the scene."""
     result = import_model(path, expand_nested=expand_nested, trust=trust)
-    graph = getattr(result, "graph", result)
-    if all(n.position == (0.0, 0.0) for n in graph.nodes):
-        graph.apply(layout_op(graph))
-    analyzer = Analyzer(graph)
+    analyzer = Analyzer(result.graph)
     analyzer.analysis()
     return result, analyzer
 

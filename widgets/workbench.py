@@ -319,9 +319,6 @@ class Workbench(QObject):
     def _graph_imported(self, graph: Graph) -> None:
         if not self.window.maybe_save():
             return
-        from studio.layout import auto_layout
-
-        auto_layout(graph)
         self.window.set_project(Project(graph=graph))
 
     def export_dialog(self) -> None:

@@ -103,20 +103,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ModelImportError as exc:
         raise CliError(str(exc)) from None
     project = Project(graph=result.graph, metadata={"imported_from": str(source)})
-    _auto_layout(project)
     target = project.save(args.output)
     for message in result.messages:
         print(f"note: {message}", file=sys.stderr)
     print(f"imported {len(result.graph)} layers into {target}")
     return 0
-
-
-def _auto_layout(project: Project) -> None:
-    try:
-        from studio.layout import auto_layout
-    except ImportError:
-        return
-    auto_layout(project.graph)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
