@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Model Studio")
     app.setApplicationName("Model Studio")
-    from widgets.workbench import build_app_window
+    from widgets.app.workbench import build_app_window
 
     window, _workbench = build_app_window()
     window.show()

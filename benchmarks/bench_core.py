@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 from studio.checks import Analyzer  # noqa: E402
-from studio.importer import import_model  # noqa: E402
+from studio.interop.importer import import_model  # noqa: E402
 
 
 def timed(label: str, fn, target_s: float | None = None):

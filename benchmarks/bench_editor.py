@@ -24,11 +24,11 @@ from PySide6.QtCore import QPointF  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.graph import Edge, Graph, Node  # noqa: E402
-from studio.layout import layout_op  # noqa: E402
+from studio.graph.layout import layout_op  # noqa: E402
 
 
 def graph_from_config(model) -> Graph:
-    """Fallback when ``studio.importer`` is missing: every layer opaque, wired from config."""
+    """Fallback when ``studio.interop.importer`` is missing: every layer opaque, wired from config."""
     import keras
 
     graph = Graph(model.name)
@@ -79,18 +79,18 @@ def main() -> None:
     print(f"NASNetMobile built: {len(model.layers)} layers in {time.perf_counter() - t:.2f}s")
     t = time.perf_counter()
     try:
-        from studio.importer import import_model
+        from studio.interop.importer import import_model
 
         result = import_model(model)
         graph = getattr(result, "graph", result)
-        how = "studio.importer"
+        how = "studio.interop.importer"
     except ImportError:
         graph = graph_from_config(model)
         how = "config fallback"
     print(f"import ({how}): {len(graph)} nodes, {len(graph.edges)} edges "
           f"in {time.perf_counter() - t:.2f}s")
 
-    from widgets.main_window import MainWindow
+    from widgets.app.main_window import MainWindow
 
     window = MainWindow()
     window.resize(1600, 1000)

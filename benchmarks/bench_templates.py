@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-from studio.gallery import TemplateEntry, list_templates, new_from_template  # noqa: E402
+from studio.gallery.templates import TemplateEntry, list_templates, new_from_template  # noqa: E402
 
 NEEDS_GPU = "needs a GPU; not measured"
 NEEDS_WEIGHTS = ("not measured offline: the figure depends on the pretrained ImageNet weights, "
@@ -56,7 +56,7 @@ def measure(entry: TemplateEntry, seed: int = 0) -> dict[str, Any]:
     """Train one template with its own settings; returns the ``expected_accuracy`` record."""
     import keras
 
-    from studio.compiler import compile_graph
+    from studio.compile.compiler import compile_graph
     from studio.data import DatasetRef, load
     from studio.training.settings import TrainingSettings, compile_model
 

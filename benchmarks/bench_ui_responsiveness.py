@@ -22,7 +22,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.data.dataset import Dataset  # noqa: E402
-from widgets.training_panel import TrainingPanel  # noqa: E402
+from widgets.training.panel import TrainingPanel  # noqa: E402
 
 
 def main() -> None:

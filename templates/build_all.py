@@ -52,7 +52,7 @@ def _tidy_params(graph: Graph) -> None:
 def _layout(graph: Graph) -> None:
     """Left-to-right layered positions, the same the canvas's auto-layout gives."""
     try:
-        from studio.layout import compute_layout
+        from studio.graph.layout import compute_layout
     except ImportError:  # the importer's own column placement is kept
         return
     for nid, position in compute_layout(graph).items():
@@ -73,7 +73,7 @@ def build_project(tpl: Template, measured: dict[str, Any] | None = None,
     """Build, import and describe one template; raises if the result is not valid."""
     import keras
 
-    from studio.importer import import_model
+    from studio.interop.importer import import_model
 
     keras.backend.clear_session()  # deterministic auto-names (conv2d, conv2d_1, ...)
     model = tpl.build()

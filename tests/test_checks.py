@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from studio.checks import Analyzer
-from studio.compiler import CompileError, compile_graph
+from studio.compile.compiler import CompileError, compile_graph
 from studio.graph import Graph
 from tests.helpers import chain, small_cnn
 

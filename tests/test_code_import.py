@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from studio.code_import import CodeImportError, import_from_code
+from studio.interop.code_import import CodeImportError, import_from_code
 
 FUNCTIONAL = '''
 import keras

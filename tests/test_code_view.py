@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from studio.codegen import generate
+from studio.compile.codegen import generate
 from studio.graph import Graph, SetParams
 from tests.helpers import small_cnn
-from widgets.code_import_dialog import CodeImportDialog
-from widgets.code_view import CodeView
+from widgets.code.import_dialog import CodeImportDialog
+from widgets.code.view import CodeView
 
 SEQUENTIAL = '''import keras
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import keras
 import pytest
 
-from studio.codegen import generate, generate_script
-from studio.importer import import_model
+from studio.compile.codegen import generate, generate_script
+from studio.interop.importer import import_model
 
 RUN = """
 import json, runpy, sys

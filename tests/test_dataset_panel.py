@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from studio.data import DatasetRef, Preprocessing, keras_sets
-from widgets.dataset_panel import DatasetPanel
+from widgets.data.panel import DatasetPanel
 
 LOAD_TIMEOUT_MS = 15_000
 

@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QDropEvent
 
+from widgets.app.main_window import MainWindow
 from widgets.canvas.node_item import HEADER, WIDTH
+from widgets.canvas.palette import TYPE_ROLE
 from widgets.canvas.view import LAYER_MIME
-from widgets.main_window import MainWindow
-from widgets.palette import TYPE_ROLE
 
 
 @pytest.fixture
@@ -272,7 +272,7 @@ def test_clicking_an_issue_selects_its_layer(window, qtbot):
 
 
 def test_block_inspector_renames_nests_and_freezes_the_block(window, qtbot):
-    from studio.compiler import compile_graph
+    from studio.compile.compiler import compile_graph
     from widgets.inspector.block_form import BlockForm
 
     ids = [by_name(window, "conv2d"), by_name(window, "max_pooling2d")]

@@ -9,8 +9,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget, QLabel
 
 from studio.project import Project
-from widgets.autosave import recovery_path
-from widgets.main_window import MainWindow
+from widgets.app.autosave import recovery_path
+from widgets.app.main_window import MainWindow
 
 
 def make_window(qtbot, tmp_path: Path, restore: bool = False) -> MainWindow:

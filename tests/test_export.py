@@ -7,8 +7,8 @@ from pathlib import Path
 import keras
 import pytest
 
-from studio.export import ExportError, export
-from studio.importer import import_model
+from studio.interop.export import ExportError, export
+from studio.interop.importer import import_model
 
 
 @pytest.fixture(scope="module")

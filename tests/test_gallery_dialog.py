@@ -8,10 +8,10 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtGui import QColor  # noqa: E402
 
-from studio.gallery import find_template  # noqa: E402
+from studio.gallery.templates import find_template  # noqa: E402
 from studio.graph import Graph  # noqa: E402
 from studio.project import Project  # noqa: E402
-from widgets.gallery_dialog import GalleryDialog, render_thumbnail  # noqa: E402
+from widgets.app.gallery_dialog import GalleryDialog, render_thumbnail  # noqa: E402
 
 
 @pytest.fixture

@@ -5,17 +5,21 @@ from dataclasses import replace
 import pytest
 
 from studio.checks import Analyzer
-from studio.compiler import compile_graph
+from studio.compile.compiler import compile_graph
+from studio.compile.nesting import nest_groups as _nest_groups
 from studio.graph import Graph, SetGroup
-from studio.grouping import (
+from studio.graph.grouping import (
     GroupingError,
     boundary,
     collapse_op,
     group_op,
     members,
-    nest_groups,
     ungroup_op,
 )
+
+
+def nest_groups(graph):
+    return _nest_groups(graph, Analyzer(graph).analysis(), compile_graph)
 
 
 @pytest.fixture

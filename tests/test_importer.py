@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from studio.checks import Analyzer
-from studio.compiler import compile_graph
-from studio.importer import ModelImportError, import_model
+from studio.compile.compiler import compile_graph
+from studio.interop.importer import ModelImportError, import_model
 
 APPLICATIONS = ("ResNet50", "MobileNetV2", "InceptionV3", "VGG16")
 

@@ -9,13 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from studio.data.dataset import Dataset
-from widgets.evaluation_view import EvaluationView
-from widgets.inspect_feature_maps import FeatureMapsView
-from widgets.inspect_filters import FiltersView
-from widgets.inspect_histograms import HistogramsView
-from widgets.inspect_panel import InspectPanel
-from widgets.inspect_saliency import SaliencyView
-from widgets.inspect_summary import SummaryView
+from widgets.inspect.evaluation import EvaluationView
+from widgets.inspect.feature_maps import FeatureMapsView
+from widgets.inspect.filters import FiltersView
+from widgets.inspect.histograms import HistogramsView
+from widgets.inspect.panel import InspectPanel
+from widgets.inspect.saliency import SaliencyView
+from widgets.inspect.summary import SummaryView
 
 
 @pytest.fixture(scope="module")

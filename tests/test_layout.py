@@ -5,7 +5,7 @@ import time
 import pytest
 
 from studio.graph import Graph
-from studio.layout import LayoutOptions, compute_layout, layers_of, layout_op
+from studio.graph.layout import LayoutOptions, compute_layout, layers_of, layout_op
 
 
 def _chain(n: int) -> tuple[Graph, list[str]]:

@@ -8,8 +8,8 @@ import importlib.util
 
 import pytest
 
-from studio.export import ExportError, export
-from studio.gallery import list_templates, new_from_template
+from studio.gallery.templates import list_templates, new_from_template
+from studio.interop.export import ExportError, export
 
 SMALL = [e.name for e in list_templates() if not e.needs_gpu]
 # Formats the stock converters cannot hold for a template, and why (the export says so too).
@@ -26,7 +26,7 @@ def _has(module: str) -> bool:
 
 @pytest.fixture(scope="module")
 def compiled():
-    from studio.compiler import compile_graph
+    from studio.compile.compiler import compile_graph
 
     cache: dict = {}
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from studio.checks import Analyzer
-from studio.compiler import compile_graph, store_model_weights
-from studio.gallery import (
+from studio.compile.compiler import compile_graph, store_model_weights
+from studio.gallery.templates import (
     GalleryError,
     fetch_pretrained,
     find_template,
@@ -141,7 +141,7 @@ def _default_data_sample(project: Project):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_template_validates_compiles_trains_and_round_trips(name: str, tmp_path) -> None:
-    from studio.preflight import check_model_data
+    from studio.training.preflight import check_model_data
     from studio.training.settings import TrainingSettings, compile_model
 
     project = new_from_template(name)
@@ -333,7 +333,7 @@ def _design(graph) -> tuple:
 def test_tiny_network_as_sequential_and_functional_imports_to_the_same_graph() -> None:
     import keras
 
-    from studio.importer import import_model
+    from studio.interop.importer import import_model
 
     keras.backend.clear_session()
     sequential = import_model(_tiny_sequential()).graph
@@ -347,7 +347,7 @@ def test_subclassed_model_is_refused_with_the_reason() -> None:
     import keras
     from keras import layers
 
-    from studio.importer import ModelImportError, import_model
+    from studio.interop.importer import ModelImportError, import_model
 
     class CustomModel(keras.Model):
         def __init__(self, **kwargs):

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from studio.data.dataset import Dataset
 from studio.training.runs import RunStore
-from widgets.training_panel import TrainingPanel
+from widgets.training.panel import TrainingPanel
 
 WAIT_MS = 30000
 LEFT = Qt.MouseButton.LeftButton

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QListWidgetItem
 
 from studio.project import Project
-from widgets.workbench import build_app_window
+from widgets.app.workbench import build_app_window
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_all_panels_dock_and_follow_the_project(app):
 
 
 def test_an_arrangement_saved_before_new_panels_is_not_restored(qtbot, tmp_path):
-    from widgets.main_window import MainWindow
+    from widgets.app.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / "old.ini"), QSettings.Format.IniFormat)
     old = MainWindow(settings=settings, recovery_dir=tmp_path / "r")
@@ -176,7 +176,7 @@ def test_transfer_template_without_network_keeps_random_weights_and_says_so(
         app, qtbot, monkeypatch):
     import keras
 
-    from studio.gallery import new_from_template
+    from studio.gallery.templates import new_from_template
 
     window, bench = app
 
@@ -239,7 +239,7 @@ def test_nested_models_import_as_a_block_or_expanded_by_choice(app, qtbot, tmp_p
 def test_a_graph_imported_from_code_opens_laid_out(app, qtbot):
     import keras
 
-    from studio.importer import import_model
+    from studio.interop.importer import import_model
 
     window, bench = app
     inp = keras.Input((4,), name="features")

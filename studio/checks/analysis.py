@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.catalog import LayerSpec
+from studio.catalog.build import LayerBuildError, build_layer, call_layer, one_line, spec_for
 from studio.checks.macs import estimate_macs
 from studio.checks.params import param_problems
 from studio.graph import Edge, Graph, Node
-from studio.layers import LayerBuildError, build_layer, call_layer, one_line, spec_for
 
 
 @dataclass(frozen=True)

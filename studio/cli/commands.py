@@ -20,7 +20,7 @@ def _load_project(path: str) -> Project:
 
 
 def _compile(project: Project):
-    from studio.compiler import CompileError, compile_graph
+    from studio.compile.compiler import CompileError, compile_graph
 
     try:
         return compile_graph(project.graph)
@@ -93,7 +93,7 @@ def _shape_text(shape: Any) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from studio.importer import ModelImportError, import_model
+    from studio.interop.importer import ModelImportError, import_model
 
     source = Path(args.model)
     if not source.exists():
@@ -112,10 +112,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     project = _load_project(args.project)
-    from studio.export import ExportError, export
+    from studio.interop.export import ExportError, export
 
     if args.format == "python" and args.distribute:
-        from studio.codegen import generate_script
+        from studio.compile.codegen import generate_script
         from studio.project import atomic_write_text
 
         _compile(project)  # refuse an invalid graph the same way as other formats
@@ -123,7 +123,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                           generate_script(project.graph, distribute=args.distribute))
         print(f"wrote {args.output} (python, distribute={args.distribute})")
         return 0
-    from studio.compiler import CompileError
+    from studio.compile.compiler import CompileError
 
     try:
         report = export(project.graph, args.format, Path(args.output))
@@ -139,7 +139,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    from studio.gallery import list_templates
+    from studio.gallery.templates import list_templates
 
     for entry in list_templates():
         gpu = "  [wants a GPU]" if entry.needs_gpu else ""
@@ -148,7 +148,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from studio.gallery import GalleryError, new_from_template
+    from studio.gallery.templates import GalleryError, new_from_template
 
     try:
         project = new_from_template(args.template)

@@ -65,9 +65,9 @@ def _is_chief() -> bool:
 
 def run_training(args: argparse.Namespace, project: Project,
                  compile_fn: Callable[[Project], Any]) -> int:
-    from studio.compiler import store_model_weights
-    from studio.preflight import check_model_data
+    from studio.compile.compiler import store_model_weights
     from studio.training.headless import train_headless
+    from studio.training.preflight import check_model_data
     from studio.training.runs import RunStore
 
     ref, dataset = _dataset(args, project)

@@ -1,6 +1,6 @@
 """See inside a model: kernels, activations, saliency, histograms, summary and evaluation.
 
-Qt-free; the ``widgets.inspect_*`` views draw what these functions return.
+Qt-free; the ``widgets.inspect`` views draw what these functions return.
 """
 
 from studio.inspect.activations import (

@@ -16,15 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from studio.atomic import atomic_write_bytes, atomic_write_text
+from studio.common.atomic import atomic_write_bytes, atomic_write_text
 from studio.graph import Graph, GraphError
+from studio.project.errors import ProjectError
 from studio.project.migrate import CURRENT_VERSION, FORMAT, migrate
 
 SUFFIX = ".studio.json"
-
-
-class ProjectError(ValueError):
-    """A project file that cannot be read; the message names the file and the problem."""
 
 
 def _stem(path: Path) -> str:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from studio.project.errors import ProjectError
+
 FORMAT = "model-studio-project"
 CURRENT_VERSION = 2
 
 
 def migrate(data: Any, source: str) -> dict[str, Any]:
-    from studio.project.files import ProjectError
-
     if not isinstance(data, dict):
         raise ProjectError(f"{source}: not a Model Studio project (expected a JSON object)")
     if data.get("format") != FORMAT:
@@ -36,8 +36,6 @@ def migrate(data: Any, source: str) -> dict[str, Any]:
 
 
 def _v1_to_v2(data: dict[str, Any], source: str) -> dict[str, Any]:
-    from studio.project.files import ProjectError
-
     try:
         nodes = [{"id": str(layer["id"]), "type": layer["class_name"],
                   "name": layer.get("name", str(layer["id"])),

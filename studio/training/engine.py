@@ -75,7 +75,7 @@ class TrainingListener:
     """What the engine tells the outside world; every hook defaults to doing nothing.
 
     Hooks run on the training thread: a UI must hand them to its own thread (see
-    ``widgets.trainer_thread``). ``on_batch`` gets ``logs=None`` between metric samples.
+    ``widgets.training.trainer_thread``). ``on_batch`` gets ``logs=None`` between metric samples.
     """
 
     on_run_start: Callable[[RunRecord], None] = _ignore

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import keras
 
-from studio.atomic import atomic_write_text
+from studio.common.atomic import atomic_write_text
 from studio.data.dataset import Dataset
 from studio.training.device import describe_device
 from studio.training.engine import (

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
-from studio.atomic import atomic_write_text, atomic_write_with
+from studio.common.atomic import atomic_write_text, atomic_write_with
 from studio.training.settings import TrainingError
 
 RunStatus = Literal["running", "completed", "stopped", "failed"]

@@ -2,7 +2,7 @@
 U-Net that segments with MobileNetV2 as its encoder.
 
 Both are built with ``weights=None`` so building never touches the network; the transfer
-template's ImageNet weights are fetched on first use by ``studio.gallery.fetch_pretrained``.
+template's ImageNet weights are fetched on first use by ``studio.gallery.templates.fetch_pretrained``.
 """
 
 from __future__ import annotations

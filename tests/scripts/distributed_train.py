@@ -48,7 +48,7 @@ def _model():
     """The graph → Keras path the app uses, with weights fixed by a seed independent of TF."""
     import numpy as np
 
-    from studio.compiler import compile_graph
+    from studio.compile.compiler import compile_graph
     from studio.graph import Graph
 
     graph = Graph("tiny")

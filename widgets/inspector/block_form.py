@@ -13,7 +13,7 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from studio.graph import SetGroup
-from studio.grouping import GroupingError, members, rename_group_op
+from studio.graph.grouping import GroupingError, members, rename_group_op
 from widgets.canvas.editor import GraphEditor
 
 

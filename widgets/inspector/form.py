@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from studio.catalog import ParamSpec
+from studio.catalog.build import spec_for
 from studio.checks import Analysis, Analyzer, check_value
 from studio.graph import Change, Edge, Graph, Node
-from studio.grouping import members
-from studio.layers import spec_for
+from studio.graph.grouping import members
 from widgets.canvas.editor import GraphEditor
 from widgets.inspector.base import ParamControl
 from widgets.inspector.block_form import BlockForm

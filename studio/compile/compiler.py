@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from studio.catalog.build import build_layer, call_layer, spec_for
 from studio.checks import Analyzer
+from studio.compile.nesting import nest_groups
 from studio.graph import Graph
-from studio.layers import build_layer, call_layer, spec_for
 
 
 class CompileError(ValueError):
@@ -28,12 +29,10 @@ def compile_graph(graph: Graph, *, analyzer: Analyzer | None = None, with_weight
     """
     import keras
 
-    from studio.grouping import nest_groups
-
     analysis = (analyzer or Analyzer(graph)).analysis()
     if not analysis.ok:
         raise CompileError(analysis.errors)
-    nested = nest_groups(graph, analysis)
+    nested = nest_groups(graph, analysis, compile_graph, safe_mode=safe_mode)
     if nested is not graph:  # blocks marked "nested" become one sub-model node each
         return compile_graph(nested, with_weights=with_weights, safe_mode=safe_mode)
     tensors: dict[tuple[str, int], Any] = {}

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from studio.importer import ImportResult, ModelImportError, import_model
+from studio.interop.importer import ImportResult, ModelImportError, import_model
 
 SCRIPT_NAME = "pasted_model.py"
 MODEL_NAME = "model.keras"

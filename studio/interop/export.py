@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from studio.atomic import atomic_write_with
+from studio.catalog.build import one_line
+from studio.common.atomic import atomic_write_with
 from studio.graph import Graph
-from studio.layers import one_line
 
 FORMATS = ("keras", "h5", "json", "python", "savedmodel", "onnx", "tflite")
 SUFFIXES = {"keras": ".keras", "h5": ".h5", "json": ".json", "python": ".py", "savedmodel": "",
@@ -112,13 +112,13 @@ def _graph_and_model(source: Any, fmt: str) -> tuple[Graph | None, Any]:
     import keras
 
     if isinstance(source, Graph):
-        from studio.compiler import compile_graph
+        from studio.compile.compiler import compile_graph
 
         return source, compile_graph(source)
     if isinstance(source, keras.Model):
         graph = None
         if fmt == "python":
-            from studio.importer import import_model
+            from studio.interop.importer import import_model
 
             graph = import_model(source).graph
         return graph, source
@@ -212,7 +212,7 @@ def _read_json(model: Any, target: Path, sample: list[np.ndarray], trust: bool) 
 
 
 def _write_python(model: Any, graph: Graph | None, target: Path) -> None:
-    from studio.codegen import generate_script
+    from studio.compile.codegen import generate_script
 
     assert graph is not None
     _write_text(target, generate_script(graph))

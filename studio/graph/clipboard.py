@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from studio.graph import AddNode, Batch, Connect, Edge, Graph, Group, Node, Op, SetGroup
-from studio.grouping import new_group_id, unique_group_name
+from studio.graph.grouping import new_group_id, unique_group_name
 
 FORMAT = "model-studio-clipboard"
 

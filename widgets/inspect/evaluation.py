@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.inspect import Evaluation, activation_projection, evaluate, probe_for, split_arrays
-from widgets.image_grid import ImageGrid
-from widgets.inspect_common import InspectView, fill_combo, image_of
+from widgets.inspect.common import InspectView, fill_combo, image_of
+from widgets.inspect.image_grid import ImageGrid
 
 # Tableau 10: distinct neighbours, so classes 0, 1, 2 never look alike.
 PALETTE = [

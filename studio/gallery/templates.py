@@ -228,7 +228,7 @@ def fetch_pretrained(project: Project,
 def _weight_shapes(project: Project, node_id: str) -> list[tuple[int, ...]] | None:
     """Shapes the backbone node's layer holds now, or None when it cannot be built here."""
     try:
-        from studio.compiler import compile_graph
+        from studio.compile.compiler import compile_graph
 
         model = compile_graph(project.graph, with_weights=False)
         layer = model.get_layer(project.graph.node(node_id).name)

@@ -19,18 +19,18 @@ from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMessageBox
 
 from studio.data import Dataset, DatasetRef, apply_fix
 from studio.graph import Graph, SetParams
-from studio.preflight import check_model_data
 from studio.project import Project
+from studio.training.preflight import check_model_data
 from studio.training.runs import RunStore
 from studio.training.settings import TrainingError, TrainingSettings
-from widgets.code_view import CodeView
-from widgets.commands import ProjectFieldCommand
-from widgets.dataset_panel import DatasetPanel
-from widgets.gallery_dialog import GalleryDialog
-from widgets.inspect_panel import InspectPanel
-from widgets.jobs import JobFailed
-from widgets.main_window import MainWindow
-from widgets.training_panel import TrainingPanel
+from widgets.app.commands import ProjectFieldCommand
+from widgets.app.gallery_dialog import GalleryDialog
+from widgets.app.jobs import JobFailed
+from widgets.app.main_window import MainWindow
+from widgets.code.view import CodeView
+from widgets.data.panel import DatasetPanel
+from widgets.inspect.panel import InspectPanel
+from widgets.training.panel import TrainingPanel
 
 EXPORT_FILTERS: dict[str, str] = {
     "keras": "Keras model (*.keras)",
@@ -51,7 +51,7 @@ class Workbench(QObject):
     """Owns the non-editor panels of one main window and the glue between them."""
 
     exportFinished = Signal(object)  # an ExportReport, or a JobFailed with the reason
-    pretrainedFinished = Signal(object)  # studio.gallery.PretrainedResult
+    pretrainedFinished = Signal(object)  # studio.gallery.templates.PretrainedResult
 
     def __init__(self, window: MainWindow, scratch_runs: Path | None = None) -> None:
         super().__init__(window)
@@ -168,7 +168,7 @@ class Workbench(QObject):
 
     # ----- training ---------------------------------------------------------------------------
     def _compiled(self):
-        from studio.compiler import compile_graph
+        from studio.compile.compiler import compile_graph
 
         model = compile_graph(self.window.graph, analyzer=self.window.analyzer)
         self._model_revision = self.window.graph.revision
@@ -242,7 +242,7 @@ class Workbench(QObject):
         self._keep_weights(model)
 
     def _keep_weights(self, model: Any) -> None:
-        from studio.compiler import store_model_weights
+        from studio.compile.compiler import store_model_weights
 
         store_model_weights(self.window.graph, model)
         self._model = model
@@ -300,7 +300,7 @@ class Workbench(QObject):
         background (downloaded once, then cached), and says so when offline."""
         self.window.set_project(project)
         if isinstance(project.metadata.get("pretrained"), dict):
-            from studio.gallery import fetch_pretrained
+            from studio.gallery.templates import fetch_pretrained
 
             self.window.statusBar().showMessage("Fetching pretrained weights…")
             self.window.jobs.run(fetch_pretrained, project,
@@ -332,7 +332,7 @@ class Workbench(QObject):
         """Export off the UI thread; ``exportFinished`` carries the report or the error."""
         self.window.statusBar().showMessage(f"Exporting {fmt} to {path}…")
         self.export_action.setEnabled(False)
-        from studio.export import export
+        from studio.interop.export import export
 
         # A private copy of the graph: edits made meanwhile cannot race with the export.
         self.window.jobs.run(export, self.window.graph.copy(), fmt, Path(path),

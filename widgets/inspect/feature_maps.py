@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.inspect import input_shapes, probe_for
-from widgets.image_grid import ImageGrid
-from widgets.inspect_common import (
+from widgets.inspect.common import (
     InspectView,
     fill_combo,
     first_input,
@@ -29,6 +28,7 @@ from widgets.inspect_common import (
     sample_at,
     sample_count,
 )
+from widgets.inspect.image_grid import ImageGrid
 
 
 def load_image_file(path: str | Path, shape: tuple[int, ...]) -> np.ndarray:

@@ -6,8 +6,7 @@ import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from studio.inspect import colormap, grad_cam, gradient_saliency, overlay, to_rgb
-from widgets.image_grid import ImageGrid
-from widgets.inspect_common import (
+from widgets.inspect.common import (
     InspectView,
     fill_combo,
     first_input,
@@ -15,7 +14,8 @@ from widgets.inspect_common import (
     sample_at,
     sample_count,
 )
-from widgets.inspect_feature_maps import SamplePicker, load_into
+from widgets.inspect.feature_maps import SamplePicker, load_into
+from widgets.inspect.image_grid import ImageGrid
 
 METHODS = {"Grad-CAM": "gradcam", "HiResCAM": "hirescam", "Gradient saliency": "saliency"}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from studio.layers import one_line
+from studio.catalog.build import one_line
 
 
 @dataclass(frozen=True)

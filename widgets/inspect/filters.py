@@ -6,8 +6,8 @@ import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from studio.inspect import filter_grid, has_filters
-from widgets.image_grid import ImageGrid
-from widgets.inspect_common import InspectView, fill_combo
+from widgets.inspect.common import InspectView, fill_combo
+from widgets.inspect.image_grid import ImageGrid
 
 
 class FiltersView(InspectView):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.code_import import CodeImportError, import_from_code
+from studio.interop.code_import import CodeImportError, import_from_code
 
 # The paste box's hint: a small script of the kind the dialog accepts.
 PLACEHOLDER = (Path(__file__).resolve().parent.parent / "resources" / "examples"

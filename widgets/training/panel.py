@@ -52,9 +52,9 @@ from studio.training.settings import (
     available_optimizers,
     default_schedule_params,
 )
-from widgets.plots import TrainingPlots
-from widgets.trainer_thread import TrainerThread
-from widgets.training_param_form import ParamForm
+from widgets.training.param_form import ParamForm
+from widgets.training.plots import TrainingPlots
+from widgets.training.trainer_thread import TrainerThread
 
 
 class TrainingPanel(QWidget):

@@ -1,7 +1,7 @@
 """The generated Keras script, kept up to date with the graph, with the selection highlighted.
 
 The view holds no state of its own beyond what it shows: the text comes from
-``studio.codegen.generate`` and is rebuilt a moment after the graph changes (a debounce, so
+``studio.compile.codegen.generate`` and is rebuilt a moment after the graph changes (a debounce, so
 dragging a slider in the inspector regenerates once, not per step). ``generate`` also says
 which lines each node produced, which is how a selected node's code is highlighted.
 """
@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.codegen import generate
+from studio.compile.codegen import generate
 from studio.graph import Change, Graph
 from studio.project import atomic_write_text
-from widgets.code_import_dialog import CodeImportDialog
+from widgets.code.import_dialog import CodeImportDialog
 
 DEBOUNCE_MS = 150
 HIGHLIGHT = QColor(255, 213, 79, 90)

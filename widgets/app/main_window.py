@@ -29,19 +29,18 @@ from PySide6.QtWidgets import (
 )
 
 from studio.checks import Analyzer
-from studio.graph import Graph
+from studio.graph import Graph, clipboard
 from studio.project import Project, ProjectError
-from widgets import clipboard
-from widgets.autosave import DEFAULT_DELAY_MS, Autosaver, pending_recovery
+from widgets.app.autosave import DEFAULT_DELAY_MS, Autosaver, pending_recovery
+from widgets.app.issues_panel import IssuesPanel
+from widgets.app.jobs import JobFailed, JobRunner
+from widgets.app.theme import apply_theme
 from widgets.canvas.editor import NEXT_STEP, GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH
+from widgets.canvas.palette import Palette
 from widgets.canvas.scene import GraphScene, format_count
 from widgets.canvas.view import GraphView
 from widgets.inspector import Inspector
-from widgets.issues_panel import IssuesPanel
-from widgets.jobs import JobFailed, JobRunner
-from widgets.palette import Palette
-from widgets.theme import apply_theme
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "examples" / \
     "starter_cnn.studio.json"
@@ -51,7 +50,7 @@ FILE_FILTER = "Model Studio projects (*.studio.json);;All files (*)"
 
 def _import_model() -> Callable | None:
     try:
-        from studio.importer import import_model
+        from studio.interop.importer import import_model
     except ImportError:
         return None
     return import_model

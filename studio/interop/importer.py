@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from studio.catalog import get_spec
+from studio.catalog.build import one_line
 from studio.graph import Graph, Group
-from studio.layers import one_line
-from studio.layout import compute_layout
+from studio.graph.layout import compute_layout
 
 _MODEL_CLASSES = ("Functional", "Sequential", "Model")
 _DEFAULT_DTYPES = ("float32", None)

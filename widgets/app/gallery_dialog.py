@@ -1,8 +1,8 @@
 """File → New from template: browse the gallery, read about a template, open it.
 
-The dialog is a view over ``studio.gallery``: it lists ``TemplateEntry`` records, draws each
+The dialog is a view over ``studio.gallery.templates``: it lists ``TemplateEntry`` records, draws each
 template's real graph as a thumbnail (nodes and edges from the project file, laid out by
-``studio.layout`` when the file has no positions) and, on Open, asks the core for the new
+``studio.graph.layout`` when the file has no positions) and, on Open, asks the core for the new
 ``Project``. It never builds Keras objects.
 """
 
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.gallery import GalleryError, TemplateEntry, list_templates, new_from_template
+from studio.gallery.templates import GalleryError, TemplateEntry, list_templates, new_from_template
 from studio.graph import Graph
 from studio.project import Project, ProjectError
 
@@ -51,7 +51,7 @@ def _positions(graph: Graph) -> dict[str, tuple[float, float]]:
     if any(p != (0.0, 0.0) for p in positions.values()) or len(positions) < 2:
         return positions
     try:
-        from studio.layout import compute_layout
+        from studio.graph.layout import compute_layout
     except ImportError:
         return _simple_layers(graph)
     return compute_layout(graph)

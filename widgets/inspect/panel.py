@@ -7,13 +7,13 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from studio.data.dataset import Dataset
-from widgets.evaluation_view import EvaluationView
-from widgets.inspect_common import InspectView
-from widgets.inspect_feature_maps import FeatureMapsView
-from widgets.inspect_filters import FiltersView
-from widgets.inspect_histograms import HistogramsView
-from widgets.inspect_saliency import SaliencyView
-from widgets.inspect_summary import SummaryView
+from widgets.inspect.common import InspectView
+from widgets.inspect.evaluation import EvaluationView
+from widgets.inspect.feature_maps import FeatureMapsView
+from widgets.inspect.filters import FiltersView
+from widgets.inspect.histograms import HistogramsView
+from widgets.inspect.saliency import SaliencyView
+from widgets.inspect.summary import SummaryView
 
 
 class InspectPanel(QTabWidget):

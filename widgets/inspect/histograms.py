@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from studio.inspect import activation_histograms, probe_for, split_arrays, weight_histograms
-from widgets.inspect_common import InspectView, fill_combo
+from widgets.inspect.common import InspectView, fill_combo
 
 COLOURS = ["#5fa8d3", "#f4a259", "#8cb369", "#bc4b51", "#9b72cf"]
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.inspect import COLUMNS, HEADERS, SummaryTable, summarize
-from widgets.inspect_common import InspectView
+from widgets.inspect.common import InspectView
 
 NUMERIC = {"params", "trainable_params", "macs", "activation_bytes", "param_bytes"}
 Index = QModelIndex | QPersistentModelIndex

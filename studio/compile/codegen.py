@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.catalog import get_spec
+from studio.catalog.build import build_layer, spec_for
 from studio.graph import Graph, Node
-from studio.layers import build_layer, spec_for
 
 _WIDTH = 100
 _INDENT = "    "
