@@ -27,8 +27,10 @@ def timed(label: str, fn, target_s: float | None = None):
 
 
 def main() -> None:
-    model, _ = timed("build NASNetMobile (weights=None, Keras)",
-                     lambda: keras.applications.NASNetMobile(weights=None))
+    model, _ = timed(
+        "build NASNetMobile (weights=None, Keras)",
+        lambda: keras.applications.NASNetMobile(weights=None),
+    )
     result, t_import = timed("import_model", lambda: import_model(model))
     graph = result.graph
     analyzer = Analyzer(graph)

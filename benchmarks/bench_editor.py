@@ -39,8 +39,13 @@ def graph_from_config(model) -> Graph:
         if type(layer).__name__ == "InputLayer":
             node = Node(nid, "Input", layer.name, {"shape": list(layer.batch_shape[1:])})
         else:
-            node = Node(nid, type(layer).__name__, layer.name,
-                        keras.saving.serialize_keras_object(layer), opaque=True)
+            node = Node(
+                nid,
+                type(layer).__name__,
+                layer.name,
+                keras.saving.serialize_keras_object(layer),
+                opaque=True,
+            )
         graph._insert_node(node)
     for entry in model.get_config()["layers"]:
         slot = 0
@@ -87,8 +92,10 @@ def main() -> None:
     except ImportError:
         graph = graph_from_config(model)
         how = "config fallback"
-    print(f"import ({how}): {len(graph)} nodes, {len(graph.edges)} edges "
-          f"in {time.perf_counter() - t:.2f}s")
+    print(
+        f"import ({how}): {len(graph)} nodes, {len(graph.edges)} edges "
+        f"in {time.perf_counter() - t:.2f}s"
+    )
 
     from widgets.app.main_window import MainWindow
 
@@ -109,21 +116,27 @@ def main() -> None:
     window.view.fit_all()
     QApplication.processEvents()
     t2 = time.perf_counter()
-    print(f"auto-layout: {(t1 - t0) * 1000:.0f} ms; scene built and shown: "
-          f"{(t2 - t1) * 1000:.0f} ms; total {(t2 - t0):.2f}s (target < 3 s)")
+    print(
+        f"auto-layout: {(t1 - t0) * 1000:.0f} ms; scene built and shown: "
+        f"{(t2 - t1) * 1000:.0f} ms; total {(t2 - t0):.2f}s (target < 3 s)"
+    )
 
     t = time.perf_counter()
     analysis = window.scene.refresh_analysis()
-    print(f"first full analysis (Keras shapes for every layer): "
-          f"{time.perf_counter() - t:.2f}s, {len(analysis.issues)} issues, "
-          f"{analysis.total_params:,} params (model.count_params() = {model.count_params():,})")
+    print(
+        f"first full analysis (Keras shapes for every layer): "
+        f"{time.perf_counter() - t:.2f}s, {len(analysis.issues)} issues, "
+        f"{analysis.total_params:,} params (model.count_params() = {model.count_params():,})"
+    )
     node = next(n for n in graph.nodes if n.type == "Dense" or n.type == "Conv2D")
     t = time.perf_counter()
     window.editor.set_trainable([node.id], False)
     window.scene.refresh_analysis()
-    print(f"one edit + incremental analysis + scene update: "
-          f"{(time.perf_counter() - t) * 1000:.1f} ms "
-          f"({window.scene.analyzer.recomputed} layer(s) recomputed)")
+    print(
+        f"one edit + incremental analysis + scene update: "
+        f"{(time.perf_counter() - t) * 1000:.1f} ms "
+        f"({window.scene.analyzer.recomputed} layer(s) recomputed)"
+    )
 
     view = window.view
     view.resetTransform()
@@ -148,10 +161,12 @@ def main() -> None:
         frame_times(view, 2, pan_step)  # the first frame at a new zoom fills the item caches
         pan = frame_times(view, 40, pan_step)
         drag = frame_times(view, 40, drag_step)
-        print(f"{label}: pan frame median {statistics.median(pan):.1f} ms "
-              f"(p90 {sorted(pan)[int(len(pan) * 0.9)]:.1f}); drag frame median "
-              f"{statistics.median(drag):.1f} ms (p90 {sorted(drag)[int(len(drag) * 0.9)]:.1f})"
-              " (target < 16 ms)")
+        print(
+            f"{label}: pan frame median {statistics.median(pan):.1f} ms "
+            f"(p90 {sorted(pan)[int(len(pan) * 0.9)]:.1f}); drag frame median "
+            f"{statistics.median(drag):.1f} ms (p90 {sorted(drag)[int(len(drag) * 0.9)]:.1f})"
+            " (target < 16 ms)"
+        )
 
     t = time.perf_counter()
     ids = [n.id for n in graph.nodes]
@@ -164,8 +179,10 @@ def main() -> None:
     t = time.perf_counter()
     window.stack.redo()
     t_redo = time.perf_counter() - t
-    print(f"duplicate {len(pasted)} nodes: {t_paste * 1000:.0f} ms; undo {t_undo * 1000:.0f} ms;"
-          f" redo {t_redo * 1000:.0f} ms (scene only; analysis is debounced)")
+    print(
+        f"duplicate {len(pasted)} nodes: {t_paste * 1000:.0f} ms; undo {t_undo * 1000:.0f} ms;"
+        f" redo {t_redo * 1000:.0f} ms (scene only; analysis is debounced)"
+    )
     window.stack.setClean()
     window.close()
     app.processEvents()

@@ -36,8 +36,10 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 from studio.gallery.templates import TemplateEntry, list_templates, new_from_template  # noqa: E402
 
 NEEDS_GPU = "needs a GPU; not measured"
-NEEDS_WEIGHTS = ("not measured offline: the figure depends on the pretrained ImageNet weights, "
-                 "which need a download")
+NEEDS_WEIGHTS = (
+    "not measured offline: the figure depends on the pretrained ImageNet weights, "
+    "which need a download"
+)
 
 
 def skip_reason(entry: TemplateEntry, include_gpu: bool = False) -> str | None:
@@ -70,8 +72,14 @@ def measure(entry: TemplateEntry, seed: int = 0) -> dict[str, Any]:
     y_train = data.x_train if inputs_are_targets else data.y_train
     y_val = data.x_val if inputs_are_targets else data.y_val
     start = time.perf_counter()
-    history = model.fit(data.x_train, y_train, validation_data=(data.x_val, y_val),
-                        epochs=settings.epochs, batch_size=settings.batch_size, verbose=0)
+    history = model.fit(
+        data.x_train,
+        y_train,
+        validation_data=(data.x_val, y_val),
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        verbose=0,
+    )
     seconds = time.perf_counter() - start
     metric = "val_accuracy" if "val_accuracy" in history.history else "val_mae"
     return {
@@ -89,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="only these templates (default: all)")
     parser.add_argument("--out", type=Path, default=Path("results.json"))
-    parser.add_argument("--include-gpu", action="store_true",
-                        help="measure templates marked needs_gpu too, on this machine")
+    parser.add_argument(
+        "--include-gpu",
+        action="store_true",
+        help="measure templates marked needs_gpu too, on this machine",
+    )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     if args.out.exists():  # measuring a few templates keeps the others' figures
@@ -109,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         record = measure(entry)
         results[entry.name] = {"expected_accuracy": record}
-        print(f"{entry.name:26s} {record['metric']}={record['value']:.4f} after "
-              f"{record['epochs']} epochs on {record['dataset']} ({record['seconds']:.1f} s)",
-              flush=True)
+        print(
+            f"{entry.name:26s} {record['metric']}={record['value']:.4f} after "
+            f"{record['epochs']} epochs on {record['dataset']} ({record['seconds']:.1f} s)",
+            flush=True,
+        )
         args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -46,15 +46,19 @@ def make_problem(samples: int, features: int, classes: int) -> Dataset:
 
 
 def make_model(features: int, classes: int, width: int) -> keras.Model:
-    model = keras.Sequential([
-        keras.Input((features,)),
-        keras.layers.Dense(width, activation="relu"),
-        keras.layers.Dense(width, activation="relu"),
-        keras.layers.Dense(classes),
-    ])
-    model.compile(optimizer="adam",
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input((features,)),
+            keras.layers.Dense(width, activation="relu"),
+            keras.layers.Dense(width, activation="relu"),
+            keras.layers.Dense(classes),
+        ]
+    )
+    model.compile(
+        optimizer="adam",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -70,19 +74,34 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--width", type=int, default=256)
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="each variant runs this many times, interleaved; medians reported")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="each variant runs this many times, interleaved; medians reported",
+    )
     args = parser.parse_args()
     features, classes = 64, 10
     data = make_problem(args.samples, features, classes)
     model = make_model(features, classes, args.width)
     initial = model.get_weights()
-    fit_kwargs = dict(x=data.x_train, y=data.y_train, batch_size=args.batch_size,
-                      epochs=args.epochs, shuffle=True, verbose=0)
+    fit_kwargs = dict(
+        x=data.x_train,
+        y=data.y_train,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        shuffle=True,
+        verbose=0,
+    )
 
     # Warm-up compiles the train function so no variant pays for tracing.
-    model.fit(data.x_train[: args.batch_size * 4], data.y_train[: args.batch_size * 4],
-              batch_size=args.batch_size, epochs=1, verbose=0)
+    model.fit(
+        data.x_train[: args.batch_size * 4],
+        data.y_train[: args.batch_size * 4],
+        batch_size=args.batch_size,
+        epochs=1,
+        verbose=0,
+    )
 
     def plain() -> None:
         model.set_weights(initial)
@@ -95,8 +114,13 @@ def main() -> None:
         batches["samples"] += 1 if logs else 0
 
     engine = TrainingEngine(TrainingListener(on_batch=count))
-    settings = TrainingSettings(epochs=args.epochs, batch_size=args.batch_size, shuffle=True,
-                                metrics=["accuracy"], validation_split=0.0)
+    settings = TrainingSettings(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        shuffle=True,
+        metrics=["accuracy"],
+        validation_split=0.0,
+    )
 
     def with_engine() -> None:
         model.set_weights(initial)
@@ -117,12 +141,16 @@ def main() -> None:
             runs[name].append(timed(fn))
     seconds = {name: statistics.median(times) for name, times in runs.items()}
     rate = {name: total / s for name, s in seconds.items()}
-    print(f"backend={keras.backend.backend()} device={describe_device()} "
-          f"samples={args.samples} batch_size={args.batch_size} epochs={args.epochs} "
-          f"rounds={args.rounds} (medians)")
-    for name, label in (("plain", "(a) plain model.fit"),
-                        ("engine", "(b) engine, all reporting on"),
-                        ("naive", "(c) naive per-batch float callback")):
+    print(
+        f"backend={keras.backend.backend()} device={describe_device()} "
+        f"samples={args.samples} batch_size={args.batch_size} epochs={args.epochs} "
+        f"rounds={args.rounds} (medians)"
+    )
+    for name, label in (
+        ("plain", "(a) plain model.fit"),
+        ("engine", "(b) engine, all reporting on"),
+        ("naive", "(c) naive per-batch float callback"),
+    ):
         print(f"{label:40s} {rate[name]:12.0f} samples/s  ({seconds[name]:.2f} s)")
     print(f"(b)/(a) = {rate['engine'] / rate['plain']:.3f}")
     print(f"(c)/(a) = {rate['naive'] / rate['plain']:.3f}")

@@ -31,8 +31,9 @@ def main() -> None:
     x = rng.normal(size=(20000, 32)).astype("float32")
     y = rng.integers(0, 10, size=20000).astype("int32")
     data = Dataset("bench", x, y, class_names=[str(i) for i in range(10)])
-    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(256, activation="relu"),
-                              keras.layers.Dense(10)])
+    model = keras.Sequential(
+        [keras.Input((32,)), keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)]
+    )
     panel = TrainingPanel(lambda: model, lambda: data, lambda: None)
     panel.resize(1200, 800)
     panel.show()
@@ -62,11 +63,15 @@ def main() -> None:
     timer.stop()
     steady = sorted(gaps[5:]) or [0.0]
     result = panel.last_result
-    print(f"training: {result.status if result else 'unknown'} in {elapsed:.1f} s, "
-          f"{len(gaps)} timer ticks")
-    print(f"longest UI timer gap: {max(steady) * 1000:.1f} ms "
-          f"(p99 {steady[int(len(steady) * 0.99) - 1] * 1000:.1f} ms, "
-          f"median {steady[len(steady) // 2] * 1000:.1f} ms; ideal 5 ms)")
+    print(
+        f"training: {result.status if result else 'unknown'} in {elapsed:.1f} s, "
+        f"{len(gaps)} timer ticks"
+    )
+    print(
+        f"longest UI timer gap: {max(steady) * 1000:.1f} ms "
+        f"(p99 {steady[int(len(steady) * 0.99) - 1] * 1000:.1f} ms, "
+        f"median {steady[len(steady) // 2] * 1000:.1f} ms; ideal 5 ms)"
+    )
 
 
 if __name__ == "__main__":

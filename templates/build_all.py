@@ -59,8 +59,9 @@ def _layout(graph: Graph) -> None:
         graph.node(nid).position = (float(position[0]), float(position[1]))
 
 
-def _expected_accuracy(tpl: Template, measured: dict[str, Any] | None,
-                       previous: dict[str, Any] | None) -> Any:
+def _expected_accuracy(
+    tpl: Template, measured: dict[str, Any] | None, previous: dict[str, Any] | None
+) -> Any:
     if measured is not None:
         return measured
     if previous is not None and previous.get("expected_accuracy") not in (None, NOT_MEASURED):
@@ -68,8 +69,9 @@ def _expected_accuracy(tpl: Template, measured: dict[str, Any] | None,
     return NOT_MEASURED_GPU if tpl.info.needs_gpu else NOT_MEASURED
 
 
-def build_project(tpl: Template, measured: dict[str, Any] | None = None,
-                  previous: dict[str, Any] | None = None) -> Project:
+def build_project(
+    tpl: Template, measured: dict[str, Any] | None = None, previous: dict[str, Any] | None = None
+) -> Project:
     """Build, import and describe one template; raises if the result is not valid."""
     import keras
 
@@ -87,17 +89,22 @@ def build_project(tpl: Template, measured: dict[str, Any] | None = None,
     if not analysis.ok:
         raise RuntimeError(f"template {tpl.info.name}: {analysis.errors[0].message}")
     if analysis.total_params != tpl.info.params:
-        raise RuntimeError(f"template {tpl.info.name}: {analysis.total_params:,} parameters, "
-                           f"declared {tpl.info.params:,}")
+        raise RuntimeError(
+            f"template {tpl.info.name}: {analysis.total_params:,} parameters, "
+            f"declared {tpl.info.params:,}"
+        )
     metadata = tpl.info.metadata()
-    metadata.update({
-        "params": analysis.total_params,
-        "trainable_params": analysis.trainable_params,
-        "layers": len(graph),
-        "expected_accuracy": _expected_accuracy(tpl, measured, previous),
-    })
-    return Project(graph=graph, training=dict(tpl.info.training),
-                   dataset=tpl.info.dataset, metadata=metadata)
+    metadata.update(
+        {
+            "params": analysis.total_params,
+            "trainable_params": analysis.trainable_params,
+            "layers": len(graph),
+            "expected_accuracy": _expected_accuracy(tpl, measured, previous),
+        }
+    )
+    return Project(
+        graph=graph, training=dict(tpl.info.training), dataset=tpl.info.dataset, metadata=metadata
+    )
 
 
 def _previous_metadata(path: Path) -> dict[str, Any] | None:
@@ -107,8 +114,11 @@ def _previous_metadata(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def build_all(names: list[str] | None = None, accuracy: dict[str, Any] | None = None,
-              folder: Path = TEMPLATES_DIR) -> list[Path]:
+def build_all(
+    names: list[str] | None = None,
+    accuracy: dict[str, Any] | None = None,
+    folder: Path = TEMPLATES_DIR,
+) -> list[Path]:
     templates = all_templates()
     unknown = sorted(set(names or []) - set(templates))
     if unknown:
@@ -130,14 +140,21 @@ def build_all(names: list[str] | None = None, accuracy: dict[str, Any] | None = 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="only these templates (default: all)")
-    parser.add_argument("--accuracy-from", type=Path, default=None,
-                        help="results.json written by benchmarks/bench_templates.py")
+    parser.add_argument(
+        "--accuracy-from",
+        type=Path,
+        default=None,
+        help="results.json written by benchmarks/bench_templates.py",
+    )
     args = parser.parse_args(argv)
     accuracy = None
     if args.accuracy_from is not None:
         results = json.loads(args.accuracy_from.read_text(encoding="utf-8"))
-        accuracy = {name: row["expected_accuracy"] for name, row in results.items()
-                    if "expected_accuracy" in row}
+        accuracy = {
+            name: row["expected_accuracy"]
+            for name, row in results.items()
+            if "expected_accuracy" in row
+        }
     build_all(args.names or None, accuracy)
     return 0
 

@@ -5,24 +5,75 @@ from studio.catalog import EXCLUDED, categories, get_spec, registry
 
 REQUIRED = {
     "Core": ["Input", "Dense", "Activation", "Embedding", "Identity"],
-    "Convolution": ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
-                    "Conv3DTranspose", "DepthwiseConv2D", "SeparableConv2D"],
-    "Pooling": ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling2D",
-                "GlobalAveragePooling2D", "GlobalMaxPooling1D"],
+    "Convolution": [
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "Conv1DTranspose",
+        "Conv2DTranspose",
+        "Conv3DTranspose",
+        "DepthwiseConv2D",
+        "SeparableConv2D",
+    ],
+    "Pooling": [
+        "MaxPooling1D",
+        "MaxPooling2D",
+        "MaxPooling3D",
+        "AveragePooling2D",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling1D",
+    ],
     "Recurrent": ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "ConvLSTM2D", "TimeDistributed"],
     "Attention": ["Attention", "AdditiveAttention", "MultiHeadAttention"],
-    "Normalization": ["BatchNormalization", "LayerNormalization", "GroupNormalization",
-                      "UnitNormalization"],
-    "Regularization": ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-                       "GaussianNoise", "GaussianDropout", "AlphaDropout",
-                       "ActivityRegularization"],
-    "Reshaping": ["Flatten", "Reshape", "Permute", "RepeatVector", "Cropping2D",
-                  "ZeroPadding2D", "UpSampling1D", "UpSampling2D", "UpSampling3D"],
-    "Merging": ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
-                "Dot"],
+    "Normalization": [
+        "BatchNormalization",
+        "LayerNormalization",
+        "GroupNormalization",
+        "UnitNormalization",
+    ],
+    "Regularization": [
+        "Dropout",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "GaussianNoise",
+        "GaussianDropout",
+        "AlphaDropout",
+        "ActivityRegularization",
+    ],
+    "Reshaping": [
+        "Flatten",
+        "Reshape",
+        "Permute",
+        "RepeatVector",
+        "Cropping2D",
+        "ZeroPadding2D",
+        "UpSampling1D",
+        "UpSampling2D",
+        "UpSampling3D",
+    ],
+    "Merging": [
+        "Add",
+        "Subtract",
+        "Multiply",
+        "Average",
+        "Maximum",
+        "Minimum",
+        "Concatenate",
+        "Dot",
+    ],
     "Activations": ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"],
-    "Preprocessing": ["Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomFlip",
-                      "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast"],
+    "Preprocessing": [
+        "Rescaling",
+        "Normalization",
+        "Resizing",
+        "CenterCrop",
+        "RandomFlip",
+        "RandomRotation",
+        "RandomZoom",
+        "RandomTranslation",
+        "RandomContrast",
+    ],
 }
 
 
@@ -33,8 +84,14 @@ def test_every_required_layer_is_in_its_group(category):
 
 
 def test_every_keras_layer_is_offered_or_excluded_with_a_reason():
-    aliases = {"Convolution", "MaxPool", "AvgPool", "GlobalAvgPool", "GlobalMaxPool",
-               "SeparableConvolution"}
+    aliases = {
+        "Convolution",
+        "MaxPool",
+        "AvgPool",
+        "GlobalAvgPool",
+        "GlobalMaxPool",
+        "SeparableConvolution",
+    }
     offered = set(registry()) | set(EXCLUDED)
     for name in dir(keras.layers):
         cls = getattr(keras.layers, name)

@@ -26,8 +26,11 @@ def test_kernel_larger_than_its_input():
 
 
 def test_dense_on_image_without_flatten_is_flagged():
-    graph, ids = chain(("Input", {"shape": [28, 28, 1]}),
-                       ("Conv2D", {"filters": 4, "kernel_size": 3}), ("Dense", {"units": 10}))
+    graph, ids = chain(
+        ("Input", {"shape": [28, 28, 1]}),
+        ("Conv2D", {"filters": 4, "kernel_size": 3}),
+        ("Dense", {"units": 10}),
+    )
     issue = Analyzer(graph).analysis().issues_for(ids[2])[0]
     assert "Flatten" in issue.message and issue.severity == "warning"
 
@@ -76,9 +79,12 @@ def test_no_input_and_no_output():
 
 def test_shapes_and_params_equal_model_summary():
     graph, ids = chain(
-        ("Input", {"shape": [20]}), ("Embedding", {"input_dim": 100, "output_dim": 8}),
+        ("Input", {"shape": [20]}),
+        ("Embedding", {"input_dim": 100, "output_dim": 8}),
         ("LSTM", {"units": 16, "return_sequences": True}),
-        ("GRU", {"units": 8}), ("Dense", {"units": 3, "activation": "softmax"}))
+        ("GRU", {"units": 8}),
+        ("Dense", {"units": 3, "activation": "softmax"}),
+    )
     analysis = Analyzer(graph).analysis()
     model = compile_graph(graph)
     for nid in ids[1:]:

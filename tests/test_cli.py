@@ -13,12 +13,19 @@ from tests.helpers import chain, small_cnn
 
 @pytest.fixture
 def cnn_project(tmp_path):
-    graph, _ = chain(("Input", {"shape": [28, 28, 1]}),
-                     ("Conv2D", {"filters": 4, "kernel_size": 3, "activation": "relu"}),
-                     ("MaxPooling2D", {}), ("Flatten", {}),
-                     ("Dense", {"units": 4, "activation": "softmax"}), name="cnn")
-    project = Project(graph, training={"epochs": 2, "batch_size": 64},
-                      dataset={"kind": "bundled", "name": "shapes", "options": {"size": 400}})
+    graph, _ = chain(
+        ("Input", {"shape": [28, 28, 1]}),
+        ("Conv2D", {"filters": 4, "kernel_size": 3, "activation": "relu"}),
+        ("MaxPooling2D", {}),
+        ("Flatten", {}),
+        ("Dense", {"units": 4, "activation": "softmax"}),
+        name="cnn",
+    )
+    project = Project(
+        graph,
+        training={"epochs": 2, "batch_size": 64},
+        dataset={"kind": "bundled", "name": "shapes", "options": {"size": 400}},
+    )
     return project.save(tmp_path / "cnn.studio.json")
 
 
@@ -28,9 +35,15 @@ def test_summary_json_has_the_contract_keys(cnn_project, capsys):
     assert {"layers", "total_params", "trainable_params", "issues"} <= set(data)
     assert data["total_params"] == 40 + 676 * 4 + 4
     conv = data["layers"][1]
-    assert conv == {"name": "conv2d", "type": "Conv2D", "output_shape": [None, 26, 26, 4],
-                    "params": 40, "trainable_params": 40, "macs": 26 * 26 * 9 * 4,
-                    "trainable": True}
+    assert conv == {
+        "name": "conv2d",
+        "type": "Conv2D",
+        "output_shape": [None, 26, 26, 4],
+        "params": 40,
+        "trainable_params": 40,
+        "macs": 26 * 26 * 9 * 4,
+        "trainable": True,
+    }
 
 
 def test_summary_text_lists_layers_and_issues(tmp_path, capsys):
@@ -43,11 +56,14 @@ def test_summary_text_lists_layers_and_issues(tmp_path, capsys):
     assert "error [dense]: Dense 'dense': units must be at least 1; received units=-3" in out
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["summary", "missing.studio.json"], "missing.studio.json: no such file"),
-    (["export", "missing.studio.json", "--format", "json", "-o", "x.json"], "no such file"),
-    (["train", "missing.studio.json"], "no such file"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["summary", "missing.studio.json"], "missing.studio.json: no such file"),
+        (["export", "missing.studio.json", "--format", "json", "-o", "x.json"], "no such file"),
+        (["train", "missing.studio.json"], "no such file"),
+    ],
+)
 def test_bad_input_is_one_line_on_stderr(argv, expected, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
@@ -69,8 +85,21 @@ def test_malformed_json_and_invalid_graph(tmp_path, capsys):
 
 def test_train_writes_log_json_and_a_run(cnn_project, tmp_path, capsys):
     log = tmp_path / "log.json"
-    assert main(["train", str(cnn_project), "--epochs", "2", "--batch-size", "32",
-                 "--log-json", str(log)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(cnn_project),
+                "--epochs",
+                "2",
+                "--batch-size",
+                "32",
+                "--log-json",
+                str(log),
+            ]
+        )
+        == 0
+    )
     data = json.loads(log.read_text())
     assert [e["epoch"] for e in data["epochs"]] == [1, 2]
     for row in data["epochs"]:
@@ -88,8 +117,12 @@ def test_train_reports_data_that_does_not_fit(cnn_project, capsys):
 
 
 def test_python_dash_m_studio_runs():
-    out = subprocess.run([sys.executable, "-m", "studio", "summary", "nope.json"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "studio", "summary", "nope.json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2
     assert out.stderr.strip().splitlines()[-1] == "studio: error: nope.json: no such file"
 
@@ -107,8 +140,7 @@ def test_import_keeps_weights_and_export_writes_them(tmp_path, capsys):
     assert main(["import", str(tmp_path / "iris.keras"), "-o", str(project_path)]) == 0
     assert (tmp_path / "iris.weights.npz").exists()
     for fmt, name in [("keras", "out.keras"), ("h5", "out.h5")]:
-        assert main(["export", str(project_path), "--format", fmt,
-                     "-o", str(tmp_path / name)]) == 0
+        assert main(["export", str(project_path), "--format", fmt, "-o", str(tmp_path / name)]) == 0
         assert "verified" in capsys.readouterr().out
         again = keras.saving.load_model(tmp_path / name)
         x = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")

@@ -8,7 +8,7 @@ import pytest
 
 from studio.interop.code_import import CodeImportError, import_from_code
 
-FUNCTIONAL = '''
+FUNCTIONAL = """
 import keras
 from keras import layers
 
@@ -23,9 +23,9 @@ model = keras.Model(inputs, outputs, name="skip_net")
 
 if __name__ == "__main__":
     raise SystemExit("training must not start during an import")
-'''
+"""
 
-SEQUENTIAL = '''
+SEQUENTIAL = """
 import keras
 
 
@@ -35,7 +35,7 @@ def build_model():
         keras.layers.Dense(8, activation="relu", name="hidden"),
         keras.layers.Dense(3, activation="softmax", name="out"),
     ], name="iris_mlp")
-'''
+"""
 
 
 def _types(result) -> list[str]:
@@ -45,8 +45,9 @@ def _types(result) -> list[str]:
 def test_functional_script_with_a_skip_connection_becomes_a_graph():
     result = import_from_code(FUNCTIONAL)
     graph = result.graph
-    assert sorted(_types(result)) == sorted(["Input", "Conv2D", "Conv2D", "Add", "MaxPooling2D",
-                                             "Flatten", "Dense"])
+    assert sorted(_types(result)) == sorted(
+        ["Input", "Conv2D", "Conv2D", "Add", "MaxPooling2D", "Flatten", "Dense"]
+    )
     add = graph.node_by_name("skip")
     assert {graph.node(e.src).name for e in graph.in_edges(add.id)} == {"conv_a", "conv_b"}
     assert graph.node_by_name("classes").params["units"] == 10
@@ -56,7 +57,8 @@ def test_functional_script_with_a_skip_connection_becomes_a_graph():
 def test_sequential_returned_by_build_model_is_imported_from_another_process(tmp_path):
     marker = tmp_path / "pid.txt"
     result = import_from_code(
-        f"import os\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n" + SEQUENTIAL)
+        f"import os\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n" + SEQUENTIAL
+    )
     assert _types(result).count("Dense") == 2
     assert result.graph.node_by_name("hidden").params["units"] == 8
     assert "build_model()" in result.messages[0]
@@ -85,7 +87,7 @@ def test_exception_in_the_code_names_its_line():
 
 
 def test_subclassed_model_is_refused_with_the_reason():
-    code = '''
+    code = """
 import keras
 
 
@@ -99,6 +101,6 @@ class Net(keras.Model):
 
 
 model = Net()
-'''
+"""
     with pytest.raises(CodeImportError, match=r"subclassed model \(Net\)"):
         import_from_code(code)

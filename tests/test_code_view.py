@@ -10,14 +10,14 @@ from tests.helpers import small_cnn
 from widgets.code.import_dialog import CodeImportDialog
 from widgets.code.view import CodeView
 
-SEQUENTIAL = '''import keras
+SEQUENTIAL = """import keras
 
 model = keras.Sequential([
     keras.Input(shape=(4,)),
     keras.layers.Dense(5, activation="relu", name="hidden"),
     keras.layers.Dense(2, name="out"),
 ])
-'''
+"""
 
 
 @pytest.fixture

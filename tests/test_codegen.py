@@ -23,8 +23,9 @@ print(json.dumps({"params": model.count_params(), "layers": [l.name for l in mod
 
 def run_script(path: Path) -> dict:
     env = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
-    proc = subprocess.run([sys.executable, "-c", RUN, str(path)], capture_output=True,
-                          text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN, str(path)], capture_output=True, text=True, timeout=300, env=env
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -34,12 +35,14 @@ def cnn() -> keras.Model:
     x = keras.layers.Conv2D(16, 3, padding="same", activation="relu", name="conv1")(inputs)
     x = keras.layers.BatchNormalization(name="bn1")(x)
     x = keras.layers.MaxPooling2D(name="pool1")(x)
-    x = keras.layers.Conv2D(32, (3, 3), strides=2, kernel_regularizer=keras.regularizers.L2(1e-4),
-                            name="conv2")(x)
+    x = keras.layers.Conv2D(
+        32, (3, 3), strides=2, kernel_regularizer=keras.regularizers.L2(1e-4), name="conv2"
+    )(x)
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     x = keras.layers.Dropout(0.3, name="drop")(x)
-    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax", name="probs")(x),
-                       name="cnn")
+    return keras.Model(
+        inputs, keras.layers.Dense(10, activation="softmax", name="probs")(x), name="cnn"
+    )
 
 
 def multi_io() -> keras.Model:
@@ -65,7 +68,7 @@ def test_generated_script_builds_the_same_model(make, tmp_path: Path) -> None:
 
 def test_script_writes_only_non_default_parameters() -> None:
     text = generate_script(import_model(cnn()).graph)
-    conv1 = text[text.index("conv1 = "):text.index("(image)")]
+    conv1 = text[text.index("conv1 = ") : text.index("(image)")]
     for part in ("filters=16", "kernel_size=(3, 3)", 'padding="same"', 'activation="relu"'):
         assert part in conv1
     assert "kernel_regularizer=keras.regularizers.L2(l2=0.0001)" in text
@@ -80,7 +83,7 @@ def test_line_map_points_at_each_nodes_statement() -> None:
     lines = code.text.splitlines()
     for node in graph.nodes:
         start, end = code.lines[node.id]
-        block = "\n".join(lines[start - 1:end])
+        block = "\n".join(lines[start - 1 : end])
         assert f'name="{node.name}"' in block, node.name
     lstm = graph.node_by_name("lstm")
     start, _ = code.lines[lstm.id]
@@ -89,8 +92,9 @@ def test_line_map_points_at_each_nodes_statement() -> None:
 
 def test_opaque_node_is_written_as_deserialization() -> None:
     inputs = keras.Input((4,), name="x")
-    backbone = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="inner")],
-                                name="backbone")
+    backbone = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3, name="inner")], name="backbone"
+    )
     model = keras.Model(inputs, backbone(inputs), name="wrapped")
     text = generate_script(import_model(model).graph)
     assert "keras.saving.deserialize_keras_object(" in text
@@ -104,8 +108,13 @@ def test_mirrored_distribution_builds_under_the_strategy_scope(tmp_path) -> None
     assert "tf.distribute.MirroredStrategy()" in text and "with distribution_scope():" in text
     script = tmp_path / "train.py"
     script.write_text(text)
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                         timeout=300, env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    run = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "KERAS_BACKEND": "tensorflow"},
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Total params" in run.stdout
     multi = generate_script(import_model(cnn()).graph, distribute="multiworker")

@@ -38,14 +38,21 @@ WEIGHT_TOLERANCE = 1e-5
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CONFIG", "STUDIO_LOGICAL_CPUS")}
-    env.update({"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2",
-                "PYTHONPATH": str(ROOT)}, **extra)
+    env.update(
+        {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)},
+        **extra,
+    )
     return env
 
 
 def _run_script(mode: str, out: Path, **env: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(SCRIPT), mode, str(out)], env=_env(**env),
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), mode, str(out)],
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -82,10 +89,15 @@ def _run_two_workers(folder: Path, **env: str) -> list[dict[str, Any]]:
     procs = []
     for index in range(2):
         config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        procs.append(subprocess.Popen(
-            [sys.executable, str(SCRIPT), "multiworker", str(folder / f"w{index}.json")],
-            env=_env(TF_CONFIG=json.dumps(config), **env), stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(SCRIPT), "multiworker", str(folder / f"w{index}.json")],
+                env=_env(TF_CONFIG=json.dumps(config), **env),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     try:
         errors = [proc.communicate(timeout=TIMEOUT)[1] for proc in procs]
     finally:
@@ -96,8 +108,7 @@ def _run_two_workers(folder: Path, **env: str) -> list[dict[str, Any]]:
     return [json.loads((folder / f"w{i}.json").read_text()) for i in range(2)]
 
 
-def _assert_workers_match_one_device(reports: list[dict[str, Any]],
-                                     single: dict[str, Any]) -> None:
+def _assert_workers_match_one_device(reports: list[dict[str, Any]], single: dict[str, Any]) -> None:
     for report in reports:
         assert report["replicas"] == 2 and "2 workers" in report["description"]
         assert report["distributed"]["status"] == "completed", report["distributed"]["message"]
@@ -107,8 +118,7 @@ def _assert_workers_match_one_device(reports: list[dict[str, Any]],
     assert _max_weight_difference(first["weights"], single["weights"]) < WEIGHT_TOLERANCE
 
 
-def test_two_workers_on_localhost_agree_with_each_other_and_one_device(
-        mirrored_report, tmp_path):
+def test_two_workers_on_localhost_agree_with_each_other_and_one_device(mirrored_report, tmp_path):
     reports = _run_two_workers(tmp_path)
     assert all("MultiWorkerMirroredStrategy" in r["description"] for r in reports)
     _assert_workers_match_one_device(reports, mirrored_report["single"])
@@ -138,23 +148,41 @@ def test_studio_train_distribute_mirrored_end_to_end(tmp_path):
     from studio.project import Project
 
     graph = Graph("iris")
-    ids = [graph.add_layer("Input", {"shape": [4]}),
-           graph.add_layer("Dense", {"units": 8, "activation": "relu"}),
-           graph.add_layer("Dense", {"units": 3, "activation": "softmax"})]
+    ids = [
+        graph.add_layer("Input", {"shape": [4]}),
+        graph.add_layer("Dense", {"units": 8, "activation": "relu"}),
+        graph.add_layer("Dense", {"units": 3, "activation": "softmax"}),
+    ]
     for src, dst in zip(ids, ids[1:]):
         graph.connect(src, dst)
-    project = Project(graph, training={"epochs": 2, "batch_size": 16},
-                      dataset={"kind": "bundled", "name": "iris"})
+    project = Project(
+        graph, training={"epochs": 2, "batch_size": 16}, dataset={"kind": "bundled", "name": "iris"}
+    )
     path = project.save(tmp_path / "iris.studio.json")
     log_json = tmp_path / "log.json"
     # Logging on, so the scope's "where training runs" line shows which strategy was used.
-    code = ("import logging, sys; logging.basicConfig(level=logging.INFO); "
-            "from studio.cli import main; sys.exit(main(sys.argv[1:]))")
+    code = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO); "
+        "from studio.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     proc = subprocess.run(
-        [sys.executable, "-c", code, "train", str(path), "--distribute", "mirrored",
-         "--log-json", str(log_json)],
-        env=_env(STUDIO_LOGICAL_CPUS="2"), capture_output=True, text=True, timeout=TIMEOUT,
-        cwd=ROOT)
+        [
+            sys.executable,
+            "-c",
+            code,
+            "train",
+            str(path),
+            "--distribute",
+            "mirrored",
+            "--log-json",
+            str(log_json),
+        ],
+        env=_env(STUDIO_LOGICAL_CPUS="2"),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "MirroredStrategy (tensorflow): 2 replicas" in proc.stderr
     summary = json.loads(log_json.read_text())
@@ -162,18 +190,27 @@ def test_studio_train_distribute_mirrored_end_to_end(tmp_path):
     assert proc.stdout.startswith("run ")
 
 
-@pytest.mark.parametrize(("tf_config", "expected"), [
-    (None, "needs TF_CONFIG"),
-    ("{'cluster': 1}", "TF_CONFIG is not valid JSON"),
-    ('{"task": {"type": "worker", "index": 0}}', 'no "cluster" object'),
-    ('{"cluster": {"worker": ["localhost"]}, "task": {"type": "worker", "index": 0}}',
-     '"host:port" strings'),
-    ('{"cluster": {"worker": ["a:1", "b:2"]}}', 'needs a "task"'),
-    ('{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "ps", "index": 0}}',
-     "task type 'ps' is not a job"),
-    ('{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 2}}',
-     "from 0 to 1"),
-])
+@pytest.mark.parametrize(
+    ("tf_config", "expected"),
+    [
+        (None, "needs TF_CONFIG"),
+        ("{'cluster': 1}", "TF_CONFIG is not valid JSON"),
+        ('{"task": {"type": "worker", "index": 0}}', 'no "cluster" object'),
+        (
+            '{"cluster": {"worker": ["localhost"]}, "task": {"type": "worker", "index": 0}}',
+            '"host:port" strings',
+        ),
+        ('{"cluster": {"worker": ["a:1", "b:2"]}}', 'needs a "task"'),
+        (
+            '{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "ps", "index": 0}}',
+            "task type 'ps' is not a job",
+        ),
+        (
+            '{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 2}}',
+            "from 0 to 1",
+        ),
+    ],
+)
 def test_bad_tf_config_is_one_clear_line(tf_config, expected):
     environ = {} if tf_config is None else {"TF_CONFIG": tf_config}
     with pytest.raises(DistributeError, match=expected) as info:
@@ -195,11 +232,14 @@ def test_cli_reports_bad_tf_config_in_one_line(tmp_path, monkeypatch, capsys):
     from studio.project import Project
 
     graph = Graph("iris")
-    first, second = graph.add_layer("Input", {"shape": [4]}), graph.add_layer(
-        "Dense", {"units": 3, "activation": "softmax"})
+    first, second = (
+        graph.add_layer("Input", {"shape": [4]}),
+        graph.add_layer("Dense", {"units": 3, "activation": "softmax"}),
+    )
     graph.connect(first, second)
     path = Project(graph, dataset={"kind": "bundled", "name": "iris"}).save(
-        tmp_path / "p.studio.json")
+        tmp_path / "p.studio.json"
+    )
     monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["a:1"]}, "task": {"index": 0}}')
     assert main(["train", str(path), "--distribute", "multiworker"]) == 2
     err = capsys.readouterr().err.strip()

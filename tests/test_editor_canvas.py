@@ -38,8 +38,11 @@ def view_point(win: MainWindow, scene_pos: QPointF) -> QPoint:
 
 def palette_mime(win: MainWindow, type_name: str):
     tree = win.palette.tree
-    items = [tree.topLevelItem(i).child(j) for i in range(tree.topLevelItemCount())
-             for j in range(tree.topLevelItem(i).childCount())]
+    items = [
+        tree.topLevelItem(i).child(j)
+        for i in range(tree.topLevelItemCount())
+        for j in range(tree.topLevelItem(i).childCount())
+    ]
     item = next(i for i in items if i.data(0, TYPE_ROLE) == type_name)
     return tree.mimeData([item])
 
@@ -48,8 +51,13 @@ def drop(win: MainWindow, type_name: str, scene_pos: QPointF) -> None:
     """Deliver a drop exactly as Qt does at the end of a drag from the palette."""
     mime = palette_mime(win, type_name)
     assert mime.hasFormat(LAYER_MIME)
-    event = QDropEvent(QPointF(view_point(win, scene_pos)), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(view_point(win, scene_pos)),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     win.view.dropEvent(event)
 
 
@@ -263,8 +271,11 @@ def test_clicking_an_issue_selects_its_layer(window, qtbot):
     nid = window.editor.add_layer("Dense", (0, 500))
     qtbot.waitUntil(lambda: window.issues.tree.topLevelItemCount() > 0)
     tree = window.issues.tree
-    row = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
-               if "no input" in tree.topLevelItem(i).text(1))
+    row = next(
+        tree.topLevelItem(i)
+        for i in range(tree.topLevelItemCount())
+        if "no input" in tree.topLevelItem(i).text(1)
+    )
     rect = tree.visualItemRect(row)
     qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.selected_node_ids() == [nid]

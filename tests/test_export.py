@@ -24,10 +24,12 @@ def graph():
     return import_model(keras.Model([image, extra], [label, value], name="two_heads")).graph
 
 
-@pytest.mark.parametrize("fmt, name", [("keras", "m.keras"), ("h5", "m.h5"),
-                                       ("json", "m.json"), ("python", "m.py")])
-def test_always_available_formats_read_back_the_same(graph, tmp_path: Path, fmt: str,
-                                                     name: str) -> None:
+@pytest.mark.parametrize(
+    "fmt, name", [("keras", "m.keras"), ("h5", "m.h5"), ("json", "m.json"), ("python", "m.py")]
+)
+def test_always_available_formats_read_back_the_same(
+    graph, tmp_path: Path, fmt: str, name: str
+) -> None:
     report = export(graph, fmt, tmp_path / name)
     assert report.verified, report.message
     assert report.max_abs_diff is not None and report.max_abs_diff < 1e-5

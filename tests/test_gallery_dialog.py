@@ -65,8 +65,12 @@ def test_open_creates_the_project(dialog: GalleryDialog) -> None:
 def _ink(pixmap) -> int:
     image = pixmap.toImage()
     white = QColor("#ffffff").rgb()
-    return sum(1 for y in range(0, image.height(), 2) for x in range(0, image.width(), 2)
-               if image.pixel(x, y) != white)
+    return sum(
+        1
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+        if image.pixel(x, y) != white
+    )
 
 
 def test_thumbnail_draws_the_real_graph() -> None:

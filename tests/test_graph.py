@@ -18,8 +18,9 @@ def test_edits_notify_observers_with_what_changed():
 
 
 def test_undo_restores_deleted_node_with_its_edges_and_weights():
-    graph, (i, d, o) = chain(("Input", {"shape": [4]}), ("Dense", {"units": 3}),
-                             ("Dense", {"units": 2}))
+    graph, (i, d, o) = chain(
+        ("Input", {"shape": [4]}), ("Dense", {"units": 3}), ("Dense", {"units": 2})
+    )
     graph.weights[d] = ["w", "b"]
     before = graph.to_dict()
     inverse = graph.apply(RemoveNode(d))
@@ -36,8 +37,7 @@ def test_undo_of_parameter_change_restores_missing_key():
 
 
 def test_batch_is_one_step_and_undoes_in_reverse():
-    graph, ids = chain(("Input", {"shape": [4]}), ("Dense", {"units": 3}),
-                       ("Dense", {"units": 2}))
+    graph, ids = chain(("Input", {"shape": [4]}), ("Dense", {"units": 3}), ("Dense", {"units": 2}))
     before = graph.to_dict()
     revision = graph.revision
     inverse = graph.apply(Batch([RemoveNode(ids[1]), RemoveNode(ids[2])]))
@@ -47,8 +47,9 @@ def test_batch_is_one_step_and_undoes_in_reverse():
 
 
 def test_connection_refuses_cycles_occupied_inputs_and_input_targets():
-    graph, (i, a, b) = chain(("Input", {"shape": [4]}), ("Dense", {"units": 3}),
-                             ("Dense", {"units": 3}))
+    graph, (i, a, b) = chain(
+        ("Input", {"shape": [4]}), ("Dense", {"units": 3}), ("Dense", {"units": 3})
+    )
     assert "cycle" in graph.connection_problem(Edge(b, a, 0, 1))
     assert "already connected" in graph.connection_problem(Edge(i, b, 0, 0))
     assert "takes no inputs" in graph.connection_problem(Edge(a, i))

@@ -31,18 +31,23 @@ def tiny_functional() -> keras.Model:
 
 
 def tiny_sequential() -> keras.Model:
-    return keras.Sequential([
-        keras.Input((4,), name="features"),
-        keras.layers.Dense(5, activation="relu", name="hidden1"),
-        keras.layers.Dense(10, activation="relu", name="hidden2"),
-        keras.layers.Dense(3, activation="softmax", name="scores"),
-    ], name="tiny")
+    return keras.Sequential(
+        [
+            keras.Input((4,), name="features"),
+            keras.layers.Dense(5, activation="relu", name="hidden1"),
+            keras.layers.Dense(10, activation="relu", name="hidden2"),
+            keras.layers.Dense(3, activation="softmax", name="scores"),
+        ],
+        name="tiny",
+    )
 
 
 def structure(graph) -> tuple:
     nodes = sorted((n.name, n.type, json.dumps(n.params, sort_keys=True)) for n in graph.nodes)
-    edges = sorted((graph.node(e.src).name, e.src_port, graph.node(e.dst).name, e.dst_port)
-                   for e in graph.edges)
+    edges = sorted(
+        (graph.node(e.src).name, e.src_port, graph.node(e.dst).name, e.dst_port)
+        for e in graph.edges
+    )
     return nodes, edges
 
 
@@ -67,7 +72,8 @@ def test_applications_round_trip_exactly(applications) -> None:
         assert not any(n.opaque for n in result.graph.nodes), name
         rebuilt = compile_graph(result.graph)
         assert [(la.name, type(la)) for la in rebuilt.layers] == [
-            (la.name, type(la)) for la in model.layers], name
+            (la.name, type(la)) for la in model.layers
+        ], name
         assert rebuilt.count_params() == model.count_params(), name
         x = rng.random((1, *model.input_shape[1:]), dtype="float32")
         np.testing.assert_allclose(rebuilt(x), model(x), atol=1e-5, err_msg=name)
@@ -166,8 +172,9 @@ def test_custom_layer_stays_opaque_and_exports_unchanged() -> None:
 
 def test_nested_model_kept_whole_or_expanded() -> None:
     inner_in = keras.Input((6,), name="inner_in")
-    inner = keras.Model(inner_in, keras.layers.Dense(4, name="inner_dense")(inner_in),
-                        name="backbone")
+    inner = keras.Model(
+        inner_in, keras.layers.Dense(4, name="inner_dense")(inner_in), name="backbone"
+    )
     inputs = keras.Input((6,), name="x")
     outputs = keras.layers.Dense(2, name="head")(inner(inputs))
     model = keras.Model(inputs, outputs, name="outer")

@@ -19,14 +19,19 @@ def test_save_and_load_keep_graph_settings_and_weights(tmp_path):
     assert (tmp_path / "cnn.weights.npz").exists()
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "not a Model Studio project"),
-    ('{"format": "model-studio-project", "version": 99, "graph": {}}', "newer Model Studio"),
-    ('{"format": "model-studio-project", "version": 2}', "'graph' section is missing"),
-    ('{"format": "model-studio-project", "version": 2, "graph": {"nodes": [{"x": 1}]}}',
-     "graph is malformed"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not a Model Studio project"),
+        ('{"format": "model-studio-project", "version": 99, "graph": {}}', "newer Model Studio"),
+        ('{"format": "model-studio-project", "version": 2}', "'graph' section is missing"),
+        (
+            '{"format": "model-studio-project", "version": 2, "graph": {"nodes": [{"x": 1}]}}',
+            "graph is malformed",
+        ),
+    ],
+)
 def test_bad_files_give_one_clear_error(tmp_path, content, expected):
     path = tmp_path / "bad.studio.json"
     path.write_text(content)
@@ -51,10 +56,16 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
 
 
 def test_version_1_file_is_migrated(tmp_path):
-    v1 = {"format": "model-studio-project", "version": 1, "name": "old",
-          "layers": [{"id": 1, "class_name": "Input", "config": {"shape": [4]}, "x": 0, "y": 0},
-                     {"id": 2, "class_name": "Dense", "config": {"units": 2}, "x": 200, "y": 0}],
-          "connections": [[1, 2]]}
+    v1 = {
+        "format": "model-studio-project",
+        "version": 1,
+        "name": "old",
+        "layers": [
+            {"id": 1, "class_name": "Input", "config": {"shape": [4]}, "x": 0, "y": 0},
+            {"id": 2, "class_name": "Dense", "config": {"units": 2}, "x": 200, "y": 0},
+        ],
+        "connections": [[1, 2]],
+    }
     path = tmp_path / "old.studio.json"
     path.write_text(json.dumps(v1))
     project = Project.load(path)

@@ -16,7 +16,7 @@ SMALL = [e.name for e in list_templates() if not e.needs_gpu]
 # The export must then say it could not verify the file rather than claim success.
 UNSUPPORTED = {
     ("h5", "seq2seq_attention"): "Keras's legacy HDF5 loader turns Attention's score_mode "
-                                 "into a function; the .keras format keeps it",
+    "into a function; the .keras format keeps it",
 }
 
 
@@ -69,8 +69,10 @@ def test_template_deploy_formats(compiled, tmp_path, name, fmt):
     assert report.max_abs_diff is not None and report.max_abs_diff < 1e-3
 
 
-@pytest.mark.parametrize("name", ["mnist_cnn_bn_dropout", "lstm_forecaster",
-                                  "transformer_classifier", "seq2seq_attention"])
+@pytest.mark.parametrize(
+    "name",
+    ["mnist_cnn_bn_dropout", "lstm_forecaster", "transformer_classifier", "seq2seq_attention"],
+)
 def test_template_python_script_rebuilds_the_model(compiled, tmp_path, name):
     report = export(compiled(name), "python", tmp_path / f"{name}.py")
     assert report.verified, report.message

@@ -81,8 +81,9 @@ def test_measured_accuracies_come_from_each_templates_own_dataset() -> None:
 
     for entry in list_templates():
         acc = entry.expected_accuracy
-        small = (entry.trains_by_default and not entry.needs_gpu
-                 and not entry.metadata.get("pretrained"))
+        small = (
+            entry.trains_by_default and not entry.needs_gpu and not entry.metadata.get("pretrained")
+        )
         if isinstance(acc, str):  # only the big designs may go unmeasured, saying so
             assert not small and "not measured" in acc, f"{entry.name}: {acc!r}"
             continue
@@ -97,9 +98,11 @@ def test_measured_accuracies_come_from_each_templates_own_dataset() -> None:
 
 
 def test_mnist_templates_reach_mnist_like_figures() -> None:
-    figures = {e.name: e.expected_accuracy["value"] for e in list_templates()
-               if e.dataset_label == "mnist_like" and e.expected_accuracy["metric"] ==
-               "val_accuracy"}
+    figures = {
+        e.name: e.expected_accuracy["value"]
+        for e in list_templates()
+        if e.dataset_label == "mnist_like" and e.expected_accuracy["metric"] == "val_accuracy"
+    }
     assert figures["mnist_softmax"] > 0.8  # real MNIST: about 0.92
     assert min(figures[n] for n in ("mnist_cnn", "mnist_cnn_bn_dropout", "lenet5")) > 0.95
 
@@ -134,8 +137,9 @@ def _default_data_sample(project: Project):
     ref = DatasetRef.from_dict(project.dataset)
     data = load(replace(ref, options={**ref.options, "size": 20}))
     if project.metadata.get("target") == "inputs":  # autoencoders learn their own input
-        data = replace(data, task="reconstruction", y_train=data.x_train, y_val=data.x_val,
-                       class_names=None)
+        data = replace(
+            data, task="reconstruction", y_train=data.x_train, y_val=data.x_val, class_names=None
+        )
     return data
 
 
@@ -171,9 +175,11 @@ def test_template_validates_compiles_trains_and_round_trips(name: str, tmp_path)
 def test_mnist_cnn_has_the_seeds_layer_shapes() -> None:
     graph = new_from_template("mnist_cnn").graph
     analysis = Analyzer(graph).analysis()
-    rows = [(graph.node(nid).type, analysis.infos[nid].outputs[0].shape,
-             analysis.infos[nid].params) for nid in graph.topological_order()
-            if graph.node(nid).type != "Input"]
+    rows = [
+        (graph.node(nid).type, analysis.infos[nid].outputs[0].shape, analysis.infos[nid].params)
+        for nid in graph.topological_order()
+        if graph.node(nid).type != "Input"
+    ]
     assert rows == [
         ("Conv2D", (None, 24, 24, 20), 520),
         ("MaxPooling2D", (None, 12, 12, 20), 0),
@@ -202,8 +208,9 @@ def test_resnet50_matches_keras_applications() -> None:
 def test_conv_autoencoder_keeps_the_seeds_1904_parameter_encoder() -> None:
     graph = new_from_template("conv_autoencoder").graph
     analysis = Analyzer(graph).analysis()
-    encoder = sum(analysis.infos[n.id].params for n in graph.nodes if n.name.startswith(
-        ("enc_", "code")))
+    encoder = sum(
+        analysis.infos[n.id].params for n in graph.nodes if n.name.startswith(("enc_", "code"))
+    )
     assert encoder == 1_904
     code = graph.node_by_name("code")
     assert analysis.infos[code.id].outputs[0].shape == (None, 4, 4, 8)
@@ -213,9 +220,13 @@ def test_conv_autoencoder_keeps_the_seeds_1904_parameter_encoder() -> None:
 def test_unet_skips_come_from_the_catalogues_layers() -> None:
     graph = new_from_template("unet_mobilenetv2").graph
     analysis = Analyzer(graph).analysis()
-    expected = {"block_1_expand_relu": (64, 64, 96), "block_3_expand_relu": (32, 32, 144),
-                "block_6_expand_relu": (16, 16, 192), "block_13_expand_relu": (8, 8, 576),
-                "block_16_project": (4, 4, 320)}
+    expected = {
+        "block_1_expand_relu": (64, 64, 96),
+        "block_3_expand_relu": (32, 32, 144),
+        "block_6_expand_relu": (16, 16, 192),
+        "block_13_expand_relu": (8, 8, 576),
+        "block_16_project": (4, 4, 320),
+    }
     for name, shape in expected.items():
         node = graph.node_by_name(name)
         assert analysis.infos[node.id].outputs[0].shape == (None, *shape)
@@ -240,8 +251,10 @@ def test_fetch_pretrained_offline_keeps_random_weights_and_says_why(monkeypatch)
     import keras
 
     def offline(**_kwargs):
-        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- "
-                        "[Errno -3] Temporary failure in name resolution")
+        raise Exception(
+            "URL fetch failure on https://storage.googleapis.com/...: None -- "
+            "[Errno -3] Temporary failure in name resolution"
+        )
 
     monkeypatch.setattr(keras.applications, "MobileNetV2", offline)
     project = new_from_template("transfer_mobilenetv2")
@@ -302,12 +315,14 @@ def _tiny_sequential():
     import keras
     from keras import layers
 
-    return keras.Sequential([
-        keras.Input(shape=(4,)),
-        layers.Dense(5, activation="relu"),
-        layers.Dense(10, activation="relu"),
-        layers.Dense(3, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(4,)),
+            layers.Dense(5, activation="relu"),
+            layers.Dense(10, activation="relu"),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
 
 
 def _tiny_functional():
@@ -324,8 +339,9 @@ def _tiny_functional():
 def _design(graph) -> tuple:
     """What makes two graphs the same model: layers with their settings, and the wiring."""
     names = {n.id: n.name for n in graph.nodes}
-    nodes = sorted((n.type, n.name, repr(sorted(n.params.items())), n.trainable)
-                   for n in graph.nodes)
+    nodes = sorted(
+        (n.type, n.name, repr(sorted(n.params.items())), n.trainable) for n in graph.nodes
+    )
     edges = sorted((names[e.src], e.src_port, names[e.dst], e.dst_port) for e in graph.edges)
     return nodes, edges
 

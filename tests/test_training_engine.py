@@ -40,15 +40,21 @@ def make_dataset(n: int = 256, seed: int = 0) -> Dataset:
 
 
 def make_model() -> keras.Model:
-    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
-                             keras.layers.Dense(2)])
+    return keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)]
+    )
 
 
 def make_settings(**changes: object) -> TrainingSettings:
     base = TrainingSettings(
         optimizer=OptimizerSettings("Adam", {"learning_rate": 0.02}),
         loss=LossSettings("SparseCategoricalCrossentropy", {"from_logits": True}),
-        metrics=["accuracy"], epochs=3, batch_size=32, validation_split=0.25, seed=1)
+        metrics=["accuracy"],
+        epochs=3,
+        batch_size=32,
+        validation_split=0.25,
+        seed=1,
+    )
     return replace(base, **changes)
 
 
@@ -72,9 +78,11 @@ class Recorder:
         self.first_batch.set()
 
     def listener(self) -> TrainingListener:
-        return TrainingListener(on_batch=self.on_batch,
-                                on_epoch_end=lambda *args: self.epochs.append(args),
-                                on_error=self.errors.append)
+        return TrainingListener(
+            on_batch=self.on_batch,
+            on_epoch_end=lambda *args: self.epochs.append(args),
+            on_error=self.errors.append,
+        )
 
 
 def test_fit_reports_epochs_and_batches_and_lowers_loss() -> None:
@@ -103,8 +111,9 @@ def test_metrics_are_sampled_at_a_bounded_rate() -> None:
 
 def _train_in_thread(engine: TrainingEngine, settings: TrainingSettings) -> tuple:
     results: list = []
-    thread = threading.Thread(target=lambda: results.append(
-        engine.run(make_model(), make_dataset(n=4096), settings)))
+    thread = threading.Thread(
+        target=lambda: results.append(engine.run(make_model(), make_dataset(n=4096), settings))
+    )
     thread.start()
     return thread, results
 
@@ -165,9 +174,11 @@ def test_bad_setting_names_the_setting_and_value() -> None:
 
 def test_settings_round_trip_through_json() -> None:
     settings = make_settings(
-        schedule=ScheduleSettings("PiecewiseConstantDecay",
-                                  default_schedule_params("PiecewiseConstantDecay")),
-        callbacks=[CallbackSettings("EarlyStopping", True, {"patience": 2})])
+        schedule=ScheduleSettings(
+            "PiecewiseConstantDecay", default_schedule_params("PiecewiseConstantDecay")
+        ),
+        callbacks=[CallbackSettings("EarlyStopping", True, {"patience": 2})],
+    )
     restored = TrainingSettings.from_dict(json.loads(json.dumps(settings.to_dict())))
     assert restored == settings
     assert {"Adam", "SGD", "RMSprop", "AdamW"} <= set(available_optimizers())
@@ -195,14 +206,23 @@ def test_run_store_saves_lists_loads_and_deletes(tmp_path: Path) -> None:
 def test_log_json_keeps_the_documented_spellings(tmp_path: Path) -> None:
     path = tmp_path / "log.json"
     stream = io.StringIO()
-    result = train_headless(make_model(), make_dataset(), make_settings(epochs=2),
-                            progress_stream=stream, log_json=path)
+    result = train_headless(
+        make_model(), make_dataset(), make_settings(epochs=2), progress_stream=stream, log_json=path
+    )
     summary = json.loads(path.read_text())
     assert summary["status"] == result.status == "completed"
     assert {"backend", "device", "samples_per_second", "epochs"} <= set(summary)
     assert summary["samples_per_second"] > 0
     first = summary["epochs"][0]
-    for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
-                "val_seconds", "samples"):
+    for key in (
+        "epoch",
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
+        "seconds",
+        "val_seconds",
+        "samples",
+    ):
         assert key in first
     assert "Epoch 2" in stream.getvalue()

@@ -23,8 +23,9 @@ def panel(qtbot, tmp_path: Path) -> TrainingPanel:
     x = rng.normal(size=(4096, 4)).astype("float32")
     y = (x[:, 0] > 0).astype("int32")
     dataset = Dataset("toy", x, y, class_names=["neg", "pos"])
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(2)])
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)]
+    )
     store = RunStore(tmp_path / "runs")
     widget = TrainingPanel(lambda: model, lambda: dataset, lambda: store)
     qtbot.addWidget(widget)
@@ -71,8 +72,9 @@ def test_bad_hyperparameter_is_shown_not_raised(qtbot, panel: TrainingPanel) -> 
     assert panel.trainer is None
 
 
-def test_runs_can_be_compared_exported_and_loaded(qtbot, panel: TrainingPanel,
-                                                  tmp_path: Path) -> None:
+def test_runs_can_be_compared_exported_and_loaded(
+    qtbot, panel: TrainingPanel, tmp_path: Path
+) -> None:
     panel.epochs_spin.setValue(1)
     panel.batch_spin.setValue(512)
     for _ in range(2):
@@ -91,4 +93,3 @@ def test_runs_can_be_compared_exported_and_loaded(qtbot, panel: TrainingPanel,
         panel.load_selected_weights("best")
     panel.delete_selected_runs()
     assert len(panel.run_ids()) == 1
-

@@ -31,8 +31,9 @@ def _click_bundled(qtbot, bench, name: str) -> None:
     item: QListWidgetItem = next(i for i in items if i.data(Qt.ItemDataRole.UserRole) == name)
     rect = panel.bundled_list.visualItemRect(item)
     with qtbot.waitSignal(panel.datasetChanged, timeout=20000):
-        qtbot.mouseClick(panel.bundled_list.viewport(), Qt.MouseButton.LeftButton,
-                         pos=rect.center())
+        qtbot.mouseClick(
+            panel.bundled_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+        )
 
 
 def test_all_panels_dock_and_follow_the_project(app):
@@ -123,8 +124,9 @@ def test_selecting_a_node_shows_its_feature_maps(app, qtbot):
     bench.inspect_panel.setCurrentWidget(maps)
     conv = window.graph.node_by_name("conv2d").id
     window.scene.select_nodes([conv])
-    qtbot.waitUntil(lambda: maps.layer_name == "conv2d" and maps.grid.count == 16,
-                    timeout=20000)  # filters=16: one map per filter
+    qtbot.waitUntil(
+        lambda: maps.layer_name == "conv2d" and maps.grid.count == 16, timeout=20000
+    )  # filters=16: one map per filter
 
 
 def test_export_from_the_window_writes_a_verified_file(app, qtbot, tmp_path):
@@ -143,8 +145,10 @@ def test_graph_picture_as_png_and_svg(app, tmp_path):
     from PySide6.QtGui import QImage
 
     image = QImage(str(png))
-    assert image.width() > 200 and len({image.pixel(x, image.height() // 2)
-                                        for x in range(0, image.width(), 7)}) > 3
+    assert (
+        image.width() > 200
+        and len({image.pixel(x, image.height() // 2) for x in range(0, image.width(), 7)}) > 3
+    )
     assert "<svg" in svg.read_text() and "conv2d" in svg.read_text()
 
 
@@ -163,7 +167,8 @@ def test_importing_a_model_file_runs_in_the_background(app, qtbot, tmp_path):
     window, _bench = app
     inp = keras.Input((4,), name="features")
     out = keras.layers.Dense(3, activation="softmax", name="species")(
-        keras.layers.Dense(5, activation="relu", name="hidden")(inp))
+        keras.layers.Dense(5, activation="relu", name="hidden")(inp)
+    )
     keras.Model(inp, out).save(tmp_path / "iris.keras")
     with qtbot.waitSignal(window.importFinished, timeout=60000) as blocker:
         assert window.import_file(tmp_path / "iris.keras")
@@ -173,7 +178,8 @@ def test_importing_a_model_file_runs_in_the_background(app, qtbot, tmp_path):
 
 
 def test_transfer_template_without_network_keeps_random_weights_and_says_so(
-        app, qtbot, monkeypatch):
+    app, qtbot, monkeypatch
+):
     import keras
 
     from studio.gallery.templates import new_from_template
@@ -224,11 +230,13 @@ def test_nested_models_import_as_a_block_or_expanded_by_choice(app, qtbot, tmp_p
 
     window, _bench = app
     inner_in = keras.Input((8,))
-    inner = keras.Model(inner_in, keras.layers.Dense(4, name="inner_dense")(inner_in),
-                        name="backbone")
+    inner = keras.Model(
+        inner_in, keras.layers.Dense(4, name="inner_dense")(inner_in), name="backbone"
+    )
     outer_in = keras.Input((8,), name="features")
     keras.Model(outer_in, keras.layers.Dense(2, name="head")(inner(outer_in))).save(
-        tmp_path / "nested.keras")
+        tmp_path / "nested.keras"
+    )
     for expand, expected in ((False, "backbone"), (True, "inner_dense")):
         window.actions_by_name["expand_nested"].setChecked(expand)
         with qtbot.waitSignal(window.importFinished, timeout=60000):
@@ -243,8 +251,9 @@ def test_a_graph_imported_from_code_opens_laid_out(app, qtbot):
 
     window, bench = app
     inp = keras.Input((4,), name="features")
-    model = keras.Model(inp, keras.layers.Dense(3, name="species")(
-        keras.layers.Dense(5, name="hidden")(inp)))
+    model = keras.Model(
+        inp, keras.layers.Dense(3, name="species")(keras.layers.Dense(5, name="hidden")(inp))
+    )
     graph = import_model(model).graph
     with qtbot.waitSignal(window.projectChanged):
         bench.code_view.graphImported.emit(graph)

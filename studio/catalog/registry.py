@@ -10,7 +10,13 @@ from studio.catalog import overlay
 from studio.catalog.spec import CallStyle, LayerSpec, ParamKind, ParamSpec, value_kind
 
 _INTS_PARAMS = {
-    "kernel_size", "strides", "pool_size", "dilation_rate", "size", "cropping", "padding_",
+    "kernel_size",
+    "strides",
+    "pool_size",
+    "dilation_rate",
+    "size",
+    "cropping",
+    "padding_",
     "output_size",
 }
 _OBJECT_KINDS: dict[str, ParamKind] = {
@@ -51,9 +57,22 @@ def _param_kind(type_name: str, name: str, default: Any) -> ParamKind:
 
 
 def _range(name: str) -> tuple[float | None, float | None]:
-    if name in ("units", "filters", "num_heads", "key_dim", "input_dim", "output_dim", "n",
-                "depth_multiplier", "groups", "height", "width", "head_dim", "num_query_heads",
-                "num_key_value_heads"):
+    if name in (
+        "units",
+        "filters",
+        "num_heads",
+        "key_dim",
+        "input_dim",
+        "output_dim",
+        "n",
+        "depth_multiplier",
+        "groups",
+        "height",
+        "width",
+        "head_dim",
+        "num_query_heads",
+        "num_key_value_heads",
+    ):
         return 1, None
     if name in ("rate", "dropout", "recurrent_dropout", "momentum"):
         return 0.0, 1.0
@@ -183,8 +202,7 @@ def _macs_kind(type_name: str) -> str:
         return "recurrent"
     if type_name.startswith("ConvLSTM"):
         return "conv_recurrent"
-    if type_name in ("MultiHeadAttention", "GroupQueryAttention", "Attention",
-                     "AdditiveAttention"):
+    if type_name in ("MultiHeadAttention", "GroupQueryAttention", "Attention", "AdditiveAttention"):
         return "attention"
     return ""
 
@@ -192,13 +210,25 @@ def _macs_kind(type_name: str) -> str:
 def _input_spec() -> LayerSpec:
     params = (
         ParamSpec("shape", "shape", [28, 28, 1], required=True, help=_param_help("shape")),
-        ParamSpec("dtype", "choice", "float32",
-                  choices=("float32", "float16", "bfloat16", "int32", "int64", "bool"),
-                  help="Data type of the input values."),
+        ParamSpec(
+            "dtype",
+            "choice",
+            "float32",
+            choices=("float32", "float16", "bfloat16", "int32", "int64", "bool"),
+            help="Data type of the input values.",
+        ),
         ParamSpec("sparse", "bool", False, help="Whether the input is a sparse tensor."),
     )
-    return LayerSpec("Input", "Core", overlay.HELP["Input"], params, call="none",
-                     min_inputs=0, max_inputs=0, key_params=("shape",))
+    return LayerSpec(
+        "Input",
+        "Core",
+        overlay.HELP["Input"],
+        params,
+        call="none",
+        min_inputs=0,
+        max_inputs=0,
+        key_params=("shape",),
+    )
 
 
 def _make_spec(type_name: str, category: str) -> LayerSpec:

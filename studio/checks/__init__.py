@@ -4,5 +4,13 @@ from studio.checks.analysis import Analysis, Analyzer, Issue, NodeInfo, TensorSp
 from studio.checks.macs import estimate_macs
 from studio.checks.params import check_value, param_problems
 
-__all__ = ["Analysis", "Analyzer", "Issue", "NodeInfo", "TensorSpec", "check_value",
-           "estimate_macs", "param_problems"]
+__all__ = [
+    "Analysis",
+    "Analyzer",
+    "Issue",
+    "NodeInfo",
+    "TensorSpec",
+    "check_value",
+    "estimate_macs",
+    "param_problems",
+]

@@ -26,8 +26,11 @@ class TensorSpec:
     dtype: str = "float32"
 
     def __str__(self) -> str:
-        return "(" + ", ".join("None" if d is None else str(d) for d in self.shape) + (
-            ",)" if len(self.shape) == 1 else ")")
+        return (
+            "("
+            + ", ".join("None" if d is None else str(d) for d in self.shape)
+            + (",)" if len(self.shape) == 1 else ")")
+        )
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,13 @@ class Analyzer:
             for cycle in graph.cycles():
                 names = " → ".join(graph.node(n).name for n in cycle)
                 for nid in cycle:
-                    result.issues.append(Issue(f"cycle: {names} → {graph.node(cycle[0]).name}; "
-                                               "a model must flow one way", node=nid))
+                    result.issues.append(
+                        Issue(
+                            f"cycle: {names} → {graph.node(cycle[0]).name}; "
+                            "a model must flow one way",
+                            node=nid,
+                        )
+                    )
             return result
         specs: dict[tuple[str, int], TensorSpec] = {}
         for nid in graph.topological_order():
@@ -129,9 +137,13 @@ class Analyzer:
             for e in edges:
                 if (e.src, e.src_port) not in specs:
                     if e.src in result.infos:  # the source exists but lacks that port
-                        result.issues.append(Issue(
-                            f"'{graph.node(e.src).name}' has no output {e.src_port}", node=nid,
-                            edge=e))
+                        result.issues.append(
+                            Issue(
+                                f"'{graph.node(e.src).name}' has no output {e.src_port}",
+                                node=nid,
+                                edge=e,
+                            )
+                        )
                     break
                 inputs.append(specs[(e.src, e.src_port)])
             else:
@@ -143,8 +155,9 @@ class Analyzer:
                         specs[(nid, port)] = out
         return result
 
-    def _node_result(self, node: Node, spec: LayerSpec,
-                     inputs: tuple[TensorSpec, ...]) -> tuple[NodeInfo | None, list[Issue]]:
+    def _node_result(
+        self, node: Node, spec: LayerSpec, inputs: tuple[TensorSpec, ...]
+    ) -> tuple[NodeInfo | None, list[Issue]]:
         cached = self._cache.get(node.id)
         if cached is not None and cached.inputs == inputs and _same_layer(cached.node, node):
             return cached.info, cached.issues
@@ -157,8 +170,13 @@ class Analyzer:
 def _same_layer(a: Node, b: Node) -> bool:
     """Whether two records describe the same layer: moving or grouping a node changes its
     record but not its shapes, so the cached result still holds."""
-    return a is b or (a.type == b.type and a.name == b.name and a.trainable == b.trainable
-                      and a.opaque == b.opaque and a.params == b.params)
+    return a is b or (
+        a.type == b.type
+        and a.name == b.name
+        and a.trainable == b.trainable
+        and a.opaque == b.opaque
+        and a.params == b.params
+    )
 
 
 def _graph_level_issues(graph: Graph) -> list[Issue]:
@@ -168,8 +186,13 @@ def _graph_level_issues(graph: Graph) -> list[Issue]:
         issues.append(Issue("the model has no Input layer: add one from the Core group"))
     for node in inputs:
         if not graph.out_edges(node.id):
-            issues.append(Issue(f"Input '{node.name}' is not connected to any layer",
-                                node=node.id, severity="warning"))
+            issues.append(
+                Issue(
+                    f"Input '{node.name}' is not connected to any layer",
+                    node=node.id,
+                    severity="warning",
+                )
+            )
     if len(graph) and not graph.output_ports():
         issues.append(Issue("the model has no output: every layer output is connected onward"))
     return issues
@@ -181,34 +204,47 @@ def _wiring_issues(graph: Graph, node: Node, spec: LayerSpec, edges: list[Edge])
     if spec.call == "none":
         return []
     if n == 0:
-        return [Issue(f"{label} has no input connected", node=node.id,
-                      fix="connect a layer's output to it")]
+        return [
+            Issue(
+                f"{label} has no input connected",
+                node=node.id,
+                fix="connect a layer's output to it",
+            )
+        ]
     if n < spec.min_inputs:
-        return [Issue(f"{label} needs at least {spec.min_inputs} inputs; {n} connected",
-                      node=node.id)]
+        return [
+            Issue(f"{label} needs at least {spec.min_inputs} inputs; {n} connected", node=node.id)
+        ]
     if spec.max_inputs is not None and n > spec.max_inputs:
-        return [Issue(f"{label} takes at most {spec.max_inputs} input(s); {n} connected",
-                      node=node.id)]
+        return [
+            Issue(f"{label} takes at most {spec.max_inputs} input(s); {n} connected", node=node.id)
+        ]
     slots = [e.dst_port for e in edges]
     if slots != list(range(n)):
         missing = next(i for i in range(n + 1) if i not in slots)
-        return [Issue(f"{label}: input '{spec.port_name(missing)}' is not connected",
-                      node=node.id)]
+        return [Issue(f"{label}: input '{spec.port_name(missing)}' is not connected", node=node.id)]
     return []
 
 
 def _input_info(node: Node) -> tuple[NodeInfo | None, list[Issue]]:
     shape = node.params.get("shape")
     if not isinstance(shape, (list, tuple)) or not all(
-            d is None or (isinstance(d, int) and d > 0) for d in shape):
-        return None, [Issue(f"Input '{node.name}': shape must be a list of positive sizes "
-                            f"(None for any); received shape={shape!r}", node=node.id)]
+        d is None or (isinstance(d, int) and d > 0) for d in shape
+    ):
+        return None, [
+            Issue(
+                f"Input '{node.name}': shape must be a list of positive sizes "
+                f"(None for any); received shape={shape!r}",
+                node=node.id,
+            )
+        ]
     dtype = str(node.params.get("dtype", "float32"))
     return NodeInfo((TensorSpec((None, *shape), dtype),)), []
 
 
-def _infer_node(node: Node, spec: LayerSpec,
-                inputs: tuple[TensorSpec, ...]) -> tuple[NodeInfo | None, list[Issue]]:
+def _infer_node(
+    node: Node, spec: LayerSpec, inputs: tuple[TensorSpec, ...]
+) -> tuple[NodeInfo | None, list[Issue]]:
     if node.type == "Input" and not node.opaque:
         return _input_info(node)
     problems = param_problems(node, spec)
@@ -231,8 +267,9 @@ def _infer_node(node: Node, spec: LayerSpec,
     trainable = _count(layer.trainable_weights) if node.trainable else 0
     config = dict(node.params if not node.opaque else node.params.get("config", {}))
     config["__class__"] = node.type
-    macs = estimate_macs(spec.macs_kind, config, [t.shape for t in inputs],
-                         [o.shape for o in out_specs])
+    macs = estimate_macs(
+        spec.macs_kind, config, [t.shape for t in inputs], [o.shape for o in out_specs]
+    )
     return NodeInfo(out_specs, params, trainable, macs), issues
 
 
@@ -279,14 +316,20 @@ def _count(weights: list[Any]) -> int:
     return total
 
 
-def _shape_warnings(node: Node, inputs: tuple[TensorSpec, ...],
-                    outputs: tuple[TensorSpec, ...]) -> list[Issue]:
+def _shape_warnings(
+    node: Node, inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]
+) -> list[Issue]:
     if node.type == "Dense" and inputs and len(inputs[0].shape) > 3:
-        return [Issue(
-            f"Dense '{node.name}' receives a {len(inputs[0].shape)}-D tensor {inputs[0]}; it "
-            "acts on the last axis only. Add a Flatten (or global pooling) before it to "
-            "classify whole images.", node=node.id, severity="warning",
-            fix="insert Flatten")]
+        return [
+            Issue(
+                f"Dense '{node.name}' receives a {len(inputs[0].shape)}-D tensor {inputs[0]}; it "
+                "acts on the last axis only. Add a Flatten (or global pooling) before it to "
+                "classify whole images.",
+                node=node.id,
+                severity="warning",
+                fix="insert Flatten",
+            )
+        ]
     return []
 
 
@@ -294,20 +337,24 @@ def _too_small(node: Node, inputs: tuple[TensorSpec, ...], outputs: tuple[Tensor
     window = node.params.get("kernel_size") or node.params.get("pool_size")
     where = f"its input {inputs[0]}" if inputs else "its input"
     if window is not None:
-        return (f"{node.type} '{node.name}': window {window!r} is larger than {where}; use a "
-                "smaller kernel_size/pool_size, padding='same', or less down-sampling before it")
+        return (
+            f"{node.type} '{node.name}': window {window!r} is larger than {where}; use a "
+            "smaller kernel_size/pool_size, padding='same', or less down-sampling before it"
+        )
     return f"{node.type} '{node.name}': output shape {outputs[0]} has an empty dimension"
 
 
-def _explain_call_error(node: Node, spec: LayerSpec, inputs: tuple[TensorSpec, ...],
-                        exc: Exception) -> str:
+def _explain_call_error(
+    node: Node, spec: LayerSpec, inputs: tuple[TensorSpec, ...], exc: Exception
+) -> str:
     label = f"{node.type} '{node.name}'"
     shown = ", ".join(str(t) for t in inputs)
     text = one_line(exc)
     if spec.call == "list" and len(inputs) > 1:
         return f"{label}: inputs have incompatible shapes {shown} ({text})"
     window = node.params.get("kernel_size") or node.params.get("pool_size")
-    if window is not None and ("negative" in text.lower() or "output size" in text.lower()
-                               or "too small" in text.lower()):
+    if window is not None and (
+        "negative" in text.lower() or "output size" in text.lower() or "too small" in text.lower()
+    ):
         return _too_small(node, inputs, ())
     return f"{label} cannot take input {shown}: {text}"

@@ -35,8 +35,9 @@ def _kernel(config: dict[str, Any], rank: int) -> tuple[int, ...]:
     return tuple(k) if isinstance(k, (list, tuple)) else (int(k),) * rank
 
 
-def estimate_macs(kind: str, config: dict[str, Any], inputs: list[Shape],
-                  outputs: list[Shape]) -> int:
+def estimate_macs(
+    kind: str, config: dict[str, Any], inputs: list[Shape], outputs: list[Shape]
+) -> int:
     if not kind or not inputs or not outputs:
         return 0
     x, y = _known(inputs[0]), _known(outputs[0])
@@ -63,8 +64,9 @@ def _conv_t(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...], _: A
 
 def _depthwise(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...], _: Any) -> int:
     rank = len(y) - 1
-    return prod(y[:-1]) * prod(_kernel(config, rank)) * x[-1] * int(
-        config.get("depth_multiplier", 1))
+    return (
+        prod(y[:-1]) * prod(_kernel(config, rank)) * x[-1] * int(config.get("depth_multiplier", 1))
+    )
 
 
 def _separable(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...], _: Any) -> int:
@@ -93,8 +95,7 @@ def _recurrent(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...], _
     return _recurrent_cell(class_name, config, x[0], x[-1])
 
 
-def _conv_recurrent(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...],
-                    _: Any) -> int:
+def _conv_recurrent(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...], _: Any) -> int:
     steps, c_in = x[0], x[-1]
     filters = y[-1]
     spatial = y[1:-1] if config.get("return_sequences") else y[:-1]
@@ -102,8 +103,9 @@ def _conv_recurrent(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ..
     return steps * 4 * prod(spatial) * prod(_kernel(config, rank)) * (c_in + filters) * filters
 
 
-def _attention(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...],
-               inputs: list[Shape]) -> int:
+def _attention(
+    config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...], inputs: list[Shape]
+) -> int:
     q = _known(inputs[0])
     v = _known(inputs[1]) if len(inputs) > 1 else q
     tq, tv = prod(q[:-1]), prod(v[:-1])
@@ -112,8 +114,14 @@ def _attention(config: dict[str, Any], x: tuple[int, ...], y: tuple[int, ...],
         k = int(config.get("key_dim") or config.get("head_dim"))
         vd = int(config.get("value_dim") or k)
         d_out = y[-1]
-        return (tq * q[-1] * heads * k + tv * v[-1] * heads * k + tv * v[-1] * heads * vd
-                + tq * tv * heads * k + tq * tv * heads * vd + tq * heads * vd * d_out)
+        return (
+            tq * q[-1] * heads * k
+            + tv * v[-1] * heads * k
+            + tv * v[-1] * heads * vd
+            + tq * tv * heads * k
+            + tq * tv * heads * vd
+            + tq * heads * vd * d_out
+        )
     return 2 * tq * tv * q[-1]
 
 

@@ -48,18 +48,24 @@ def check_value(p: ParamSpec, value: Any) -> str | None:
     if kind == "ints":
         items = value if isinstance(value, (list, tuple)) else [value]
         if p.name in ("padding", "cropping"):  # Keras's own configs hold ((top, bottom), ...)
-            items = [v for item in items
-                     for v in (item if isinstance(item, (list, tuple)) else [item])]
+            items = [
+                v for item in items for v in (item if isinstance(item, (list, tuple)) else [item])
+            ]
         if not items or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
             return "must be a whole number or a list of whole numbers"
         if p.name != "padding" and p.name != "cropping" and any(v < 1 for v in items):
             return "must be at least 1"
-        if p.rank and isinstance(value, (list, tuple)) and len(value) != p.rank \
-                and p.name not in ("padding", "cropping"):
+        if (
+            p.rank
+            and isinstance(value, (list, tuple))
+            and len(value) != p.rank
+            and p.name not in ("padding", "cropping")
+        ):
             return f"must have {p.rank} value(s)"
     if kind == "shape":
         if not isinstance(value, (list, tuple)) or not all(
-                v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value):
+            v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+        ):
             return "must be a list of sizes"
     return None
 

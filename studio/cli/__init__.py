@@ -21,8 +21,9 @@ class CliError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio", description="Model Studio, headless.")
-    parser.add_argument("--backend", choices=BACKENDS,
-                        help="Keras backend (default: $KERAS_BACKEND or tensorflow)")
+    parser.add_argument(
+        "--backend", choices=BACKENDS, help="Keras backend (default: $KERAS_BACKEND or tensorflow)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("summary", help="layers, shapes, parameters, MACs and issues")
@@ -33,15 +34,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help=".keras, .h5 or .json (architecture) file")
     p.add_argument("-o", "--output", required=True, help="project file to write")
     p.add_argument("--expand-nested", action="store_true", help="inline nested models")
-    p.add_argument("--trust", action="store_true",
-                   help="allow Lambda layers and custom code from this file to run")
+    p.add_argument(
+        "--trust",
+        action="store_true",
+        help="allow Lambda layers and custom code from this file to run",
+    )
 
     p = sub.add_parser("export", help="write the model in a deployable format")
     p.add_argument("project")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--distribute", choices=("mirrored", "multiworker"),
-                   help="with --format python: a script that trains distributed")
+    p.add_argument(
+        "--distribute",
+        choices=("mirrored", "multiworker"),
+        help="with --format python: a script that trains distributed",
+    )
 
     sub.add_parser("templates", help="list the template gallery")
 
@@ -51,16 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a project headless")
     p.add_argument("project")
-    p.add_argument("--dataset", help="bundled name (digits, iris, shapes, ...), keras:NAME, or "
-                                     "a .csv/.npy/.npz file or image folder")
+    p.add_argument(
+        "--dataset",
+        help="bundled name (digits, iris, shapes, ...), keras:NAME, or "
+        "a .csv/.npy/.npz file or image folder",
+    )
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--backend", dest="train_backend", choices=BACKENDS)
     p.add_argument("--log-json", help="write per-epoch figures to this JSON file")
-    p.add_argument("--distribute", choices=("mirrored", "multiworker"),
-                   help="train across local GPUs or several machines (TF_CONFIG)")
-    p.add_argument("--save-weights", action="store_true",
-                   help="also store the trained weights in the project")
+    p.add_argument(
+        "--distribute",
+        choices=("mirrored", "multiworker"),
+        help="train across local GPUs or several machines (TF_CONFIG)",
+    )
+    p.add_argument(
+        "--save-weights", action="store_true", help="also store the trained weights in the project"
+    )
     return parser
 
 
@@ -69,8 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     backend = getattr(args, "train_backend", None) or args.backend
     if backend:
         if "keras" in sys.modules and os.environ.get("KERAS_BACKEND") != backend:
-            print(f"studio: error: Keras is already loaded with another backend; set "
-                  f"KERAS_BACKEND={backend} instead", file=sys.stderr)
+            print(
+                f"studio: error: Keras is already loaded with another backend; set "
+                f"KERAS_BACKEND={backend} instead",
+                file=sys.stderr,
+            )
             return 2
         os.environ["KERAS_BACKEND"] = backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -88,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: still one line, full trace on request
         if os.environ.get("STUDIO_DEBUG"):
             raise
-        print(f"studio: internal error: {type(exc).__name__}: {exc} (set STUDIO_DEBUG=1 for "
-              "the traceback)", file=sys.stderr)
+        print(
+            f"studio: internal error: {type(exc).__name__}: {exc} (set STUDIO_DEBUG=1 for "
+            "the traceback)",
+            file=sys.stderr,
+        )
         return 1

@@ -41,22 +41,34 @@ def summary_rows(project: Project) -> dict[str, Any]:
         node = graph.node(nid)
         info = analysis.infos.get(nid)
         shapes = [list(o.shape) for o in info.outputs] if info else None
-        layers.append({
-            "name": node.name,
-            "type": node.type,
-            "output_shape": (shapes[0] if shapes and len(shapes) == 1 else shapes),
-            "params": info.params if info else None,
-            "trainable_params": info.trainable_params if info else None,
-            "macs": info.macs if info else None,
-            "trainable": node.trainable,
-        })
-    issues = [{"severity": i.severity, "message": i.message,
-               "layer": graph.node(i.node).name if i.node and i.node in graph else None}
-              for i in analysis.issues]
-    return {"name": graph.name, "layers": layers, "total_params": analysis.total_params,
-            "trainable_params": analysis.trainable_params,
-            "non_trainable_params": analysis.total_params - analysis.trainable_params,
-            "total_macs": analysis.total_macs, "issues": issues}
+        layers.append(
+            {
+                "name": node.name,
+                "type": node.type,
+                "output_shape": (shapes[0] if shapes and len(shapes) == 1 else shapes),
+                "params": info.params if info else None,
+                "trainable_params": info.trainable_params if info else None,
+                "macs": info.macs if info else None,
+                "trainable": node.trainable,
+            }
+        )
+    issues = [
+        {
+            "severity": i.severity,
+            "message": i.message,
+            "layer": graph.node(i.node).name if i.node and i.node in graph else None,
+        }
+        for i in analysis.issues
+    ]
+    return {
+        "name": graph.name,
+        "layers": layers,
+        "total_params": analysis.total_params,
+        "trainable_params": analysis.trainable_params,
+        "non_trainable_params": analysis.total_params - analysis.trainable_params,
+        "total_macs": analysis.total_macs,
+        "issues": issues,
+    }
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -73,8 +85,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
         params = "-" if row["params"] is None else f"{row['params']:,}"
         macs = "-" if row["macs"] is None else f"{row['macs']:,}"
         frozen = "" if row["trainable"] else " [frozen]"
-        print(f"{row['name'] + ' (' + row['type'] + ')' + frozen:<40} {shape:<26} "
-              f"{params:>12} {macs:>14}")
+        print(
+            f"{row['name'] + ' (' + row['type'] + ')' + frozen:<40} {shape:<26} "
+            f"{params:>12} {macs:>14}"
+        )
     print("-" * len(header))
     print(f"Total params: {data['total_params']:,}")
     print(f"Trainable params: {data['trainable_params']:,}")
@@ -119,8 +133,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         from studio.project import atomic_write_text
 
         _compile(project)  # refuse an invalid graph the same way as other formats
-        atomic_write_text(Path(args.output),
-                          generate_script(project.graph, distribute=args.distribute))
+        atomic_write_text(
+            Path(args.output), generate_script(project.graph, distribute=args.distribute)
+        )
         print(f"wrote {args.output} (python, distribute={args.distribute})")
         return 0
     from studio.compile.compiler import CompileError
@@ -132,9 +147,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ExportError as exc:
         raise CliError(str(exc)) from None
     check = "verified" if report.verified else "not verified"
-    print(f"wrote {report.path} ({args.format}, {check}"
-          + (f", max difference {report.max_abs_diff:.2e}" if report.max_abs_diff is not None
-             else "") + ")")
+    print(
+        f"wrote {report.path} ({args.format}, {check}"
+        + (f", max difference {report.max_abs_diff:.2e}" if report.max_abs_diff is not None else "")
+        + ")"
+    )
     return 0
 
 

@@ -63,8 +63,9 @@ def _is_chief() -> bool:
     return os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID", "0") in ("", "0")
 
 
-def run_training(args: argparse.Namespace, project: Project,
-                 compile_fn: Callable[[Project], Any]) -> int:
+def run_training(
+    args: argparse.Namespace, project: Project, compile_fn: Callable[[Project], Any]
+) -> int:
     from studio.compile.compiler import store_model_weights
     from studio.training.headless import train_headless
     from studio.training.preflight import check_model_data
@@ -91,20 +92,28 @@ def run_training(args: argparse.Namespace, project: Project,
         model = compile_fn(project)
         problems = check_model_data(model, dataset, settings.loss.name)
         if problems:
-            fixes = "; ".join(f"{p.message}" + (f" (fix: {p.fix.description})" if p.fix else "")
-                              for p in problems)
+            fixes = "; ".join(
+                f"{p.message}" + (f" (fix: {p.fix.description})" if p.fix else "") for p in problems
+            )
             raise CliError(f"data {ref.label} does not fit the model: {fixes}")
         chief = _is_chief()
         store = RunStore(project.runs_dir) if project.runs_dir and chief else None
-        result = train_headless(model, dataset, settings, run_store=store,
-                                progress_stream=sys.stderr,
-                                log_json=Path(args.log_json) if args.log_json else None)
+        result = train_headless(
+            model,
+            dataset,
+            settings,
+            run_store=store,
+            progress_stream=sys.stderr,
+            log_json=Path(args.log_json) if args.log_json else None,
+        )
     if not result.ok:
         print(f"studio: training {result.status}: {result.message}", file=sys.stderr)
         return 1
     if args.save_weights and chief:  # one writer when several workers train together
         store_model_weights(project.graph, model)
         project.save()
-    print(f"run {result.record.id} {result.status}; "
-          + " ".join(f"{k}={v:.4g}" for k, v in result.record.final_metrics.items()))
+    print(
+        f"run {result.record.id} {result.status}; "
+        + " ".join(f"{k}={v:.4g}" for k, v in result.record.final_metrics.items())
+    )
     return 0

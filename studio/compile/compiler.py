@@ -20,8 +20,13 @@ class CompileError(ValueError):
         super().__init__(first + more)
 
 
-def compile_graph(graph: Graph, *, analyzer: Analyzer | None = None, with_weights: bool = True,
-                  safe_mode: bool = True):
+def compile_graph(
+    graph: Graph,
+    *,
+    analyzer: Analyzer | None = None,
+    with_weights: bool = True,
+    safe_mode: bool = True,
+):
     """Build the Keras model a valid graph describes.
 
     Weights kept on the graph (from an import or a training run) are loaded into layers whose
@@ -41,21 +46,28 @@ def compile_graph(graph: Graph, *, analyzer: Analyzer | None = None, with_weight
         node = graph.node(nid)
         if node.type == "Input" and not node.opaque:
             shape = tuple(node.params["shape"])
-            tensors[(nid, 0)] = keras.Input(shape=shape, name=node.name,
-                                            dtype=node.params.get("dtype", "float32"),
-                                            sparse=bool(node.params.get("sparse", False)))
+            tensors[(nid, 0)] = keras.Input(
+                shape=shape,
+                name=node.name,
+                dtype=node.params.get("dtype", "float32"),
+                sparse=bool(node.params.get("sparse", False)),
+            )
             continue
         edges = graph.in_edges(nid)
         layer = build_layer(node, safe_mode=safe_mode)
-        outputs = call_layer(layer, spec_for(node, len(edges)),
-                             [tensors[(e.src, e.src_port)] for e in edges])
+        outputs = call_layer(
+            layer, spec_for(node, len(edges)), [tensors[(e.src, e.src_port)] for e in edges]
+        )
         for port, out in enumerate(outputs):
             tensors[(nid, port)] = out
         layers[nid] = layer
     inputs = [tensors[(n.id, 0)] for n in graph.input_nodes()]
     outputs = [tensors[p] for p in graph.output_ports()]
-    model = keras.Model(inputs=inputs if len(inputs) > 1 else inputs[0],
-                        outputs=outputs if len(outputs) > 1 else outputs[0], name=graph.name)
+    model = keras.Model(
+        inputs=inputs if len(inputs) > 1 else inputs[0],
+        outputs=outputs if len(outputs) > 1 else outputs[0],
+        name=graph.name,
+    )
     if with_weights:
         load_graph_weights(graph, layers)
     return model
@@ -70,7 +82,8 @@ def load_graph_weights(graph: Graph, layers: dict[str, Any]) -> list[str]:
             continue
         current = layer.get_weights()
         if len(current) == len(values) and all(
-                tuple(a.shape) == tuple(b.shape) for a, b in zip(current, values)):
+            tuple(a.shape) == tuple(b.shape) for a, b in zip(current, values)
+        ):
             layer.set_weights(values)
             loaded.append(nid)
     return loaded

@@ -16,8 +16,9 @@ from studio.graph import Edge, Graph, Group, Node
 from studio.graph.grouping import GroupingError, boundary, members
 
 
-def nest_groups(graph: Graph, analysis: Any, compile_fn: Callable[..., Any], *,
-                safe_mode: bool = True) -> Graph:
+def nest_groups(
+    graph: Graph, analysis: Any, compile_fn: Callable[..., Any], *, safe_mode: bool = True
+) -> Graph:
     """A copy of ``graph`` where every ``nested`` block is one node holding a ``keras.Model``.
 
     A graph without nested blocks is returned unchanged (not copied). Each block's sub-model
@@ -36,8 +37,9 @@ def nest_groups(graph: Graph, analysis: Any, compile_fn: Callable[..., Any], *,
     return out
 
 
-def _nest_one(graph: Graph, group: Group, analysis: Any, compile_fn: Callable[..., Any],
-              safe_mode: bool) -> None:
+def _nest_one(
+    graph: Graph, group: Group, analysis: Any, compile_fn: Callable[..., Any], safe_mode: bool
+) -> None:
     import keras
 
     inside = members(graph, group.id)
@@ -50,11 +52,17 @@ def _nest_one(graph: Graph, group: Group, analysis: Any, compile_fn: Callable[..
     for k, (src, port) in enumerate(edge_of.inputs):
         info = analysis.infos.get(src)
         if info is None or port >= len(info.outputs):
-            raise GroupingError(f"block '{group.name}': the shape of its input {k} is unknown; "
-                                "fix the issues before it first")
+            raise GroupingError(
+                f"block '{group.name}': the shape of its input {k} is unknown; "
+                "fix the issues before it first"
+            )
         spec = info.outputs[port]
-        node = Node(f"__in{k}", "Input", f"{group.name}_in{k}",
-                    {"shape": list(spec.shape[1:]), "dtype": spec.dtype})
+        node = Node(
+            f"__in{k}",
+            "Input",
+            f"{group.name}_in{k}",
+            {"shape": list(spec.shape[1:]), "dtype": spec.dtype},
+        )
         sub._insert_node(node)
         sources[(src, port)] = node.id
     for nid in inside:
@@ -76,19 +84,29 @@ def _nest_one(graph: Graph, group: Group, analysis: Any, compile_fn: Callable[..
     for nid in inside:
         graph._delete_node(nid)  # drops the member's edges with it
     graph.groups.pop(group.id, None)
-    block = Node(graph.new_id(), type(model).__name__, graph.unique_name(group.name),
-                 keras.saving.serialize_keras_object(model),
-                 (sum(xs) / len(xs), sum(ys) / len(ys)), trainable=trainable, opaque=True)
+    block = Node(
+        graph.new_id(),
+        type(model).__name__,
+        graph.unique_name(group.name),
+        keras.saving.serialize_keras_object(model),
+        (sum(xs) / len(xs), sum(ys) / len(ys)),
+        trainable=trainable,
+        opaque=True,
+    )
     graph._insert_node(block, [w.copy() for w in model.get_weights()])
     for k, (src, port) in enumerate(edge_of.inputs):
         graph._insert_edge(Edge(src, block.id, port, k))
     # Each outer consumer is fed from the block port that carries the same tensor.
     for edge in edge_of.out_edges:
-        graph._insert_edge(Edge(block.id, edge.dst, output_index[(edge.src, edge.src_port)],
-                                edge.dst_port))
-    graph.output_order = [(block.id, output_index[p]) if p in output_index else p
-                          for p in graph.output_order]
+        graph._insert_edge(
+            Edge(block.id, edge.dst, output_index[(edge.src, edge.src_port)], edge.dst_port)
+        )
+    graph.output_order = [
+        (block.id, output_index[p]) if p in output_index else p for p in graph.output_order
+    ]
     for p in edge_of.outputs:
-        if (p not in {(e.src, e.src_port) for e in edge_of.out_edges}
-                and (block.id, output_index[p]) not in graph.output_order):
+        if (
+            p not in {(e.src, e.src_port) for e in edge_of.out_edges}
+            and (block.id, output_index[p]) not in graph.output_order
+        ):
             graph.output_order.append((block.id, output_index[p]))

@@ -123,7 +123,9 @@ def make_digits(n: int, seed: int = 0, size: int = 28) -> tuple[np.ndarray, np.n
         scale = cell[idx, None, None]
         # Each pixel in font cell units: the inverse of scale, width and slant about the centre.
         v = (ys - cy[idx, None, None]) / scale
-        u = (xs - cx[idx, None, None]) / (scale * width[idx, None, None]) + slant[idx, None, None] * v
+        u = (xs - cx[idx, None, None]) / (scale * width[idx, None, None]) + slant[
+            idx, None, None
+        ] * v
         nearest = np.full(u.shape, np.inf, dtype=np.float32)
         for x0, y0, x1, y1 in _GLYPH_SEGMENTS[digit]:
             dx, dy = x1 - x0, y1 - y0

@@ -14,15 +14,47 @@ ALPHABET = " .abcdefghijklmnopqrstuvwxyz"
 # Class names a person can read in a list: the space character would show as nothing.
 CHAR_NAMES = ["space" if c == " " else c for c in ALPHABET]
 
-_CHARACTERS = ["alice", "the rabbit", "the queen", "the hatter", "the cat", "the king",
-               "the mouse", "the duchess", "the turtle"]
-_THINGS = ["the garden", "the door", "the key", "the tea", "the cake", "the bottle",
-           "the hole", "the table", "the tree"]
+_CHARACTERS = [
+    "alice",
+    "the rabbit",
+    "the queen",
+    "the hatter",
+    "the cat",
+    "the king",
+    "the mouse",
+    "the duchess",
+    "the turtle",
+]
+_THINGS = [
+    "the garden",
+    "the door",
+    "the key",
+    "the tea",
+    "the cake",
+    "the bottle",
+    "the hole",
+    "the table",
+    "the tree",
+]
 _TRANSITIVE = ["saw", "met", "followed", "called", "found", "asked", "watched", "pushed"]
-_INTRANSITIVE = ["ran away", "fell asleep", "sat down", "looked up", "smiled", "cried",
-                 "laughed", "grew tall"]
-_PLACES = ["in the garden", "by the door", "under the tree", "at the table", "down the hole",
-           "near the river"]
+_INTRANSITIVE = [
+    "ran away",
+    "fell asleep",
+    "sat down",
+    "looked up",
+    "smiled",
+    "cried",
+    "laughed",
+    "grew tall",
+]
+_PLACES = [
+    "in the garden",
+    "by the door",
+    "under the tree",
+    "at the table",
+    "down the hole",
+    "near the river",
+]
 
 
 def _sentence(rng: np.random.Generator) -> str:

@@ -150,8 +150,9 @@ def find_template(name: str, folder: Path | None = None) -> TemplateEntry:
     raise GalleryError(f"unknown template {name!r}; known templates: {known}")
 
 
-def new_from_template(name: str, path: Path | str | None = None,
-                      folder: Path | None = None) -> Project:
+def new_from_template(
+    name: str, path: Path | str | None = None, folder: Path | None = None
+) -> Project:
     """A new, unsaved project copied from a template (saved to ``path`` when given).
 
     The project remembers which template it came from in ``metadata['template']``, and never
@@ -177,8 +178,9 @@ class PretrainedResult:
     note: str
 
 
-def fetch_pretrained(project: Project,
-                     on_progress: ProgressCallback | None = None) -> PretrainedResult:
+def fetch_pretrained(
+    project: Project, on_progress: ProgressCallback | None = None
+) -> PretrainedResult:
     """Put the template's pretrained backbone weights (e.g. MobileNetV2 on ImageNet) into
     its backbone node.
 
@@ -193,29 +195,38 @@ def fetch_pretrained(project: Project,
         return PretrainedResult(False, "this template has no pretrained backbone")
     node = project.graph.node_by_name(str(spec.get("node", "")))
     if node is None:
-        return PretrainedResult(False, f"the backbone layer '{spec.get('node')}' is no longer "
-                                       "in the model; pretrained weights were not loaded")
+        return PretrainedResult(
+            False,
+            f"the backbone layer '{spec.get('node')}' is no longer "
+            "in the model; pretrained weights were not loaded",
+        )
     app_name = str(spec.get("application", ""))
     report(0.0, f"fetching {app_name} {spec.get('weights', 'imagenet')} weights")
     try:
         import keras
 
         factory = getattr(keras.applications, app_name)
-        backbone = factory(weights=spec.get("weights", "imagenet"),
-                           include_top=bool(spec.get("include_top", False)),
-                           input_shape=tuple(spec["input_shape"]))
+        backbone = factory(
+            weights=spec.get("weights", "imagenet"),
+            include_top=bool(spec.get("include_top", False)),
+            input_shape=tuple(spec["input_shape"]),
+        )
         values = [v.copy() for v in backbone.get_weights()]
     except Exception as exc:  # urllib, OSError, Keras's "URL fetch failure": all mean "no"
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        note = (f"pretrained {app_name} weights could not be downloaded ({text}); the model "
-                "keeps random weights. Connect to the internet and fetch again, or train "
-                "the whole network from scratch.")
+        note = (
+            f"pretrained {app_name} weights could not be downloaded ({text}); the model "
+            "keeps random weights. Connect to the internet and fetch again, or train "
+            "the whole network from scratch."
+        )
         report(1.0, note)
         return PretrainedResult(False, note)
     expected = _weight_shapes(project, node.id)
     if expected is not None and expected != [tuple(v.shape) for v in values]:
-        note = (f"the downloaded {app_name} weights do not fit '{node.name}' (its layers were "
-                "edited); pretrained weights were not loaded")
+        note = (
+            f"the downloaded {app_name} weights do not fit '{node.name}' (its layers were "
+            "edited); pretrained weights were not loaded"
+        )
         report(1.0, note)
         return PretrainedResult(False, note)
     project.graph.weights[node.id] = values

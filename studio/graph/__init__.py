@@ -16,7 +16,21 @@ from studio.graph.ops import (
 )
 
 __all__ = [
-    "AddNode", "Batch", "Change", "Connect", "Disconnect", "Edge", "Graph", "GraphError",
-    "Group", "Node", "Op", "RemoveNode", "SetAttr", "SetGroup", "SetOutputs", "SetParams",
+    "AddNode",
+    "Batch",
+    "Change",
+    "Connect",
+    "Disconnect",
+    "Edge",
+    "Graph",
+    "GraphError",
+    "Group",
+    "Node",
+    "Op",
+    "RemoveNode",
+    "SetAttr",
+    "SetGroup",
+    "SetOutputs",
+    "SetParams",
     "snake_name",
 ]

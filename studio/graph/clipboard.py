@@ -52,8 +52,9 @@ def from_text(raw: str) -> dict[str, Any] | None:
     return data
 
 
-def paste_op(graph: Graph, payload: dict[str, Any],
-             offset: tuple[float, float] = (40.0, 40.0)) -> tuple[Batch, list[str]]:
+def paste_op(
+    graph: Graph, payload: dict[str, Any], offset: tuple[float, float] = (40.0, 40.0)
+) -> tuple[Batch, list[str]]:
     """One undoable edit adding the payload's nodes; returns it and the new node ids."""
     mapping: dict[str, str] = {}
     taken = {n.name for n in graph.nodes}
@@ -84,14 +85,22 @@ def paste_op(graph: Graph, payload: dict[str, Any],
             name = f"{base}_{i}"
         taken.add(name)
         x, y = node.position
-        nodes.append(replace(node, id=new_id, name=name, position=(x + offset[0], y + offset[1]),
-                             group=group_ids.get(node.group or "")))
+        nodes.append(
+            replace(
+                node,
+                id=new_id,
+                name=name,
+                position=(x + offset[0], y + offset[1]),
+                group=group_ids.get(node.group or ""),
+            )
+        )
     ops += [AddNode(node) for node in nodes]
     # Wiring goes in after every node, so the payload's order never matters.
     for ed in payload.get("edges", []):
         edge = Edge.from_list(ed)
         if edge.src in mapping and edge.dst in mapping:
-            ops.append(Connect(Edge(mapping[edge.src], mapping[edge.dst], edge.src_port,
-                                    edge.dst_port)))
+            ops.append(
+                Connect(Edge(mapping[edge.src], mapping[edge.dst], edge.src_port, edge.dst_port))
+            )
     count = len(nodes)
     return Batch(ops, f"Paste {count} layer{'s' if count != 1 else ''}"), [n.id for n in nodes]

@@ -79,8 +79,9 @@ class Graph:
 
     def in_edges(self, node_id: str) -> list[Edge]:
         """Edges into a node, ordered by input slot."""
-        return sorted((k for _, _, k in self._g.in_edges(node_id, keys=True)),
-                      key=lambda e: e.dst_port)
+        return sorted(
+            (k for _, _, k in self._g.in_edges(node_id, keys=True)), key=lambda e: e.dst_port
+        )
 
     def out_edges(self, node_id: str) -> list[Edge]:
         return [k for _, _, k in self._g.out_edges(node_id, keys=True)]
@@ -113,8 +114,9 @@ class Graph:
         """Nodes in an order where every layer follows its inputs; insertion order breaks ties
         so the order is stable across runs."""
         index = {nid: i for i, nid in enumerate(self._nodes)}
-        return list(nx.lexicographical_topological_sort(nx.DiGraph(self._g),
-                                                        key=lambda n: index[n]))
+        return list(
+            nx.lexicographical_topological_sort(nx.DiGraph(self._g), key=lambda n: index[n])
+        )
 
     def input_nodes(self) -> list[Node]:
         inputs = [n for n in self._nodes.values() if n.type == "Input"]
@@ -147,8 +149,7 @@ class Graph:
         if dst.type == "Input":
             return f"'{dst.name}' is a model input and takes no inputs"
         if edge.src == edge.dst or edge.src in self.descendants([edge.dst]):
-            return (f"connecting '{self._nodes[edge.src].name}' to '{dst.name}' would make a "
-                    "cycle")
+            return f"connecting '{self._nodes[edge.src].name}' to '{dst.name}' would make a cycle"
         if any(e.dst_port == edge.dst_port for e in self.in_edges(edge.dst)):
             return f"input {edge.dst_port} of '{dst.name}' is already connected"
         spec = get_spec(dst.type)
@@ -172,8 +173,13 @@ class Graph:
                 return f"{base}_{i}"
         raise AssertionError("unreachable")
 
-    def make_node(self, type_name: str, params: dict[str, Any] | None = None,
-                  name: str | None = None, position: tuple[float, float] = (0.0, 0.0)) -> Node:
+    def make_node(
+        self,
+        type_name: str,
+        params: dict[str, Any] | None = None,
+        name: str | None = None,
+        position: tuple[float, float] = (0.0, 0.0),
+    ) -> Node:
         """A new node with the catalogue's starting values; not yet in the graph."""
         spec = get_spec(type_name)
         if spec is None:
@@ -183,8 +189,13 @@ class Graph:
         base = name or ("input" if type_name == "Input" else snake_name(type_name))
         return Node(self.new_id(), spec.type_name, self.unique_name(base), start, position)
 
-    def add_layer(self, type_name: str, params: dict[str, Any] | None = None,
-                  name: str | None = None, position: tuple[float, float] = (0.0, 0.0)) -> str:
+    def add_layer(
+        self,
+        type_name: str,
+        params: dict[str, Any] | None = None,
+        name: str | None = None,
+        position: tuple[float, float] = (0.0, 0.0),
+    ) -> str:
         node = self.make_node(type_name, params, name, position)
         self.apply(AddNode(node))
         return node.id
@@ -228,8 +239,9 @@ class Graph:
     def index_of(self, node_id: str) -> int:
         return list(self._nodes).index(node_id)
 
-    def _insert_node(self, node: Node, weights: list[Any] | None = None,
-                     index: int | None = None) -> None:
+    def _insert_node(
+        self, node: Node, weights: list[Any] | None = None, index: int | None = None
+    ) -> None:
         if node.id in self._nodes:
             raise GraphError(f"a layer with id {node.id!r} exists already")
         if index is None or index >= len(self._nodes):

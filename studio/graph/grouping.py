@@ -77,8 +77,13 @@ def unique_group_name(graph: Graph, base: str) -> str:
     return next(f"{base}_{i}" for i in itertools.count(1) if f"{base}_{i}" not in taken)
 
 
-def group_op(graph: Graph, node_ids: Iterable[str], name: str = "block",
-             collapsed: bool = True, nested: bool = False) -> tuple[Batch, str]:
+def group_op(
+    graph: Graph,
+    node_ids: Iterable[str],
+    name: str = "block",
+    collapsed: bool = True,
+    nested: bool = False,
+) -> tuple[Batch, str]:
     """The edit that makes a block of ``node_ids``, and the new group's id.
 
     Refused (``GroupingError``) for an empty selection, for model inputs (a block is a piece
@@ -92,8 +97,10 @@ def group_op(graph: Graph, node_ids: Iterable[str], name: str = "block",
         if node.type == "Input":
             raise GroupingError(f"'{node.name}' is a model input and cannot go into a block")
         if node.group is not None and node.group in graph.groups:
-            raise GroupingError(f"'{node.name}' is already in block "
-                                f"'{graph.groups[node.group].name}'; ungroup it first")
+            raise GroupingError(
+                f"'{node.name}' is already in block "
+                f"'{graph.groups[node.group].name}'; ungroup it first"
+            )
     gid = new_group_id(graph)
     group = Group(gid, unique_group_name(graph, name), collapsed=collapsed, nested=nested)
     ops = [SetGroup(gid, group), *(SetAttr(nid, "group", gid) for nid in ids)]

@@ -100,16 +100,23 @@ def order_layers(graph: Graph, layer: dict[str, int], sweeps: int = 6) -> list[l
     return rows
 
 
-def compute_layout(graph: Graph, options: LayoutOptions | None = None,
-                   node_ids: Iterable[str] | None = None) -> dict[str, tuple[float, float]]:
+def compute_layout(
+    graph: Graph, options: LayoutOptions | None = None, node_ids: Iterable[str] | None = None
+) -> dict[str, tuple[float, float]]:
     """Positions (top-left corners) for the nodes; the whole graph unless ``node_ids`` given."""
     opts = options or LayoutOptions()
     layer = layers_of(graph, node_ids)
     rows = order_layers(graph, layer, opts.sweeps)
-    across = opts.node_width + opts.layer_gap if opts.direction == "LR" else \
-        opts.node_height + opts.layer_gap
-    along = opts.node_height + opts.node_gap if opts.direction == "LR" else \
-        opts.node_width + opts.node_gap
+    across = (
+        opts.node_width + opts.layer_gap
+        if opts.direction == "LR"
+        else opts.node_height + opts.layer_gap
+    )
+    along = (
+        opts.node_height + opts.node_gap
+        if opts.direction == "LR"
+        else opts.node_width + opts.node_gap
+    )
     out: dict[str, tuple[float, float]] = {}
     for depth, row in enumerate(rows):
         middle = (len(row) - 1) / 2
@@ -119,9 +126,12 @@ def compute_layout(graph: Graph, options: LayoutOptions | None = None,
     return out
 
 
-def layout_op(graph: Graph, options: LayoutOptions | None = None,
-              node_ids: Iterable[str] | None = None,
-              origin: tuple[float, float] | None = None) -> Batch:
+def layout_op(
+    graph: Graph,
+    options: LayoutOptions | None = None,
+    node_ids: Iterable[str] | None = None,
+    origin: tuple[float, float] | None = None,
+) -> Batch:
     """One undoable edit that moves nodes to their laid-out places.
 
     With ``origin`` the layout is shifted so its top-left corner lands there (used to lay out
@@ -133,6 +143,9 @@ def layout_op(graph: Graph, options: LayoutOptions | None = None,
         min_y = min(p[1] for p in positions.values())
         dx, dy = origin[0] - min_x, origin[1] - min_y
         positions = {k: (x + dx, y + dy) for k, (x, y) in positions.items()}
-    ops = [SetAttr(nid, "position", (float(x), float(y))) for nid, (x, y) in positions.items()
-           if graph.node(nid).position != (x, y)]
+    ops = [
+        SetAttr(nid, "position", (float(x), float(y)))
+        for nid, (x, y) in positions.items()
+        if graph.node(nid).position != (x, y)
+    ]
     return Batch(list(ops), "Auto-layout")

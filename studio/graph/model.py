@@ -89,13 +89,21 @@ class Group:
     nested: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "collapsed": self.collapsed,
-                "nested": self.nested}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "collapsed": self.collapsed,
+            "nested": self.nested,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Group:
-        return cls(str(data["id"]), str(data["name"]), bool(data.get("collapsed", True)),
-                   bool(data.get("nested", False)))
+        return cls(
+            str(data["id"]),
+            str(data["name"]),
+            bool(data.get("collapsed", True)),
+            bool(data.get("nested", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -114,5 +122,10 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 def snake_name(type_name: str) -> str:
     """Keras's own naming: Conv2D → conv2d, MaxPooling2D → max_pooling2d."""
-    return _CAMEL.sub("_", type_name).lower().replace("2_d", "2d").replace("1_d", "1d").replace(
-        "3_d", "3d")
+    return (
+        _CAMEL.sub("_", type_name)
+        .lower()
+        .replace("2_d", "2d")
+        .replace("1_d", "1d")
+        .replace("3_d", "3d")
+    )

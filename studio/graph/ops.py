@@ -141,8 +141,9 @@ class SetAttr(Op):
 
     @property
     def label(self) -> str:  # type: ignore[override]
-        return {"position": "Move", "name": "Rename", "trainable": "Freeze",
-                "group": "Group"}.get(self.attr, "Edit layer")
+        return {"position": "Move", "name": "Rename", "trainable": "Freeze", "group": "Group"}.get(
+            self.attr, "Edit layer"
+        )
 
 
 @dataclass

@@ -129,8 +129,12 @@ def estimate_macs(layer: keras.Layer, input_shapes: list[Shape], output_shapes: 
     if spec is None or not spec.macs_kind or not input_shapes or not output_shapes:
         return 0
     config = {**layer.get_config(), "__class__": name}
-    return graph_macs(spec.macs_kind, config, [(None, *s) for s in input_shapes],
-                      [(None, *s) for s in output_shapes])
+    return graph_macs(
+        spec.macs_kind,
+        config,
+        [(None, *s) for s in input_shapes],
+        [(None, *s) for s in output_shapes],
+    )
 
 
 def _shapes(tensors) -> list[Shape]:

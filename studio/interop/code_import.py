@@ -33,7 +33,7 @@ BUILDER_NAME = "build_model"
 # Runs in the child: executes the script as a module that is not ``__main__`` (so a training
 # loop guarded by ``if __name__ == "__main__"`` does not start), finds the model, saves it and
 # writes a small JSON report. Kept as source text so the child needs no studio import.
-_CHILD = r'''
+_CHILD = r"""
 import json, os, runpy, sys, traceback
 
 script, folder = sys.argv[1], sys.argv[2]
@@ -98,7 +98,7 @@ except BaseException as exc:
     report(error="save", type=type(exc).__name__, message=str(exc).splitlines()[0][:300])
     sys.exit(0)
 report(source=source, others=sorted(k for k in models if k != source))
-'''
+"""
 
 
 class CodeImportError(ValueError):
@@ -124,22 +124,29 @@ def import_from_code(source: str, timeout: float = 60) -> ImportResult:
         try:
             result = import_model(folder / MODEL_NAME)
         except ModelImportError as exc:
-            raise CodeImportError(f"the model was built but could not be imported: {exc}") \
-                from None
+            raise CodeImportError(f"the model was built but could not be imported: {exc}") from None
     where = report["source"]
-    result.messages.insert(0, f"imported {where!r} from the pasted code"
-                           if where != f"{BUILDER_NAME}()"
-                           else f"imported the model returned by {where}")
+    result.messages.insert(
+        0,
+        f"imported {where!r} from the pasted code"
+        if where != f"{BUILDER_NAME}()"
+        else f"imported the model returned by {where}",
+    )
     if report.get("others"):
-        result.messages.append("the code also defines " + ", ".join(report["others"])
-                               + "; name the one you want `model` to import it instead")
+        result.messages.append(
+            "the code also defines "
+            + ", ".join(report["others"])
+            + "; name the one you want `model` to import it instead"
+        )
     return result
 
 
 def _check_syntax(source: str) -> None:
     if not source.strip():
-        raise CodeImportError("there is no code to import; paste a Keras script that defines "
-                              "`model` or `build_model()`")
+        raise CodeImportError(
+            "there is no code to import; paste a Keras script that defines "
+            "`model` or `build_model()`"
+        )
     try:
         compile(source, SCRIPT_NAME, "exec")
     except SyntaxError as exc:
@@ -163,20 +170,30 @@ def _child_environment() -> dict[str, str]:
 
 def _run_child(script: Path, folder: Path, timeout: float) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(script), str(folder)], cwd=folder,
-        env=_child_environment(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True)
+        [sys.executable, "-c", _CHILD, str(script), str(folder)],
+        cwd=folder,
+        env=_child_environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
     try:
         _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        raise CodeImportError(f"the code did not finish within {timeout:g} s; remove training "
-                              "loops and long computations so it only builds the model") \
-            from None
+        raise CodeImportError(
+            f"the code did not finish within {timeout:g} s; remove training "
+            "loops and long computations so it only builds the model"
+        ) from None
     if process.returncode != 0 and not (folder / REPORT_NAME).exists():
         last = next((ln for ln in reversed(stderr.splitlines()) if ln.strip()), "")
-        raise CodeImportError(f"the Python process running the code stopped (exit status "
-                              f"{process.returncode}){': ' + last[:200] if last else ''}")
+        raise CodeImportError(
+            f"the Python process running the code stopped (exit status "
+            f"{process.returncode}){': ' + last[:200] if last else ''}"
+        )
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
@@ -192,8 +209,9 @@ def _read_report(folder: Path) -> dict:
     try:
         return json.loads((folder / REPORT_NAME).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        raise CodeImportError("the code ran but did not report a model; it may have called "
-                              "exit() before defining one") from None
+        raise CodeImportError(
+            "the code ran but did not report a model; it may have called exit() before defining one"
+        ) from None
 
 
 def _raise_for(report: dict) -> None:
@@ -203,20 +221,22 @@ def _raise_for(report: dict) -> None:
     if error == "exception":
         where = f"line {report['line']}: " if report.get("line") else ""
         detail = f": {report['message']}" if report.get("message") else ""
-        raise CodeImportError(f"the code raised an error at {where}{report['type']}{detail}"
-                              if where else f"the code raised {report['type']}{detail}")
+        raise CodeImportError(
+            f"the code raised an error at {where}{report['type']}{detail}"
+            if where
+            else f"the code raised {report['type']}{detail}"
+        )
     messages = {
         "no_model": "the code defines no Keras model; assign it to a variable named `model` "
-                    "or define `build_model()` returning it",
-        "not_a_model": f"{report.get('source')} returned a {report.get('type')}, not a "
-                       "keras.Model",
+        "or define `build_model()` returning it",
+        "not_a_model": f"{report.get('source')} returned a {report.get('type')}, not a keras.Model",
         "subclassed": f"{report.get('source')!r} is a subclassed model "
-                      f"({report.get('type')}); only Functional and Sequential models can be "
-                      "imported, since a subclass wires its layers in Python code",
+        f"({report.get('type')}); only Functional and Sequential models can be "
+        "imported, since a subclass wires its layers in Python code",
         "unbuilt": f"{report.get('source')!r} has no input shape yet; start it with "
-                   "keras.Input(shape=...) so its layers can be built",
+        "keras.Input(shape=...) so its layers can be built",
         "save": f"the model could not be saved for import: {report.get('type')}: "
-                f"{report.get('message')}",
+        f"{report.get('message')}",
     }
     raise CodeImportError(messages.get(error, f"the code could not be imported ({error})"))
 

@@ -30,12 +30,26 @@ from studio.common.atomic import atomic_write_with
 from studio.graph import Graph
 
 FORMATS = ("keras", "h5", "json", "python", "savedmodel", "onnx", "tflite")
-SUFFIXES = {"keras": ".keras", "h5": ".h5", "json": ".json", "python": ".py", "savedmodel": "",
-            "onnx": ".onnx", "tflite": ".tflite"}
+SUFFIXES = {
+    "keras": ".keras",
+    "h5": ".h5",
+    "json": ".json",
+    "python": ".py",
+    "savedmodel": "",
+    "onnx": ".onnx",
+    "tflite": ".tflite",
+}
 # Formats that Keras itself writes agree to float rounding; converted graphs (fused kernels,
 # other runtimes) agree to about 1e-4 relative.
-_TOLERANCE = {"keras": 1e-5, "h5": 1e-5, "json": 1e-5, "python": 1e-5, "savedmodel": 1e-4,
-              "onnx": 1e-3, "tflite": 1e-3}
+_TOLERANCE = {
+    "keras": 1e-5,
+    "h5": 1e-5,
+    "json": 1e-5,
+    "python": 1e-5,
+    "savedmodel": 1e-4,
+    "onnx": 1e-3,
+    "tflite": 1e-3,
+}
 _SCRIPT_TIMEOUT_S = 600
 
 
@@ -55,8 +69,9 @@ class ExportReport:
     seconds: float = 0.0
 
 
-def export(graph_or_model: Any, fmt: str, path: str | os.PathLike[str], *,
-           trust: bool = False) -> ExportReport:
+def export(
+    graph_or_model: Any, fmt: str, path: str | os.PathLike[str], *, trust: bool = False
+) -> ExportReport:
     """Write a graph (compiled with its weights) or a ``keras.Model`` as ``fmt`` to ``path``
     and verify the result. ``trust`` allows models holding Lambda code to be rebuilt."""
     if fmt not in FORMATS:
@@ -84,7 +99,8 @@ def export(graph_or_model: Any, fmt: str, path: str | os.PathLike[str], *,
     diff = _max_diff(expected, got)
     tol = _TOLERANCE[fmt]
     ok = diff is not None and all(
-        e.shape == g.shape and np.allclose(g, e, rtol=tol, atol=tol) for e, g in zip(expected, got))
+        e.shape == g.shape and np.allclose(g, e, rtol=tol, atol=tol) for e, g in zip(expected, got)
+    )
     if not ok and not note:
         note = f"outputs differ from the model's by up to {diff:.3g} (tolerance {tol:g})"
     return ExportReport(fmt, target, ok, diff, note, time.perf_counter() - start)
@@ -149,15 +165,22 @@ def _outputs(result: Any) -> list[np.ndarray]:
 
     # A backend tensor (a torch one may carry grad) goes through Keras; others (numpy,
     # TensorFlow eager tensors from a SavedModel) convert directly.
-    return [keras.ops.convert_to_numpy(r) if keras.ops.is_tensor(r) else np.asarray(r)
-            for r in result]
+    return [
+        keras.ops.convert_to_numpy(r) if keras.ops.is_tensor(r) else np.asarray(r) for r in result
+    ]
 
 
 def _max_diff(expected: list[np.ndarray], got: list[np.ndarray]) -> float | None:
     if len(expected) != len(got) or any(e.shape != g.shape for e, g in zip(expected, got)):
         return None
-    return max((float(np.max(np.abs(e.astype("float64") - g.astype("float64"))))
-                for e, g in zip(expected, got) if e.size), default=0.0)
+    return max(
+        (
+            float(np.max(np.abs(e.astype("float64") - g.astype("float64"))))
+            for e, g in zip(expected, got)
+            if e.size
+        ),
+        default=0.0,
+    )
 
 
 # ----- atomic writes ------------------------------------------------------------------------
@@ -205,8 +228,10 @@ def _read_json(model: Any, target: Path, sample: list[np.ndarray], trust: bool) 
 
     loaded = keras.models.model_from_json(target.read_text(encoding="utf-8"))
     if loaded.count_params() != model.count_params():
-        return None, (f"architecture read back has {loaded.count_params()} parameters, the "
-                      f"model {model.count_params()}")
+        return None, (
+            f"architecture read back has {loaded.count_params()} parameters, the "
+            f"model {model.count_params()}"
+        )
     loaded.set_weights(model.get_weights())
     return _outputs(loaded(_feed(loaded, sample))), "architecture only: weights not included"
 
@@ -245,9 +270,20 @@ def _read_python(model: Any, target: Path, sample: list[np.ndarray], trust: bool
         np.savez(folder / "x.npz", **{f"x{i}": x for i, x in enumerate(sample)})
         env = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
         proc = subprocess.run(
-            [sys.executable, "-c", _CHECK_SCRIPT, str(target), str(folder / "w.weights.h5"),
-             str(folder / "x.npz"), str(folder / "y.npz")],
-            capture_output=True, text=True, timeout=_SCRIPT_TIMEOUT_S, env=env)
+            [
+                sys.executable,
+                "-c",
+                _CHECK_SCRIPT,
+                str(target),
+                str(folder / "w.weights.h5"),
+                str(folder / "x.npz"),
+                str(folder / "y.npz"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=_SCRIPT_TIMEOUT_S,
+            env=env,
+        )
         if proc.returncode != 0:
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             return None, f"the script failed when run: {tail}"
@@ -262,8 +298,9 @@ def _require_tensorflow(fmt: str) -> Any:
     try:
         import tensorflow as tf
     except ImportError as exc:
-        raise ExportError(f"{fmt} export needs the 'tensorflow' package "
-                          "(pip install tensorflow)") from exc
+        raise ExportError(
+            f"{fmt} export needs the 'tensorflow' package (pip install tensorflow)"
+        ) from exc
     return tf
 
 
@@ -272,8 +309,7 @@ def _write_savedmodel(model: Any, graph: Graph | None, target: Path) -> None:
     _atomic_dir(target, lambda p: model.export(str(p), format="tf_saved_model", verbose=False))
 
 
-def _read_savedmodel(model: Any, target: Path, sample: list[np.ndarray],
-                     trust: bool) -> Readback:
+def _read_savedmodel(model: Any, target: Path, sample: list[np.ndarray], trust: bool) -> Readback:
     tf = _require_tensorflow("savedmodel")
     loaded = tf.saved_model.load(str(target))  # keep it alive: serve uses its variables
     result = loaded.serve(_feed(model, sample))
@@ -294,8 +330,10 @@ def _write_onnx(model: Any, graph: Graph | None, target: Path) -> None:
             try:
                 __import__(package)
             except ImportError as exc:
-                raise ExportError(f"ONNX export needs the '{package}' package (pip install "
-                                  "onnx tf2onnx, or model-studio[onnx])") from exc
+                raise ExportError(
+                    f"ONNX export needs the '{package}' package (pip install "
+                    "onnx tf2onnx, or model-studio[onnx])"
+                ) from exc
     atomic_write_with(target, lambda p: model.export(str(p), format="onnx", verbose=False))
 
 
@@ -313,9 +351,11 @@ def _write_tflite(model: Any, graph: Graph | None, target: Path) -> None:
     import keras
 
     if keras.backend.backend() != "tensorflow":
-        raise ExportError("tflite export needs the TensorFlow backend "
-                          f"(KERAS_BACKEND=tensorflow); this session runs "
-                          f"{keras.backend.backend()}")
+        raise ExportError(
+            "tflite export needs the TensorFlow backend "
+            f"(KERAS_BACKEND=tensorflow); this session runs "
+            f"{keras.backend.backend()}"
+        )
     _require_tensorflow("tflite")
     atomic_write_with(target, lambda p: model.export(str(p), format="litert", verbose=False))
 
@@ -336,8 +376,13 @@ def _output_index(name: str) -> tuple[int, str]:
     return (int(digits), name) if digits.isdigit() else (0, name)
 
 
-_HANDLERS: dict[str, tuple[Callable[[Any, Graph | None, Path], None],
-                           Callable[[Any, Path, list[np.ndarray], bool], Readback]]] = {
+_HANDLERS: dict[
+    str,
+    tuple[
+        Callable[[Any, Graph | None, Path], None],
+        Callable[[Any, Path, list[np.ndarray], bool], Readback],
+    ],
+] = {
     "keras": (_write_keras, _read_keras),
     "h5": (_write_keras, _read_keras),
     "json": (_write_json, _read_json),

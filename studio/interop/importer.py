@@ -46,8 +46,7 @@ class ImportResult:
 Tensor = tuple[str, int]  # (node id, output port)
 
 
-def import_model(source: Any, *, expand_nested: bool = False,
-                 trust: bool = False) -> ImportResult:
+def import_model(source: Any, *, expand_nested: bool = False, trust: bool = False) -> ImportResult:
     """Import a Keras model or model file as a graph.
 
     ``source`` is a ``keras.Model`` or a path to ``.keras``, ``.h5`` or ``.json`` (the output of
@@ -64,13 +63,16 @@ def import_model(source: Any, *, expand_nested: bool = False,
             return _import_json(path, expand_nested)
         if suffix in (".keras", ".h5", ".hdf5"):
             return _from_model(_load(path, trust), expand_nested)
-        raise ModelImportError(f"'{path.name}': unsupported file type {suffix!r}; "
-                               "expected .keras, .h5 or .json")
+        raise ModelImportError(
+            f"'{path.name}': unsupported file type {suffix!r}; expected .keras, .h5 or .json"
+        )
     import keras
 
     if not isinstance(source, keras.Model):
-        raise ModelImportError(f"cannot import a {type(source).__name__}: expected a "
-                               "keras.Model or a path to a .keras, .h5 or .json file")
+        raise ModelImportError(
+            f"cannot import a {type(source).__name__}: expected a "
+            "keras.Model or a path to a .keras, .h5 or .json file"
+        )
     return _from_model(source, expand_nested)
 
 
@@ -86,12 +88,14 @@ def _load(path: Path, trust: bool):
             raise ModelImportError(
                 f"'{path.name}' contains a Lambda layer (Python code that would run on "
                 "loading), which safe mode refuses; import it with trust=True only if you "
-                "trust where the file came from") from exc
+                "trust where the file came from"
+            ) from exc
         if "Unknown layer" in text or "Could not locate class" in text:
             raise ModelImportError(
                 f"'{path.name}' uses a custom layer class that is not registered in this "
                 f"session ({text}); import its Python module first, or import the "
-                "architecture JSON to keep it as an opaque node") from exc
+                "architecture JSON to keep it as an opaque node"
+            ) from exc
         raise ModelImportError(f"'{path.name}' could not be loaded: {text}") from exc
 
 
@@ -101,8 +105,10 @@ def _import_json(path: Path, expand_nested: bool) -> ImportResult:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelImportError(f"'{path.name}' is not a readable JSON file: {exc}") from exc
     if not isinstance(data, dict) or "config" not in data or "class_name" not in data:
-        raise ModelImportError(f"'{path.name}' is not a Keras architecture JSON "
-                               "(expected the output of model.to_json())")
+        raise ModelImportError(
+            f"'{path.name}' is not a Keras architecture JSON "
+            "(expected the output of model.to_json())"
+        )
     builder = _Builder(expand_nested)
     builder.messages.append("architecture only: a JSON file holds no weights")
     return builder.run(data["class_name"], data["config"], None)
@@ -118,7 +124,8 @@ def _from_model(model: Any, expand_nested: bool) -> ImportResult:
         raise ModelImportError(
             f"'{model.name}' is a subclassed model ({kind}): its layers are wired in Python "
             "code (call()), so it has no functional config to import; rebuild it with the "
-            "Functional API or Sequential")
+            "Functional API or Sequential"
+        )
     import keras
 
     class_name = "Sequential" if isinstance(model, keras.Sequential) else "Functional"
@@ -147,21 +154,24 @@ class _Builder:
             raise ModelImportError(
                 f"'{config.get('name', class_name)}' is a subclassed model ({class_name}): its "
                 "layers are wired in Python code, so it has no functional config to import; "
-                "rebuild it with the Functional API or Sequential")
+                "rebuild it with the Functional API or Sequential"
+            )
         if not _is_graph_config(config):
             raise ModelImportError(f"{class_name} '{config.get('name')}' has no layers to import")
         if class_name == "Sequential" or "input_layers" not in config:
             inputs, outputs = self._sequential(config, model, None, None)
         else:
             inputs, outputs = self._functional(config, model, None, None)
-        graph = Graph.from_dict({
-            "name": str(config.get("name") or "model"),
-            "nodes": self.nodes,
-            "edges": self.edges,
-            "inputs": [nid for nid, _ in inputs],
-            "outputs": [list(t) for t in outputs],
-            "groups": [g.to_dict() for g in self.groups.values()],
-        })
+        graph = Graph.from_dict(
+            {
+                "name": str(config.get("name") or "model"),
+                "nodes": self.nodes,
+                "edges": self.edges,
+                "inputs": [nid for nid, _ in inputs],
+                "outputs": [list(t) for t in outputs],
+                "groups": [g.to_dict() for g in self.groups.values()],
+            }
+        )
         graph.weights = self.weights
         # Laid out by the editor's own layered layout, so every import (file, code, CLI)
         # opens readable without a second pass.
@@ -170,8 +180,9 @@ class _Builder:
         return ImportResult(graph, self.messages)
 
     # ----- containers -----------------------------------------------------------------
-    def _functional(self, config: dict[str, Any], model: Any, bound: list[Tensor] | None,
-                    group: str | None) -> tuple[list[Tensor], list[Tensor]]:
+    def _functional(
+        self, config: dict[str, Any], model: Any, bound: list[Tensor] | None, group: str | None
+    ) -> tuple[list[Tensor], list[Tensor]]:
         """Add a functional model's layers; ``bound`` feeds its inputs when it is inlined."""
         calls: dict[tuple[str, int], str | list[Tensor]] = {}
         objects = _layers_by_name(model)
@@ -192,22 +203,23 @@ class _Builder:
                 self.messages.append(
                     f"layer '{name}' is shared (called {len(inbound)} times): imported as "
                     f"{len(inbound)} separate layers that start from the same weights but are "
-                    "no longer tied, so the parameter count grows")
+                    "no longer tied, so the parameter count grows"
+                )
             for k, call in enumerate(inbound):
                 slots, extra = _call_tensors(call, layer["class_name"])
                 for note in extra:
                     self.messages.append(f"'{name}': call argument {note} is not kept")
                 feeds = [(slot, _resolve(calls, ref)) for slot, ref in slots]
-                calls[(name, k)] = self._layer_call(layer, name, k, feeds, objects.get(name),
-                                                    group)
+                calls[(name, k)] = self._layer_call(layer, name, k, feeds, objects.get(name), group)
         for ref in input_refs:
             entry = calls[(ref[0], ref[1])]
             inputs.append((entry, 0) if isinstance(entry, str) else entry[0])
         outputs = [_resolve(calls, ref) for ref in _refs(config.get("output_layers", []))]
         return inputs, outputs
 
-    def _sequential(self, config: dict[str, Any], model: Any, bound: list[Tensor] | None,
-                    group: str | None) -> tuple[list[Tensor], list[Tensor]]:
+    def _sequential(
+        self, config: dict[str, Any], model: Any, bound: list[Tensor] | None, group: str | None
+    ) -> tuple[list[Tensor], list[Tensor]]:
         objects = _layers_by_name(model)
         layers = config["layers"]
         current: Tensor | None = bound[0] if bound else None
@@ -217,12 +229,15 @@ class _Builder:
             if not shape:
                 raise ModelImportError(
                     f"Sequential '{config.get('name')}' was never built, so its input shape "
-                    "is unknown; build it (model.build(shape) or keras.Input first) and retry")
+                    "is unknown; build it (model.build(shape) or keras.Input first) and retry"
+                )
             name = self._unique(f"{config.get('name', 'sequential')}_input")
             current = (self._input_node({"batch_shape": shape}, name, group), 0)
             inputs.append(current)
-            self.messages.append(f"Sequential '{config.get('name')}' had no Input layer: "
-                                 f"added '{name}' from its build shape")
+            self.messages.append(
+                f"Sequential '{config.get('name')}' had no Input layer: "
+                f"added '{name}' from its build shape"
+            )
         for layer in layers:
             name = layer.get("name") or layer["config"]["name"]
             if layer["class_name"] == "InputLayer":
@@ -253,9 +268,15 @@ class _Builder:
             params["sparse"] = True
         return self._add_node("Input", self._unique(name), params, True, False, group)
 
-    def _layer_call(self, layer: dict[str, Any], name: str, k: int,
-                    feeds: list[tuple[int, Tensor]], obj: Any,
-                    group: str | None) -> str | list[Tensor]:
+    def _layer_call(
+        self,
+        layer: dict[str, Any],
+        name: str,
+        k: int,
+        feeds: list[tuple[int, Tensor]],
+        obj: Any,
+        group: str | None,
+    ) -> str | list[Tensor]:
         """Add one call of a layer; returns its node id, or the tensors of an inlined model."""
         if _is_model(layer) and self.expand_nested:
             return self._expand(layer, name, feeds, obj, group)
@@ -264,12 +285,15 @@ class _Builder:
         trainable = bool(config.get("trainable", True))
         spec = get_spec(class_name)
         custom = not str(layer.get("module") or "").startswith("keras") or layer.get(
-            "registered_name") not in (None, class_name)
+            "registered_name"
+        ) not in (None, class_name)
         opaque = spec is None or custom
         if opaque:
-            params = {key: _plain(layer[key]) for key in
-                      ("module", "class_name", "config", "registered_name", "build_config")
-                      if key in layer}
+            params = {
+                key: _plain(layer[key])
+                for key in ("module", "class_name", "config", "registered_name", "build_config")
+                if key in layer
+            }
             if k == 0:
                 self.messages.append(_opaque_note(layer, name))
         else:
@@ -284,17 +308,28 @@ class _Builder:
                 self.weights[nid] = [np.array(v, copy=True) for v in values]
         return nid
 
-    def _expand(self, layer: dict[str, Any], name: str, feeds: list[tuple[int, Tensor]],
-                obj: Any, group: str | None) -> list[Tensor]:
+    def _expand(
+        self,
+        layer: dict[str, Any],
+        name: str,
+        feeds: list[tuple[int, Tensor]],
+        obj: Any,
+        group: str | None,
+    ) -> list[Tensor]:
         gid = self._unique_group(name)
         self.groups[gid] = Group(gid, name, collapsed=True, nested=False)
         bound = [t for _, t in sorted(feeds)]
         config = layer["config"]
-        clashes = {lay.get("name") or lay["config"]["name"] for lay in config["layers"]
-                   if lay["class_name"] != "InputLayer"} & self.names
+        clashes = {
+            lay.get("name") or lay["config"]["name"]
+            for lay in config["layers"]
+            if lay["class_name"] != "InputLayer"
+        } & self.names
         if clashes:
-            self.messages.append(f"nested model '{name}': layers {sorted(clashes)} renamed "
-                                 "because the outer model uses the same names")
+            self.messages.append(
+                f"nested model '{name}': layers {sorted(clashes)} renamed "
+                "because the outer model uses the same names"
+            )
         if layer["class_name"] == "Sequential" or "input_layers" not in config:
             _, outputs = self._sequential(config, obj, bound, gid)
         else:
@@ -305,12 +340,28 @@ class _Builder:
                     node["trainable"] = False
         return outputs
 
-    def _add_node(self, type_name: str, name: str, params: dict[str, Any], trainable: bool,
-                  opaque: bool, group: str | None) -> str:
+    def _add_node(
+        self,
+        type_name: str,
+        name: str,
+        params: dict[str, Any],
+        trainable: bool,
+        opaque: bool,
+        group: str | None,
+    ) -> str:
         nid = f"n{len(self.nodes) + 1}"
         self.names.add(name)
-        self.nodes.append({"id": nid, "type": type_name, "name": name, "params": params,
-                           "trainable": trainable, "opaque": opaque, "group": group})
+        self.nodes.append(
+            {
+                "id": nid,
+                "type": type_name,
+                "name": name,
+                "params": params,
+                "trainable": trainable,
+                "opaque": opaque,
+                "group": group,
+            }
+        )
         return nid
 
     def _unique(self, base: str) -> str:
@@ -340,11 +391,15 @@ def _opaque_note(layer: dict[str, Any], name: str) -> str:
     class_name = layer["class_name"]
     if _is_model(layer):
         count = len(layer["config"]["layers"])
-        return (f"'{name}' is a nested {class_name} model ({count} layers): kept as one block; "
-                "import with expand_nested=True to edit its layers")
+        return (
+            f"'{name}' is a nested {class_name} model ({count} layers): kept as one block; "
+            "import with expand_nested=True to edit its layers"
+        )
     if class_name == "Lambda":
-        return (f"'{name}' is a Lambda layer: kept as-is (opaque); its Python code runs only "
-                "when the model is built with trust")
+        return (
+            f"'{name}' is a Lambda layer: kept as-is (opaque); its Python code runs only "
+            "when the model is built with trust"
+        )
     return f"'{name}' ({class_name}) is not in the layer palette: kept as-is (opaque)"
 
 
@@ -430,6 +485,7 @@ def _resolve(calls: dict[tuple[str, int], str | list[Tensor]], ref: list[Any]) -
     try:
         entry = calls[(name, k)]
     except KeyError:
-        raise ModelImportError(f"layer '{name}' is used before it is defined in the "
-                               "config; the file may be damaged") from None
+        raise ModelImportError(
+            f"layer '{name}' is used before it is defined in the config; the file may be damaged"
+        ) from None
     return (entry, t) if isinstance(entry, str) else entry[t]

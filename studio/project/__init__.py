@@ -8,5 +8,4 @@ from studio.project.files import (
     atomic_write_text,
 )
 
-__all__ = ["CURRENT_VERSION", "Project", "ProjectError", "atomic_write_bytes",
-           "atomic_write_text"]
+__all__ = ["CURRENT_VERSION", "Project", "ProjectError", "atomic_write_bytes", "atomic_write_text"]

@@ -70,8 +70,12 @@ class Project:
             graph = Graph.from_dict(data["graph"])
         except (GraphError, KeyError, TypeError, ValueError, IndexError) as exc:
             raise ProjectError(f"{source}: the graph is malformed ({exc})") from None
-        return cls(graph=graph, training=dict(data.get("training") or {}),
-                   dataset=data.get("dataset"), metadata=dict(data.get("metadata") or {}))
+        return cls(
+            graph=graph,
+            training=dict(data.get("training") or {}),
+            dataset=data.get("dataset"),
+            metadata=dict(data.get("metadata") or {}),
+        )
 
     def save(self, path: Path | str | None = None) -> Path:
         target = Path(path) if path is not None else self.path
@@ -117,8 +121,9 @@ def _json_default(value: Any) -> Any:
 
 
 def _weights_bytes(graph: Graph) -> bytes:
-    arrays = {f"{nid}/{i}": np.asarray(w) for nid, ws in graph.weights.items()
-              for i, w in enumerate(ws)}
+    arrays = {
+        f"{nid}/{i}": np.asarray(w) for nid, ws in graph.weights.items() for i, w in enumerate(ws)
+    }
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()

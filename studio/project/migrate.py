@@ -19,15 +19,20 @@ def migrate(data: Any, source: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ProjectError(f"{source}: not a Model Studio project (expected a JSON object)")
     if data.get("format") != FORMAT:
-        raise ProjectError(f"{source}: not a Model Studio project (format is "
-                           f"{data.get('format')!r}, expected {FORMAT!r})")
+        raise ProjectError(
+            f"{source}: not a Model Studio project (format is "
+            f"{data.get('format')!r}, expected {FORMAT!r})"
+        )
     version = data.get("version")
     if not isinstance(version, int) or version < 1:
-        raise ProjectError(f"{source}: version must be a positive whole number; "
-                           f"received {version!r}")
+        raise ProjectError(
+            f"{source}: version must be a positive whole number; received {version!r}"
+        )
     if version > CURRENT_VERSION:
-        raise ProjectError(f"{source}: written by a newer Model Studio (file version {version}, "
-                           f"this one reads up to {CURRENT_VERSION}); update the app")
+        raise ProjectError(
+            f"{source}: written by a newer Model Studio (file version {version}, "
+            f"this one reads up to {CURRENT_VERSION}); update the app"
+        )
     if version == 1:
         data = _v1_to_v2(data, source)
     if not isinstance(data.get("graph"), dict):
@@ -37,11 +42,16 @@ def migrate(data: Any, source: str) -> dict[str, Any]:
 
 def _v1_to_v2(data: dict[str, Any], source: str) -> dict[str, Any]:
     try:
-        nodes = [{"id": str(layer["id"]), "type": layer["class_name"],
-                  "name": layer.get("name", str(layer["id"])),
-                  "params": dict(layer.get("config", {})),
-                  "position": [float(layer.get("x", 0)), float(layer.get("y", 0))]}
-                 for layer in data["layers"]]
+        nodes = [
+            {
+                "id": str(layer["id"]),
+                "type": layer["class_name"],
+                "name": layer.get("name", str(layer["id"])),
+                "params": dict(layer.get("config", {})),
+                "position": [float(layer.get("x", 0)), float(layer.get("y", 0))],
+            }
+            for layer in data["layers"]
+        ]
         slots: dict[str, int] = {}
         edges = []
         for src, dst in data.get("connections", []):
@@ -50,7 +60,11 @@ def _v1_to_v2(data: dict[str, Any], source: str) -> dict[str, Any]:
             edges.append([str(src), 0, str(dst), slot])
     except (KeyError, TypeError, ValueError) as exc:
         raise ProjectError(f"{source}: version 1 file is malformed ({exc})") from None
-    return {"format": FORMAT, "version": CURRENT_VERSION,
-            "graph": {"name": data.get("name", "model"), "nodes": nodes, "edges": edges},
-            "training": data.get("training", {}), "dataset": data.get("dataset"),
-            "metadata": {"migrated_from": 1}}
+    return {
+        "format": FORMAT,
+        "version": CURRENT_VERSION,
+        "graph": {"name": data.get("name", "model"), "nodes": nodes, "edges": edges},
+        "training": data.get("training", {}),
+        "dataset": data.get("dataset"),
+        "metadata": {"migrated_from": 1},
+    }

@@ -39,7 +39,7 @@ def _torch_device() -> str:
 
 
 def describe_device() -> str:
-    """"CPU" or the first accelerator's name; never raises, since it only labels the UI."""
+    """ "CPU" or the first accelerator's name; never raises, since it only labels the UI."""
     probes = {"tensorflow": _tensorflow_device, "jax": _jax_device, "torch": _torch_device}
     probe = probes.get(keras.backend.backend())
     if probe is None:

@@ -32,10 +32,15 @@ import keras
 DistributeKind = Literal["mirrored", "multiworker"]
 KINDS: tuple[str, ...] = ("mirrored", "multiworker")
 LOGICAL_CPUS_ENV = "STUDIO_LOGICAL_CPUS"
-_KERAS_ENV = ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES",
-              "KERAS_DISTRIBUTION_PROCESS_ID")
-_TF_CONFIG_EXAMPLE = ('{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
-                      '"task": {"type": "worker", "index": 0}}')
+_KERAS_ENV = (
+    "KERAS_DISTRIBUTION_JOB_ADDRESSES",
+    "KERAS_DISTRIBUTION_NUM_PROCESSES",
+    "KERAS_DISTRIBUTION_PROCESS_ID",
+)
+_TF_CONFIG_EXAMPLE = (
+    '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+    '"task": {"type": "worker", "index": 0}}'
+)
 
 # tf.distribute's exported names for classes whose Python names differ.
 _PUBLIC_NAMES = {"CollectiveAllReduceStrategy": "MultiWorkerMirroredStrategy"}
@@ -60,8 +65,10 @@ class DistributionInfo:
     def __str__(self) -> str:
         shown = ", ".join(self.devices[:8]) + (", ..." if len(self.devices) > 8 else "")
         workers = f" across {self.workers} workers" if self.workers > 1 else ""
-        return (f"{self.strategy} ({self.backend}): {self.replicas} "
-                f"replica{'s' if self.replicas != 1 else ''}{workers} on {shown}")
+        return (
+            f"{self.strategy} ({self.backend}): {self.replicas} "
+            f"replica{'s' if self.replicas != 1 else ''}{workers} on {shown}"
+        )
 
 
 # ----- TF_CONFIG ------------------------------------------------------------------------------
@@ -70,41 +77,57 @@ def read_tf_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     raw = environ.get("TF_CONFIG", "").strip()
     if not raw:
-        raise DistributeError("multiworker training needs TF_CONFIG describing the cluster, "
-                              f"e.g. TF_CONFIG='{_TF_CONFIG_EXAMPLE}'")
+        raise DistributeError(
+            "multiworker training needs TF_CONFIG describing the cluster, "
+            f"e.g. TF_CONFIG='{_TF_CONFIG_EXAMPLE}'"
+        )
     try:
         config = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise DistributeError(f"TF_CONFIG is not valid JSON ({exc.msg} at character "
-                              f"{exc.pos}); expected e.g. '{_TF_CONFIG_EXAMPLE}'") from None
+        raise DistributeError(
+            f"TF_CONFIG is not valid JSON ({exc.msg} at character "
+            f"{exc.pos}); expected e.g. '{_TF_CONFIG_EXAMPLE}'"
+        ) from None
     if not isinstance(config, dict):
         raise DistributeError(f"TF_CONFIG must be a JSON object; received {raw[:80]!r}")
     cluster = config.get("cluster")
     if not isinstance(cluster, dict) or not cluster:
-        raise DistributeError("TF_CONFIG has no \"cluster\" object listing the workers, "
-                              f"e.g. '{_TF_CONFIG_EXAMPLE}'")
+        raise DistributeError(
+            f"TF_CONFIG has no \"cluster\" object listing the workers, e.g. '{_TF_CONFIG_EXAMPLE}'"
+        )
     for job, addresses in cluster.items():
-        if not isinstance(addresses, list) or not addresses or not all(
-                isinstance(a, str) and _is_address(a) for a in addresses):
-            raise DistributeError(f"TF_CONFIG cluster job {job!r} must be a non-empty list of "
-                                  f"\"host:port\" strings; received {addresses!r}")
+        if (
+            not isinstance(addresses, list)
+            or not addresses
+            or not all(isinstance(a, str) and _is_address(a) for a in addresses)
+        ):
+            raise DistributeError(
+                f"TF_CONFIG cluster job {job!r} must be a non-empty list of "
+                f'"host:port" strings; received {addresses!r}'
+            )
     if "worker" not in cluster and "chief" not in cluster:
-        raise DistributeError("TF_CONFIG cluster must have a \"worker\" (or \"chief\") job; "
-                              f"received jobs {sorted(cluster)}")
+        raise DistributeError(
+            'TF_CONFIG cluster must have a "worker" (or "chief") job; '
+            f"received jobs {sorted(cluster)}"
+        )
     task = config.get("task")
     if not isinstance(task, dict) or "type" not in task or "index" not in task:
-        raise DistributeError("TF_CONFIG needs a \"task\" with \"type\" and \"index\" saying "
-                              "which worker this machine is, e.g. "
-                              "{\"type\": \"worker\", \"index\": 0}")
+        raise DistributeError(
+            'TF_CONFIG needs a "task" with "type" and "index" saying '
+            "which worker this machine is, e.g. "
+            '{"type": "worker", "index": 0}'
+        )
     job, index = task["type"], task["index"]
     if job not in cluster:
-        raise DistributeError(f"TF_CONFIG task type {job!r} is not a job in the cluster "
-                              f"{sorted(cluster)}")
-    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(
-            cluster[job]):
-        raise DistributeError(f"TF_CONFIG task index must be an integer from 0 to "
-                              f"{len(cluster[job]) - 1} for job {job!r}; received "
-                              f"index={index!r}")
+        raise DistributeError(
+            f"TF_CONFIG task type {job!r} is not a job in the cluster {sorted(cluster)}"
+        )
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(cluster[job]):
+        raise DistributeError(
+            f"TF_CONFIG task index must be an integer from 0 to "
+            f"{len(cluster[job]) - 1} for job {job!r}; received "
+            f"index={index!r}"
+        )
     return config
 
 
@@ -129,11 +152,14 @@ def _configure_logical_cpus_tf(tf: Any) -> None:
         return
     try:
         tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)])
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)]
+        )
     except RuntimeError:
-        raise DistributeError(f"{LOGICAL_CPUS_ENV}={count} came too late: TensorFlow had "
-                              "already set up its devices; set it before starting the "
-                              "process") from None
+        raise DistributeError(
+            f"{LOGICAL_CPUS_ENV}={count} came too late: TensorFlow had "
+            "already set up its devices; set it before starting the "
+            "process"
+        ) from None
 
 
 def _logical_cpu_request() -> int | None:
@@ -141,8 +167,9 @@ def _logical_cpu_request() -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or int(raw) < 1:
-        raise DistributeError(f"{LOGICAL_CPUS_ENV} must be a positive integer; received "
-                              f"{LOGICAL_CPUS_ENV}={raw!r}")
+        raise DistributeError(
+            f"{LOGICAL_CPUS_ENV} must be a positive integer; received {LOGICAL_CPUS_ENV}={raw!r}"
+        )
     return int(raw)
 
 
@@ -184,8 +211,9 @@ def _multiworker_strategy() -> Any:
     try:
         return _KerasFriendlyMultiWorker()
     except (ValueError, RuntimeError) as exc:
-        raise DistributeError(f"multiworker training could not start: "
-                              f"{str(exc).splitlines()[0]}") from None
+        raise DistributeError(
+            f"multiworker training could not start: {str(exc).splitlines()[0]}"
+        ) from None
 
 
 # ----- JAX ------------------------------------------------------------------------------------
@@ -214,15 +242,18 @@ def _initialize_jax_cluster() -> None:
         config = read_tf_config()
         workers = [*config["cluster"].get("chief", []), *config["cluster"].get("worker", [])]
         task = config["task"]
-        process_id = task["index"] + (len(config["cluster"].get("chief", []))
-                                      if task["type"] == "worker" else 0)
-        keras.distribution.initialize(job_addresses=",".join(workers),
-                                      num_processes=len(workers), process_id=process_id)
+        process_id = task["index"] + (
+            len(config["cluster"].get("chief", [])) if task["type"] == "worker" else 0
+        )
+        keras.distribution.initialize(
+            job_addresses=",".join(workers), num_processes=len(workers), process_id=process_id
+        )
     else:
         raise DistributeError(
             "multiworker training on JAX needs the cluster: set KERAS_DISTRIBUTION_JOB_ADDRESSES "
             "(the coordinator's host:port), KERAS_DISTRIBUTION_NUM_PROCESSES and "
-            "KERAS_DISTRIBUTION_PROCESS_ID on every machine, or TF_CONFIG")
+            "KERAS_DISTRIBUTION_PROCESS_ID on every machine, or TF_CONFIG"
+        )
     _jax_initialized = True
 
 
@@ -244,13 +275,15 @@ def _jax_scope(kind: str) -> AbstractContextManager[None]:
         except (ValueError, RuntimeError) as exc:
             if isinstance(exc, DistributeError):
                 raise
-            raise DistributeError(f"the JAX cluster could not start: "
-                                  f"{str(exc).splitlines()[0]}") from None
+            raise DistributeError(
+                f"the JAX cluster could not start: {str(exc).splitlines()[0]}"
+            ) from None
     devices = keras.distribution.list_devices()
     # Keras can only shard tf.data pipelines across processes; with arrays each process feeds
     # its own rows (see ``process_shard``), so Keras must not try to shard them again.
-    return _keras_distribution(keras.distribution.DataParallel(
-        devices=devices, auto_shard_dataset=kind != "multiworker"))
+    return _keras_distribution(
+        keras.distribution.DataParallel(devices=devices, auto_shard_dataset=kind != "multiworker")
+    )
 
 
 # ----- public API -----------------------------------------------------------------------------
@@ -272,7 +305,8 @@ def distribution_scope(kind: str) -> AbstractContextManager[Any]:
         raise DistributeError(
             f"distributed training is not supported on the {backend} backend; use "
             f"--backend tensorflow (tf.distribute) or --backend jax (keras.distribution."
-            f"DataParallel), or export the script with --format python --distribute {kind}")
+            f"DataParallel), or export the script with --format python --distribute {kind}"
+        )
     return _Logged(scope, kind)
 
 
@@ -305,8 +339,9 @@ def current_distribution() -> DistributionInfo | None:
         name = next(c.__name__ for c in type(strategy).__mro__ if not c.__name__.startswith("_"))
         name = _PUBLIC_NAMES.get(name, name)
         devices = tuple(getattr(strategy.extended, "worker_devices", ()) or ())
-        return DistributionInfo(backend, name, int(strategy.num_replicas_in_sync),
-                                _worker_count(strategy), devices)
+        return DistributionInfo(
+            backend, name, int(strategy.num_replicas_in_sync), _worker_count(strategy), devices
+        )
     if backend == "jax":
         distribution = keras.distribution.distribution()
         if distribution is None:
@@ -315,8 +350,13 @@ def current_distribution() -> DistributionInfo | None:
         devices = tuple(str(d) for d in getattr(mesh, "devices", []).flatten()) if mesh else ()
         import jax
 
-        return DistributionInfo(backend, type(distribution).__name__, len(devices) or 1,
-                                int(jax.process_count()), devices)
+        return DistributionInfo(
+            backend,
+            type(distribution).__name__,
+            len(devices) or 1,
+            int(jax.process_count()),
+            devices,
+        )
     return None
 
 
@@ -343,8 +383,10 @@ def process_shard(arrays: Any, batch_size: int) -> tuple[Any, int]:
     if count == 1:
         return arrays, batch_size
     if batch_size % count:
-        raise DistributeError(f"the batch size must divide evenly among the {count} processes; "
-                              f"received batch_size={batch_size}")
+        raise DistributeError(
+            f"the batch size must divide evenly among the {count} processes; "
+            f"received batch_size={batch_size}"
+        )
     return keras.tree.map_structure(lambda a: a[index::count], arrays), batch_size // count
 
 
@@ -372,12 +414,12 @@ _SNIPPET_HEAD = '''def distribution_scope():
     backend = keras.backend.backend()
 '''
 _SNIPPET_TF = {
-    "mirrored": '''    if backend == "tensorflow":
+    "mirrored": """    if backend == "tensorflow":
         import tensorflow as tf
 
         return tf.distribute.MirroredStrategy().scope()
-''',
-    "multiworker": '''    if backend == "tensorflow":
+""",
+    "multiworker": """    if backend == "tensorflow":
         import tensorflow as tf
 
         class MultiWorker(tf.distribute.MultiWorkerMirroredStrategy):
@@ -392,23 +434,23 @@ _SNIPPET_TF = {
                 return tf.nest.map_structure(one, value)
 
         return MultiWorker().scope()  # reads the cluster from TF_CONFIG
-''',
+""",
 }
 _SNIPPET_JAX = {
     "mirrored": "",
-    "multiworker": '''        # Reads KERAS_DISTRIBUTION_JOB_ADDRESSES, _NUM_PROCESSES and _PROCESS_ID.
+    "multiworker": """        # Reads KERAS_DISTRIBUTION_JOB_ADDRESSES, _NUM_PROCESSES and _PROCESS_ID.
         keras.distribution.initialize()
-''',
+""",
 }
-_SNIPPET_TAIL = '''    if backend == "jax":
+_SNIPPET_TAIL = """    if backend == "jax":
 {jax_init}        keras.distribution.set_distribution(keras.distribution.DataParallel())
         return contextlib.nullcontext()
     raise SystemExit(f"distributed training needs the tensorflow or jax backend, not {{backend}}")
-'''
+"""
 _SNIPPET_DOCS = {
     "mirrored": "Split each batch across every local GPU (TensorFlow) or device (JAX).",
     "multiworker": "Split each batch across the machines in TF_CONFIG (TensorFlow) or in "
-                   "KERAS_DISTRIBUTION_* (JAX).",
+    "KERAS_DISTRIBUTION_* (JAX).",
 }
 
 
@@ -422,8 +464,11 @@ def script_snippet(kind: str) -> str:
     """
     if kind not in KINDS:
         raise DistributeError(f"`kind` must be one of {list(KINDS)}; received kind={kind!r}")
-    return (_SNIPPET_HEAD.format(doc=_SNIPPET_DOCS[kind]) + _SNIPPET_TF[kind]
-            + _SNIPPET_TAIL.format(jax_init=_SNIPPET_JAX[kind]))
+    return (
+        _SNIPPET_HEAD.format(doc=_SNIPPET_DOCS[kind])
+        + _SNIPPET_TF[kind]
+        + _SNIPPET_TAIL.format(jax_init=_SNIPPET_JAX[kind])
+    )
 
 
 __all__ = [

@@ -38,8 +38,15 @@ from studio.training.settings import (
 ResultStatus = Literal["completed", "stopped", "failed"]
 EPOCH_TIMING_KEYS = ("epoch", "seconds", "val_seconds", "samples")
 # Lines of backend error text that frame the cause rather than state it.
-_NOISE_PREFIXES = ("[[", "File ", "Detected at", "Exception encountered when calling",
-                   "Arguments received by", "•", "Graph execution error")
+_NOISE_PREFIXES = (
+    "[[",
+    "File ",
+    "Detected at",
+    "Exception encountered when calling",
+    "Arguments received by",
+    "•",
+    "Graph execution error",
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,8 @@ def describe_error(exc: BaseException) -> str:
         first = f"{first} {useful[-1]}"
     first = first[:300]
     if isinstance(exc, MemoryError) or any(
-            s in lowered for s in ("resourceexhausted", "out of memory", "oom when")):
+        s in lowered for s in ("resourceexhausted", "out of memory", "oom when")
+    ):
         return f"Out of memory while training; try a smaller batch size or model. ({first})"
     if "shape" in lowered or "incompatible" in lowered or "dimension" in lowered:
         return f"The data does not fit the model's shapes: {first}"
@@ -139,8 +147,12 @@ def _fit_arguments(dataset: Dataset, settings: TrainingSettings) -> dict[str, An
     # Across several JAX processes each feeds only its rows; elsewhere this changes nothing.
     (x, y), batch_size = process_shard((dataset.x_train, dataset.y_train), settings.batch_size)
     kwargs: dict[str, Any] = {
-        "x": x, "y": y, "batch_size": batch_size,
-        "epochs": settings.epochs, "shuffle": settings.shuffle, "verbose": 0,
+        "x": x,
+        "y": y,
+        "batch_size": batch_size,
+        "epochs": settings.epochs,
+        "shuffle": settings.shuffle,
+        "verbose": 0,
     }
     if dataset.x_val is not None and dataset.y_val is not None:
         kwargs["validation_data"], _ = process_shard((dataset.x_val, dataset.y_val), batch_size)
@@ -174,13 +186,21 @@ def _listens_to(callback: keras.callbacks.Callback, hook: str) -> bool:
 class _ReportingCallbackList(keras.callbacks.CallbackList):
     """Sends raw batch logs to the reporter and to other callbacks only if they listen."""
 
-    def __init__(self, reporter: _Reporter, callbacks: list[keras.callbacks.Callback],
-                 model: keras.Model, **params: Any) -> None:
-        super().__init__([*callbacks, reporter], add_history=True, add_progbar=False,
-                         model=model, **params)
+    def __init__(
+        self,
+        reporter: _Reporter,
+        callbacks: list[keras.callbacks.Callback],
+        model: keras.Model,
+        **params: Any,
+    ) -> None:
+        super().__init__(
+            [*callbacks, reporter], add_history=True, add_progbar=False, model=model, **params
+        )
         self._reporter = reporter
-        self._forward_train = any(_listens_to(c, "on_train_batch_end")
-                                  or _listens_to(c, "on_batch_end") for c in callbacks)
+        self._forward_train = any(
+            _listens_to(c, "on_train_batch_end") or _listens_to(c, "on_batch_end")
+            for c in callbacks
+        )
         self._forward_test = any(_listens_to(c, "on_test_batch_end") for c in callbacks)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
@@ -205,8 +225,15 @@ class _EpochClock:
 class _Reporter(keras.callbacks.Callback):
     """Times epochs, samples logs at a bounded rate, honours pause/stop, tracks best weights."""
 
-    def __init__(self, engine: TrainingEngine, record: RunRecord, epochs: int, batches: int,
-                 samples: int, batch_size: int) -> None:
+    def __init__(
+        self,
+        engine: TrainingEngine,
+        record: RunRecord,
+        epochs: int,
+        batches: int,
+        samples: int,
+        batch_size: int,
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.record = record
@@ -253,14 +280,20 @@ class _Reporter(keras.callbacks.Callback):
         self.run_paused += waited
 
     def _record_sample(self, logs: dict[str, float], now: float) -> None:
-        row = {"epoch": self.epoch, "batch": self.clock.batches_done,
-               "step": (self.epoch - 1) + self.clock.batches_done / max(self.batches, 1),
-               "time": now - self.run_started - self.run_paused, **logs}
+        row = {
+            "epoch": self.epoch,
+            "batch": self.clock.batches_done,
+            "step": (self.epoch - 1) + self.clock.batches_done / max(self.batches, 1),
+            "time": now - self.run_started - self.run_paused,
+            **logs,
+        }
         self.record.batches.append(row)
         if "loss" in logs and not _is_finite(logs["loss"]):
-            self._fail(f"Loss became {_label(logs['loss'])} at epoch {self.epoch}, batch "
-                       f"{self.clock.batches_done}; try a lower learning rate or check the data "
-                       "for NaN/inf values.")
+            self._fail(
+                f"Loss became {_label(logs['loss'])} at epoch {self.epoch}, batch "
+                f"{self.clock.batches_done}; try a lower learning rate or check the data "
+                "for NaN/inf values."
+            )
 
     def _fail(self, message: str) -> None:
         if self.failure is None:
@@ -270,21 +303,38 @@ class _Reporter(keras.callbacks.Callback):
     def _progress(self, now: float, paused: bool = False) -> BatchProgress:
         clock = self.clock
         done = clock.batches_done
-        trained = max(0.0, now - clock.started - clock.paused
-                      - (clock.val_seconds if clock.val_started is None else 0.0))
-        expected_val = (sum(r["val_seconds"] for r in self.record.epochs) / len(self.record.epochs)
-                        if self.record.epochs else 0.0)
+        trained = max(
+            0.0,
+            now
+            - clock.started
+            - clock.paused
+            - (clock.val_seconds if clock.val_started is None else 0.0),
+        )
+        expected_val = (
+            sum(r["val_seconds"] for r in self.record.epochs) / len(self.record.epochs)
+            if self.record.epochs
+            else 0.0
+        )
         epoch_eta = overall_eta = None
         if done:
             epoch_eta = trained / done * max(self.batches - done, 0) + expected_val
-            per_epoch = (sum(self.epoch_totals) / len(self.epoch_totals) if self.epoch_totals
-                         else trained / done * self.batches + expected_val)
+            per_epoch = (
+                sum(self.epoch_totals) / len(self.epoch_totals)
+                if self.epoch_totals
+                else trained / done * self.batches + expected_val
+            )
             overall_eta = epoch_eta + per_epoch * (self.epochs - self.epoch)
         return BatchProgress(
-            epoch=self.epoch, epochs=self.epochs, batch=done, batches=self.batches,
+            epoch=self.epoch,
+            epochs=self.epochs,
+            batch=done,
+            batches=self.batches,
             samples=min(done * self.batch_size, self.samples),
             elapsed=now - self.run_started - self.run_paused,
-            epoch_eta=epoch_eta, overall_eta=overall_eta, paused=paused)
+            epoch_eta=epoch_eta,
+            overall_eta=overall_eta,
+            paused=paused,
+        )
 
     # -- epochs --------------------------------------------------------------------------
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -306,18 +356,24 @@ class _Reporter(keras.callbacks.Callback):
         seconds = max(0.0, train_end - clock.started - clock.paused)
         samples = min(clock.batches_done * self.batch_size, self.samples)
         metrics = logs_to_floats(logs)
-        row = {"epoch": self.epoch, **metrics, "seconds": seconds,
-               "val_seconds": clock.val_seconds, "samples": samples}
+        row = {
+            "epoch": self.epoch,
+            **metrics,
+            "seconds": seconds,
+            "val_seconds": clock.val_seconds,
+            "samples": samples,
+        }
         self.record.epochs.append(row)
         self.epoch_totals.append(seconds + clock.val_seconds)
         for key in ("loss", "val_loss"):
             if key in metrics and not _is_finite(metrics[key]):
-                self._fail(f"{key} became {_label(metrics[key])} in epoch {self.epoch}; "
-                           "try a lower learning rate or check the data "
-                           "for NaN/inf values.")
+                self._fail(
+                    f"{key} became {_label(metrics[key])} in epoch {self.epoch}; "
+                    "try a lower learning rate or check the data "
+                    "for NaN/inf values."
+                )
         self._track_best(metrics)
-        self.engine.listener.on_epoch_end(self.epoch, metrics, seconds, clock.val_seconds,
-                                          samples)
+        self.engine.listener.on_epoch_end(self.epoch, metrics, seconds, clock.val_seconds, samples)
 
     def _track_best(self, metrics: dict[str, float]) -> None:
         monitor = "val_loss" if "val_loss" in metrics else "loss"
@@ -336,8 +392,13 @@ class TrainingEngine:
     adds); ``progress_interval`` bounds how often ``on_batch`` is called at all.
     """
 
-    def __init__(self, listener: TrainingListener | None = None, *,
-                 sample_interval: float = 0.2, progress_interval: float = 0.05) -> None:
+    def __init__(
+        self,
+        listener: TrainingListener | None = None,
+        *,
+        sample_interval: float = 0.2,
+        progress_interval: float = 0.05,
+    ) -> None:
         self.listener = listener or TrainingListener()
         self.sample_interval = sample_interval
         self.progress_interval = progress_interval
@@ -368,9 +429,16 @@ class TrainingEngine:
         return self._running.is_set()
 
     # -- the run ---------------------------------------------------------------------------
-    def run(self, model: keras.Model, dataset: Dataset, settings: TrainingSettings, *,
-            run_store: RunStore | None = None, compile: bool = True,
-            dataset_ref: dict[str, Any] | None = None) -> TrainingResult:
+    def run(
+        self,
+        model: keras.Model,
+        dataset: Dataset,
+        settings: TrainingSettings,
+        *,
+        run_store: RunStore | None = None,
+        compile: bool = True,
+        dataset_ref: dict[str, Any] | None = None,
+    ) -> TrainingResult:
         """Train ``model`` on ``dataset``; on failure its weights are put back as they were.
 
         ``compile=False`` keeps an already compiled model's optimizer, loss and metrics.
@@ -380,17 +448,27 @@ class TrainingEngine:
         self._not_paused.set()
         self._running.set()
         record = RunRecord(
-            id=new_run_id(), started=datetime.now().isoformat(timespec="seconds"),
+            id=new_run_id(),
+            started=datetime.now().isoformat(timespec="seconds"),
             settings=settings.to_dict(),
             dataset=dataset_ref if dataset_ref is not None else {"name": dataset.name},
-            backend=keras.backend.backend(), device=describe_device())
+            backend=keras.backend.backend(),
+            device=describe_device(),
+        )
         try:
             return self._run(model, dataset, settings, record, run_store, compile)
         finally:
             self._running.clear()
 
-    def _run(self, model: keras.Model, dataset: Dataset, settings: TrainingSettings,
-             record: RunRecord, run_store: RunStore | None, compile: bool) -> TrainingResult:
+    def _run(
+        self,
+        model: keras.Model,
+        dataset: Dataset,
+        settings: TrainingSettings,
+        record: RunRecord,
+        run_store: RunStore | None,
+        compile: bool,
+    ) -> TrainingResult:
         try:
             settings.validate()
             if compile:
@@ -402,10 +480,10 @@ class TrainingEngine:
             return self._finish(record, "failed", str(exc), model, run_store, None)
         samples = _training_samples(dataset, settings)
         batches = max(1, math.ceil(samples / settings.batch_size))
-        reporter = _Reporter(self, record, settings.epochs, batches, samples,
-                             settings.batch_size)
+        reporter = _Reporter(self, record, settings.epochs, batches, samples, settings.batch_size)
         callback_list = _ReportingCallbackList(
-            reporter, callbacks, model, verbose=0, epochs=settings.epochs, steps=batches)
+            reporter, callbacks, model, verbose=0, epochs=settings.epochs, steps=batches
+        )
         initial_weights = model.get_weights()
         if settings.seed is not None:
             keras.utils.set_random_seed(settings.seed)
@@ -419,27 +497,42 @@ class TrainingEngine:
                 model.set_weights(initial_weights)
             except Exception:  # noqa: BLE001 - the failure message matters more
                 pass
-            return self._finish(record, "failed", reporter.failure, model, run_store,
-                                reporter.best_weights)
+            return self._finish(
+                record, "failed", reporter.failure, model, run_store, reporter.best_weights
+            )
         status: ResultStatus = "stopped" if self._stop_requested.is_set() else "completed"
-        message = (f"Stopped by the user after epoch {reporter.epoch}." if status == "stopped"
-                   else f"Completed {len(record.epochs)} epochs.")
+        message = (
+            f"Stopped by the user after epoch {reporter.epoch}."
+            if status == "stopped"
+            else f"Completed {len(record.epochs)} epochs."
+        )
         return self._finish(record, status, message, model, run_store, reporter.best_weights)
 
-    def _finish(self, record: RunRecord, status: ResultStatus, message: str, model: keras.Model,
-                run_store: RunStore | None,
-                best_weights: list[np.ndarray] | None) -> TrainingResult:
+    def _finish(
+        self,
+        record: RunRecord,
+        status: ResultStatus,
+        message: str,
+        model: keras.Model,
+        run_store: RunStore | None,
+        best_weights: list[np.ndarray] | None,
+    ) -> TrainingResult:
         record.status = status
         record.message = message
         record.finished = datetime.now().isoformat(timespec="seconds")
         if record.epochs:
-            record.final_metrics = {k: v for k, v in record.epochs[-1].items()
-                                    if k not in EPOCH_TIMING_KEYS}
+            record.final_metrics = {
+                k: v for k, v in record.epochs[-1].items() if k not in EPOCH_TIMING_KEYS
+            }
         if run_store is not None:
             try:
                 if status == "failed":
-                    run_store.save(record, model if best_weights is not None else None,
-                                   best_weights, write_last=False)
+                    run_store.save(
+                        record,
+                        model if best_weights is not None else None,
+                        best_weights,
+                        write_last=False,
+                    )
                 else:
                     run_store.save(record, model, best_weights)
             except Exception as exc:  # noqa: BLE001 - a full disk must not lose the result
@@ -468,4 +561,3 @@ __all__ = [
     "logs_to_floats",
     "samples_per_second",
 ]
-

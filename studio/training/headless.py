@@ -68,17 +68,22 @@ class ProgressPrinter:
         filled = int(BAR_WIDTH * progress.batch / max(progress.batches, 1))
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
         state = " paused" if progress.paused else ""
-        self._write(f"\rEpoch {progress.epoch}/{progress.epochs} [{bar}] "
-                    f"{progress.batch}/{progress.batches} ETA {format_clock(progress.epoch_eta)} "
-                    f"(total {format_clock(progress.overall_eta)}) {_metrics_text(self.last_logs)}"
-                    f"{state}\x1b[K")
+        self._write(
+            f"\rEpoch {progress.epoch}/{progress.epochs} [{bar}] "
+            f"{progress.batch}/{progress.batches} ETA {format_clock(progress.epoch_eta)} "
+            f"(total {format_clock(progress.overall_eta)}) {_metrics_text(self.last_logs)}"
+            f"{state}\x1b[K"
+        )
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, float], seconds: float,
-                     val_seconds: float, samples: int) -> None:
+    def on_epoch_end(
+        self, epoch: int, logs: dict[str, float], seconds: float, val_seconds: float, samples: int
+    ) -> None:
         self.last_draw = -math.inf
         rate = samples / seconds if seconds > 0 else 0.0
-        self._write(f"\rEpoch {epoch}: {_metrics_text(logs)} - {seconds:.2f}s train, "
-                    f"{val_seconds:.2f}s val, {rate:.0f} samples/s\x1b[K\n")
+        self._write(
+            f"\rEpoch {epoch}: {_metrics_text(logs)} - {seconds:.2f}s train, "
+            f"{val_seconds:.2f}s val, {rate:.0f} samples/s\x1b[K\n"
+        )
 
     def on_error(self, message: str) -> None:
         self._write(f"\nTraining failed: {message}\n")
@@ -105,9 +110,14 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(data, indent=2))
 
 
-def train_headless(model: keras.Model, dataset: Dataset, settings: TrainingSettings,
-                   run_store: RunStore | None = None, progress_stream: TextIO | None = sys.stderr,
-                   log_json: Path | None = None) -> TrainingResult:
+def train_headless(
+    model: keras.Model,
+    dataset: Dataset,
+    settings: TrainingSettings,
+    run_store: RunStore | None = None,
+    progress_stream: TextIO | None = sys.stderr,
+    log_json: Path | None = None,
+) -> TrainingResult:
     """Compile ``model`` per ``settings``, train it on ``dataset`` and report as text.
 
     ``progress_stream=None`` silences the progress line. ``log_json`` receives the summary of
@@ -115,8 +125,9 @@ def train_headless(model: keras.Model, dataset: Dataset, settings: TrainingSetti
     failures, so the CLI picks its exit code from ``result.status``.
     """
     printer = ProgressPrinter(progress_stream)
-    listener = TrainingListener(on_batch=printer.on_batch, on_epoch_end=printer.on_epoch_end,
-                                on_error=printer.on_error)
+    listener = TrainingListener(
+        on_batch=printer.on_batch, on_epoch_end=printer.on_epoch_end, on_error=printer.on_error
+    )
     result = TrainingEngine(listener).run(model, dataset, settings, run_store=run_store)
     if log_json is not None:
         _write_json(Path(log_json), run_summary(result))

@@ -94,8 +94,13 @@ class RunStore:
     def run_dir(self, run_id: str) -> Path:
         return self.folder / run_id
 
-    def save(self, record: RunRecord, model: keras.Model | None = None,
-             best_weights: list[np.ndarray] | None = None, write_last: bool = True) -> None:
+    def save(
+        self,
+        record: RunRecord,
+        model: keras.Model | None = None,
+        best_weights: list[np.ndarray] | None = None,
+        write_last: bool = True,
+    ) -> None:
         """Write the record and, given ``model``, its current weights as ``last``.
 
         ``best_weights`` (from ``model.get_weights()``) are written by loading them into the
@@ -153,8 +158,9 @@ class RunStore:
             raise TrainingError(f"`which` must be 'best' or 'last'; received which={which!r}")
         return self.run_dir(run_id) / WEIGHT_FILES[which]
 
-    def load_weights_into(self, model: keras.Model, run_id: str,
-                          which: WeightsKind = "best") -> None:
+    def load_weights_into(
+        self, model: keras.Model, run_id: str, which: WeightsKind = "best"
+    ) -> None:
         """Load a run's weights; a model whose layers no longer match gets a clear error."""
         path = self.weights_path(run_id, which)
         if not path.is_file():
@@ -162,5 +168,7 @@ class RunStore:
         try:
             model.load_weights(path)
         except (ValueError, KeyError, OSError) as exc:
-            raise TrainingError(f"The {which} weights of run {run_id!r} do not fit this model "
-                                f"(was it changed since?): {exc}") from exc
+            raise TrainingError(
+                f"The {which} weights of run {run_id!r} do not fit this model "
+                f"(was it changed since?): {exc}"
+            ) from exc

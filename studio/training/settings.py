@@ -22,7 +22,12 @@ ParamKind = Literal["float", "int", "bool", "str", "optional"]
 ScheduleKind = Literal["none", "ExponentialDecay", "CosineDecay", "PiecewiseConstantDecay"]
 
 SCHEDULES: tuple[str, ...] = ("none", "ExponentialDecay", "CosineDecay", "PiecewiseConstantDecay")
-CALLBACKS: tuple[str, ...] = ("EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "TensorBoard")
+CALLBACKS: tuple[str, ...] = (
+    "EarlyStopping",
+    "ReduceLROnPlateau",
+    "ModelCheckpoint",
+    "TensorBoard",
+)
 
 # Constructor arguments that are not hyperparameters a user tunes in a form.
 _NOT_HYPERPARAMETERS = {"self", "name", "dtype", "kwargs", "exclude_layers"}
@@ -73,15 +78,26 @@ class CallbackSettings:
 def default_callbacks() -> list[CallbackSettings]:
     """Every supported callback, switched off, with the parameters people change most."""
     return [
-        CallbackSettings("EarlyStopping", False, {"monitor": "val_loss", "patience": 5,
-                                                  "min_delta": 0.0,
-                                                  "restore_best_weights": True}),
-        CallbackSettings("ReduceLROnPlateau", False, {"monitor": "val_loss", "factor": 0.1,
-                                                      "patience": 3, "min_lr": 0.0}),
-        CallbackSettings("ModelCheckpoint", False, {"filepath": "checkpoints/best.weights.h5",
-                                                    "monitor": "val_loss",
-                                                    "save_best_only": True,
-                                                    "save_weights_only": True}),
+        CallbackSettings(
+            "EarlyStopping",
+            False,
+            {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "restore_best_weights": True},
+        ),
+        CallbackSettings(
+            "ReduceLROnPlateau",
+            False,
+            {"monitor": "val_loss", "factor": 0.1, "patience": 3, "min_lr": 0.0},
+        ),
+        CallbackSettings(
+            "ModelCheckpoint",
+            False,
+            {
+                "filepath": "checkpoints/best.weights.h5",
+                "monitor": "val_loss",
+                "save_best_only": True,
+                "save_weights_only": True,
+            },
+        ),
         CallbackSettings("TensorBoard", False, {"log_dir": "logs"}),
     ]
 
@@ -90,10 +106,18 @@ def default_schedule_params(kind: str) -> dict[str, Any]:
     """Starting values for a schedule's form; they match Keras's argument names."""
     return {
         "none": {},
-        "ExponentialDecay": {"initial_learning_rate": 1e-3, "decay_steps": 1000,
-                             "decay_rate": 0.96, "staircase": False},
-        "CosineDecay": {"initial_learning_rate": 1e-3, "decay_steps": 1000, "alpha": 0.0,
-                        "warmup_steps": 0},
+        "ExponentialDecay": {
+            "initial_learning_rate": 1e-3,
+            "decay_steps": 1000,
+            "decay_rate": 0.96,
+            "staircase": False,
+        },
+        "CosineDecay": {
+            "initial_learning_rate": 1e-3,
+            "decay_steps": 1000,
+            "alpha": 0.0,
+            "warmup_steps": 0,
+        },
         "PiecewiseConstantDecay": {"boundaries": [1000, 2000], "values": [1e-3, 5e-4, 1e-4]},
     }[kind]
 
@@ -121,9 +145,11 @@ class TrainingSettings:
         try:
             return replace(
                 base,
-                optimizer=OptimizerSettings(**data["optimizer"]) if "optimizer" in data
+                optimizer=OptimizerSettings(**data["optimizer"])
+                if "optimizer" in data
                 else base.optimizer,
-                schedule=ScheduleSettings(**data["schedule"]) if "schedule" in data
+                schedule=ScheduleSettings(**data["schedule"])
+                if "schedule" in data
                 else base.schedule,
                 loss=LossSettings(**data["loss"]) if "loss" in data else base.loss,
                 metrics=list(data.get("metrics", base.metrics)),
@@ -133,7 +159,8 @@ class TrainingSettings:
                 shuffle=bool(data.get("shuffle", base.shuffle)),
                 seed=None if data.get("seed") is None else int(data["seed"]),
                 callbacks=[CallbackSettings(**c) for c in data["callbacks"]]
-                if "callbacks" in data else base.callbacks,
+                if "callbacks" in data
+                else base.callbacks,
             )
         except (TypeError, ValueError, KeyError) as exc:
             raise TrainingError(f"Training settings could not be read: {exc}") from exc
@@ -144,10 +171,13 @@ class TrainingSettings:
             raise TrainingError(f"`epochs` must be at least 1; received epochs={self.epochs}")
         if self.batch_size < 1:
             raise TrainingError(
-                f"`batch_size` must be at least 1; received batch_size={self.batch_size}")
+                f"`batch_size` must be at least 1; received batch_size={self.batch_size}"
+            )
         if not 0.0 <= self.validation_split < 1.0:
-            raise TrainingError("`validation_split` must be in [0, 1); received "
-                                f"validation_split={self.validation_split}")
+            raise TrainingError(
+                "`validation_split` must be in [0, 1); received "
+                f"validation_split={self.validation_split}"
+            )
 
 
 def _kind_of(default: Any) -> ParamKind | None:
@@ -202,44 +232,54 @@ def available_metrics() -> list[str]:
     return ["accuracy", *[name for name in classes if name not in skip]]
 
 
-def _checked_params(what: str, name: str, params: dict[str, Any],
-                    specs: list[ParamSpec]) -> dict[str, Any]:
+def _checked_params(
+    what: str, name: str, params: dict[str, Any], specs: list[ParamSpec]
+) -> dict[str, Any]:
     known = {s.name for s in specs}
     unknown = sorted(set(params) - known)
     if unknown:
-        raise TrainingError(f"{what} `{name}` has no parameter {unknown[0]!r}; "
-                            f"expected one of {sorted(known)}")
+        raise TrainingError(
+            f"{what} `{name}` has no parameter {unknown[0]!r}; expected one of {sorted(known)}"
+        )
     for key, value in params.items():
         if isinstance(value, float) and not math.isfinite(value):
-            raise TrainingError(f"{what} `{name}` parameter `{key}` must be finite; "
-                                f"received {key}={value}")
+            raise TrainingError(
+                f"{what} `{name}` parameter `{key}` must be finite; received {key}={value}"
+            )
     return {k: v for k, v in params.items() if v is not None or k in known}
 
 
 def build_schedule(settings: ScheduleSettings) -> keras.optimizers.schedules.LearningRateSchedule:
     if settings.kind not in SCHEDULES or settings.kind == "none":
-        raise TrainingError(f"Learning-rate schedule must be one of {list(SCHEDULES[1:])}; "
-                            f"received schedule={settings.kind!r}")
+        raise TrainingError(
+            f"Learning-rate schedule must be one of {list(SCHEDULES[1:])}; "
+            f"received schedule={settings.kind!r}"
+        )
     cls = getattr(keras.optimizers.schedules, settings.kind)
     try:
         return cls(**settings.params)
     except (TypeError, ValueError) as exc:
-        raise TrainingError(f"Learning-rate schedule `{settings.kind}` rejected its "
-                            f"parameters {settings.params}: {exc}") from exc
+        raise TrainingError(
+            f"Learning-rate schedule `{settings.kind}` rejected its "
+            f"parameters {settings.params}: {exc}"
+        ) from exc
 
 
 def build_optimizer(settings: TrainingSettings) -> keras.optimizers.Optimizer:
     name = settings.optimizer.name
     specs = available_optimizers().get(name)
     if specs is None:
-        raise TrainingError(f"Unknown optimizer {name!r}; expected one of "
-                            f"{sorted(available_optimizers())}")
+        raise TrainingError(
+            f"Unknown optimizer {name!r}; expected one of {sorted(available_optimizers())}"
+        )
     params = _checked_params("Optimizer", name, dict(settings.optimizer.params), specs)
     if settings.schedule.kind != "none":
         params["learning_rate"] = build_schedule(settings.schedule)
     elif params.get("learning_rate") is not None and params["learning_rate"] <= 0:
-        raise TrainingError(f"Optimizer `{name}` parameter `learning_rate` must be positive; "
-                            f"received learning_rate={params['learning_rate']}")
+        raise TrainingError(
+            f"Optimizer `{name}` parameter `learning_rate` must be positive; "
+            f"received learning_rate={params['learning_rate']}"
+        )
     try:
         return getattr(keras.optimizers, name)(**params)
     except (TypeError, ValueError) as exc:
@@ -268,8 +308,9 @@ def build_metrics(settings: TrainingSettings) -> list[str | keras.metrics.Metric
         try:
             found = keras.metrics.get(name)
         except (TypeError, ValueError) as exc:
-            raise TrainingError(f"Unknown metric {name!r}; expected one of "
-                                f"{available_metrics()}") from exc
+            raise TrainingError(
+                f"Unknown metric {name!r}; expected one of {available_metrics()}"
+            ) from exc
         try:
             metrics.append(found() if inspect.isclass(found) else name)
         except (TypeError, ValueError) as exc:
@@ -287,8 +328,9 @@ def build_callbacks(settings: TrainingSettings) -> list[keras.callbacks.Callback
         try:
             callbacks.append(getattr(keras.callbacks, cb.kind)(**cb.params))
         except (TypeError, ValueError, ImportError) as exc:
-            raise TrainingError(f"Callback `{cb.kind}` rejected its parameters "
-                                f"{cb.params}: {exc}") from exc
+            raise TrainingError(
+                f"Callback `{cb.kind}` rejected its parameters {cb.params}: {exc}"
+            ) from exc
     return callbacks
 
 

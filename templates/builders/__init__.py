@@ -76,8 +76,9 @@ def template(info: TemplateInfo) -> Callable[[Builder], Builder]:
         if info.name in _REGISTRY:
             raise ValueError(f"template name {info.name!r} is used twice")
         if info.task not in TASKS:
-            raise ValueError(f"template {info.name!r}: task must be one of {TASKS}; "
-                             f"received task={info.task!r}")
+            raise ValueError(
+                f"template {info.name!r}: task must be one of {TASKS}; received task={info.task!r}"
+            )
         _REGISTRY[info.name] = Template(info, build)
         return build
 
@@ -86,13 +87,25 @@ def template(info: TemplateInfo) -> Callable[[Builder], Builder]:
 
 def bundled(name: str, **options: Any) -> dict[str, Any]:
     """A bundled-dataset reference, in the same dict form ``DatasetRef.to_dict`` writes."""
-    return {"kind": "bundled", "name": name, "path": "", "options": dict(options),
-            "preprocessing": {}}
+    return {
+        "kind": "bundled",
+        "name": name,
+        "path": "",
+        "options": dict(options),
+        "preprocessing": {},
+    }
 
 
-def training(loss: str, epochs: int, batch_size: int, *, learning_rate: float = 1e-3,
-             optimizer: str = "Adam", metrics: tuple[str, ...] = ("accuracy",),
-             loss_params: dict[str, Any] | None = None) -> dict[str, Any]:
+def training(
+    loss: str,
+    epochs: int,
+    batch_size: int,
+    *,
+    learning_rate: float = 1e-3,
+    optimizer: str = "Adam",
+    metrics: tuple[str, ...] = ("accuracy",),
+    loss_params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Training settings in the ``TrainingSettings.to_dict`` vocabulary (missing keys default).
 
     ``loss_params`` are the Keras loss's own arguments, e.g. ``from_logits`` for a model whose

@@ -24,16 +24,22 @@ CHAR_WINDOW = 10
 CHAR_VOCAB = len(ALPHABET)
 
 
-@template(TemplateInfo(
-    name="conv1d_regressor",
-    title="Conv1D sequence regressor",
-    description="The seed's toy: Conv1D(10, kernel 2) on 3 steps → MaxPooling1D → Dense(50) → "
-                "Dense(1), predicting the next number of a series. A Cropping1D keeps the last "
-                "3 steps of each generated sine window (no parameters), so the model sees "
-                "exactly the seed's (3, 1) input.",
-    task="sequences", dataset=SINE, params=631, training=regress(30, 32),
-    source="catalogue §3.5 / §9 #5 (seed 004)", real_dataset="toy series [[10,20,30],...]",
-))
+@template(
+    TemplateInfo(
+        name="conv1d_regressor",
+        title="Conv1D sequence regressor",
+        description="The seed's toy: Conv1D(10, kernel 2) on 3 steps → MaxPooling1D → Dense(50) → "
+        "Dense(1), predicting the next number of a series. A Cropping1D keeps the last "
+        "3 steps of each generated sine window (no parameters), so the model sees "
+        "exactly the seed's (3, 1) input.",
+        task="sequences",
+        dataset=SINE,
+        params=631,
+        training=regress(30, 32),
+        source="catalogue §3.5 / §9 #5 (seed 004)",
+        real_dataset="toy series [[10,20,30],...]",
+    )
+)
 def conv1d_regressor() -> keras.Model:
     inputs = keras.Input((32, 1), name="window")
     x = layers.Cropping1D((29, 0), name="last_3_steps")(inputs)
@@ -45,18 +51,23 @@ def conv1d_regressor() -> keras.Model:
     return keras.Model(inputs, outputs, name="conv1d_regressor")
 
 
-@template(TemplateInfo(
-    name="conv1d_activity",
-    title="Conv1D accelerometer activity classifier",
-    description="The seed's activity classifier: Conv1D(1, kernel 5) over 120 steps × 3 axes → "
-                "MaxPooling1D → Dense(50) → 3 activities. No accelerometer set ships, so the "
-                "bundled 64-step waveforms (sine, square, sawtooth) stand in: UpSampling1D and "
-                "Cropping1D stretch them to 120 steps and the one channel is repeated on three "
-                "axes, all without parameters.",
-    task="sequences", dataset=bundled("sequence_classes"), params=3_119,
-    training=classify(20, 32),
-    source="catalogue §3.6 / §9 #6 (seed 004)", real_dataset="accelerometer windows (120, 3)",
-))
+@template(
+    TemplateInfo(
+        name="conv1d_activity",
+        title="Conv1D accelerometer activity classifier",
+        description="The seed's activity classifier: Conv1D(1, kernel 5) over 120 steps × 3 axes → "
+        "MaxPooling1D → Dense(50) → 3 activities. No accelerometer set ships, so the "
+        "bundled 64-step waveforms (sine, square, sawtooth) stand in: UpSampling1D and "
+        "Cropping1D stretch them to 120 steps and the one channel is repeated on three "
+        "axes, all without parameters.",
+        task="sequences",
+        dataset=bundled("sequence_classes"),
+        params=3_119,
+        training=classify(20, 32),
+        source="catalogue §3.6 / §9 #6 (seed 004)",
+        real_dataset="accelerometer windows (120, 3)",
+    )
+)
 def conv1d_activity() -> keras.Model:
     inputs = keras.Input((64, 1), name="waveform")
     x = layers.UpSampling1D(2, name="stretch")(inputs)
@@ -70,17 +81,22 @@ def conv1d_activity() -> keras.Model:
     return keras.Model(inputs, outputs, name="conv1d_activity")
 
 
-@template(TemplateInfo(
-    name="speech_dense",
-    title="Dense baseline for speech",
-    description="The seed's fully-connected speech model, 1209 → 600 → 300 → 300 → 150 → 100 "
-                "classes, about a million parameters (the seed's point: a 4-layer CNN does the "
-                "same with 200K). Its input is a 39×31 spectrogram; offline, the bundled 28×28 "
-                "digits are zero-padded to 39×31 as a stand-in for spoken digits.",
-    task="sequences", dataset=bundled("mnist_like"),
-    params=1_056_850, training=classify(5, 64),
-    source="catalogue §3.12 / §9 #15 (seed 000)", real_dataset="speech spectrograms 39×31×1",
-))
+@template(
+    TemplateInfo(
+        name="speech_dense",
+        title="Dense baseline for speech",
+        description="The seed's fully-connected speech model, 1209 → 600 → 300 → 300 → 150 → 100 "
+        "classes, about a million parameters (the seed's point: a 4-layer CNN does the "
+        "same with 200K). Its input is a 39×31 spectrogram; offline, the bundled 28×28 "
+        "digits are zero-padded to 39×31 as a stand-in for spoken digits.",
+        task="sequences",
+        dataset=bundled("mnist_like"),
+        params=1_056_850,
+        training=classify(5, 64),
+        source="catalogue §3.12 / §9 #15 (seed 000)",
+        real_dataset="speech spectrograms 39×31×1",
+    )
+)
 def speech_dense() -> keras.Model:
     inputs = keras.Input((28, 28, 1), name="spectrogram")
     x = layers.ZeroPadding2D(((5, 6), (1, 2)), name="to_39x31")(inputs)
@@ -98,53 +114,78 @@ def _forecaster(kind: str, units: int) -> keras.Model:
     return keras.Model(inputs, outputs, name=f"{kind.lower()}_forecaster")
 
 
-_FORECAST = ("reads a 32-step window of a noisy sine wave and predicts the next value; "
-             "compare the three recurrent cells on the same data.")
+_FORECAST = (
+    "reads a 32-step window of a noisy sine wave and predicts the next value; "
+    "compare the three recurrent cells on the same data."
+)
 
 
-@template(TemplateInfo(
-    name="simplernn_forecaster", title="SimpleRNN forecaster",
-    description="SimpleRNN(32) → Dense(1): the plain recurrent cell " + _FORECAST,
-    task="sequences", dataset=SINE, params=1_121, training=regress(15, 32),
-    source="catalogue §2.4 / §3.13 (RNN snippets, seed 000)",
-))
+@template(
+    TemplateInfo(
+        name="simplernn_forecaster",
+        title="SimpleRNN forecaster",
+        description="SimpleRNN(32) → Dense(1): the plain recurrent cell " + _FORECAST,
+        task="sequences",
+        dataset=SINE,
+        params=1_121,
+        training=regress(15, 32),
+        source="catalogue §2.4 / §3.13 (RNN snippets, seed 000)",
+    )
+)
 def simplernn_forecaster() -> keras.Model:
     return _forecaster("SimpleRNN", 32)
 
 
-@template(TemplateInfo(
-    name="lstm_forecaster", title="LSTM forecaster",
-    description="LSTM(32) → Dense(1): gated memory cell " + _FORECAST,
-    task="sequences", dataset=SINE, params=4_385, training=regress(15, 32),
-    source="catalogue §2.4 / §3.13 (RNN snippets, seed 000)",
-))
+@template(
+    TemplateInfo(
+        name="lstm_forecaster",
+        title="LSTM forecaster",
+        description="LSTM(32) → Dense(1): gated memory cell " + _FORECAST,
+        task="sequences",
+        dataset=SINE,
+        params=4_385,
+        training=regress(15, 32),
+        source="catalogue §2.4 / §3.13 (RNN snippets, seed 000)",
+    )
+)
 def lstm_forecaster() -> keras.Model:
     return _forecaster("LSTM", 32)
 
 
-@template(TemplateInfo(
-    name="gru_forecaster", title="GRU forecaster",
-    description="GRU(32) → Dense(1): the lighter gated cell " + _FORECAST,
-    task="sequences", dataset=SINE, params=3_393, training=regress(15, 32),
-    source="catalogue §2.4 (GRU)",
-))
+@template(
+    TemplateInfo(
+        name="gru_forecaster",
+        title="GRU forecaster",
+        description="GRU(32) → Dense(1): the lighter gated cell " + _FORECAST,
+        task="sequences",
+        dataset=SINE,
+        params=3_393,
+        training=regress(15, 32),
+        source="catalogue §2.4 (GRU)",
+    )
+)
 def gru_forecaster() -> keras.Model:
     return _forecaster("GRU", 32)
 
 
-@template(TemplateInfo(
-    name="char_rnn",
-    title="Character model (SimpleRNN / LSTM)",
-    description="The 'Alice' lab's next-character model: a window of 10 characters → "
-                "SimpleRNN(128) → softmax over the 28 characters. Characters come in as ids "
-                "through an Embedding rather than one-hot vectors (the same model, fewer "
-                "numbers to store); swap SimpleRNN for LSTM to repeat the lab's comparison. "
-                "Offline it reads the bundled 'chars' text, sentences from a small Alice-like "
-                "grammar cut into 10-character windows; the book itself is a download.",
-    task="text", dataset=bundled("chars"), params=22_620, training=classify(10, 32),
-    source="catalogue §3.14 / §9 #10 (Alice char generator, seed 001)",
-    real_dataset="Alice in Wonderland, 10-char windows",
-))
+@template(
+    TemplateInfo(
+        name="char_rnn",
+        title="Character model (SimpleRNN / LSTM)",
+        description="The 'Alice' lab's next-character model: a window of 10 characters → "
+        "SimpleRNN(128) → softmax over the 28 characters. Characters come in as ids "
+        "through an Embedding rather than one-hot vectors (the same model, fewer "
+        "numbers to store); swap SimpleRNN for LSTM to repeat the lab's comparison. "
+        "Offline it reads the bundled 'chars' text, sentences from a small Alice-like "
+        "grammar cut into 10-character windows; the book itself is a download.",
+        task="text",
+        dataset=bundled("chars"),
+        params=22_620,
+        training=classify(10, 32),
+        source="catalogue §3.14 / §9 #10 (Alice char generator, seed 001)",
+        real_dataset="Alice in Wonderland, 10-char windows",
+    )
+)
 def char_rnn() -> keras.Model:
     inputs = keras.Input((CHAR_WINDOW,), dtype="int32", name="chars")
     x = layers.Embedding(CHAR_VOCAB, 16, name="char_embedding")(inputs)
@@ -153,17 +194,22 @@ def char_rnn() -> keras.Model:
     return keras.Model(inputs, outputs, name="char_rnn")
 
 
-@template(TemplateInfo(
-    name="bilstm_sentiment",
-    title="Embedding + Bidirectional LSTM sentiment",
-    description="The seed's binary text classifier: Embedding(V, L) → Bidirectional(LSTM(L)) "
-                "→ Dense(64) → sigmoid, with L = max_seqlen used for both the embedding size "
-                "and the LSTM units as in the seed. Here V = 100 and L = 20 (the bundled token "
-                "set); with IMDB (V = 5000, L = 64) the same design has 394,369 parameters.",
-    task="text", dataset=TOKENS, params=11_249,
-    training=training("BinaryCrossentropy", 10, 32),
-    source="catalogue §3.10 / §9 #9 (seed 000, IMDB lab in 001)", real_dataset="keras:imdb",
-))
+@template(
+    TemplateInfo(
+        name="bilstm_sentiment",
+        title="Embedding + Bidirectional LSTM sentiment",
+        description="The seed's binary text classifier: Embedding(V, L) → Bidirectional(LSTM(L)) "
+        "→ Dense(64) → sigmoid, with L = max_seqlen used for both the embedding size "
+        "and the LSTM units as in the seed. Here V = 100 and L = 20 (the bundled token "
+        "set); with IMDB (V = 5000, L = 64) the same design has 394,369 parameters.",
+        task="text",
+        dataset=TOKENS,
+        params=11_249,
+        training=training("BinaryCrossentropy", 10, 32),
+        source="catalogue §3.10 / §9 #9 (seed 000, IMDB lab in 001)",
+        real_dataset="keras:imdb",
+    )
+)
 def bilstm_sentiment() -> keras.Model:
     inputs = keras.Input((TOKEN_LENGTH,), dtype="int32", name="tokens")
     x = layers.Embedding(TOKEN_VOCAB, TOKEN_LENGTH, name="embedding")(inputs)
@@ -173,24 +219,31 @@ def bilstm_sentiment() -> keras.Model:
     return keras.Model(inputs, outputs, name="bilstm_sentiment")
 
 
-@template(TemplateInfo(
-    name="seq2seq_attention",
-    title="Seq2Seq encoder–decoder with attention",
-    description="An LSTM encoder reads the window and hands its final states to an LSTM "
-                "decoder; dot-product Attention lets the decoder look back at every encoder "
-                "step, and the attended context is joined to the decoder output to predict the "
-                "next value. The decoder runs one step here (one value ahead); repeat more "
-                "steps for longer horizons.",
-    task="sequences", dataset=SINE, params=12_737, training=regress(15, 32),
-    source="catalogue §2.4-2.5 (encoder-decoder, attention concepts)",
-))
+@template(
+    TemplateInfo(
+        name="seq2seq_attention",
+        title="Seq2Seq encoder–decoder with attention",
+        description="An LSTM encoder reads the window and hands its final states to an LSTM "
+        "decoder; dot-product Attention lets the decoder look back at every encoder "
+        "step, and the attended context is joined to the decoder output to predict the "
+        "next value. The decoder runs one step here (one value ahead); repeat more "
+        "steps for longer horizons.",
+        task="sequences",
+        dataset=SINE,
+        params=12_737,
+        training=regress(15, 32),
+        source="catalogue §2.4-2.5 (encoder-decoder, attention concepts)",
+    )
+)
 def seq2seq_attention() -> keras.Model:
     inputs = keras.Input((32, 1), name="window")
-    enc_seq, state_h, state_c = layers.LSTM(32, return_sequences=True, return_state=True,
-                                            name="encoder")(inputs)
+    enc_seq, state_h, state_c = layers.LSTM(
+        32, return_sequences=True, return_state=True, name="encoder"
+    )(inputs)
     start = layers.RepeatVector(1, name="decoder_start")(state_h)
     dec_seq = layers.LSTM(32, return_sequences=True, name="decoder")(
-        start, initial_state=[state_h, state_c])
+        start, initial_state=[state_h, state_c]
+    )
     context = layers.Attention(name="attention")([dec_seq, enc_seq])
     x = layers.Concatenate(name="decoder_and_context")([dec_seq, context])
     x = layers.Flatten(name="flatten")(x)
@@ -198,19 +251,23 @@ def seq2seq_attention() -> keras.Model:
     return keras.Model(inputs, outputs, name="seq2seq_attention")
 
 
-@template(TemplateInfo(
-    name="transformer_classifier",
-    title="Transformer encoder classifier",
-    description="One Transformer encoder block over token embeddings: MultiHeadAttention "
-                "(2 heads) with a residual Add and LayerNormalization, then a position-wise "
-                "feed-forward Dense pair with its own residual and normalization, averaged "
-                "over the sequence for a sigmoid output. No positional encoding: the bundled "
-                "task depends on which tokens occur, not on their order.",
-    task="text", dataset=TOKENS, params=11_777,
-    training=training("BinaryCrossentropy", 10, 32),
-    source="catalogue §2.5 (Transformer concepts; BERT/GPT family in §3.15)",
-    real_dataset="keras:imdb",
-))
+@template(
+    TemplateInfo(
+        name="transformer_classifier",
+        title="Transformer encoder classifier",
+        description="One Transformer encoder block over token embeddings: MultiHeadAttention "
+        "(2 heads) with a residual Add and LayerNormalization, then a position-wise "
+        "feed-forward Dense pair with its own residual and normalization, averaged "
+        "over the sequence for a sigmoid output. No positional encoding: the bundled "
+        "task depends on which tokens occur, not on their order.",
+        task="text",
+        dataset=TOKENS,
+        params=11_777,
+        training=training("BinaryCrossentropy", 10, 32),
+        source="catalogue §2.5 (Transformer concepts; BERT/GPT family in §3.15)",
+        real_dataset="keras:imdb",
+    )
+)
 def transformer_classifier() -> keras.Model:
     inputs = keras.Input((TOKEN_LENGTH,), dtype="int32", name="tokens")
     x = layers.Embedding(TOKEN_VOCAB, 32, name="embedding")(inputs)

@@ -30,7 +30,8 @@ def _declare_logical_cpus(count: int) -> None:
 
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)])
+        cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)]
+    )
 
 
 def _data():
@@ -52,15 +53,18 @@ def _model():
     from studio.graph import Graph
 
     graph = Graph("tiny")
-    ids = [graph.add_layer("Input", {"shape": [FEATURES]}),
-           graph.add_layer("Dense", {"units": 8, "activation": "tanh"}),
-           graph.add_layer("Dense", {"units": 1})]
+    ids = [
+        graph.add_layer("Input", {"shape": [FEATURES]}),
+        graph.add_layer("Dense", {"units": 8, "activation": "tanh"}),
+        graph.add_layer("Dense", {"units": 1}),
+    ]
     for src, dst in zip(ids, ids[1:]):
         graph.connect(src, dst)
     model = compile_graph(graph)
     rng = np.random.default_rng(1)
-    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32")
-                       for w in model.get_weights()])
+    model.set_weights(
+        [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.get_weights()]
+    )
     return model
 
 
@@ -74,14 +78,22 @@ def _train() -> dict:
 
     settings = TrainingSettings(
         optimizer=OptimizerSettings("SGD", {"learning_rate": 0.05}),
-        loss=LossSettings("MeanSquaredError"), metrics=[], epochs=EPOCHS, batch_size=BATCH,
-        shuffle=False, seed=0)
+        loss=LossSettings("MeanSquaredError"),
+        metrics=[],
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        shuffle=False,
+        seed=0,
+    )
     model = _model()
     dataset = _data()
     result = TrainingEngine().run(model, dataset, settings)
-    return {"status": result.status, "message": result.message,
-            "losses": [row["loss"] for row in result.record.epochs],
-            "weights": [w.tolist() for w in model.get_weights()]}
+    return {
+        "status": result.status,
+        "message": result.message,
+        "losses": [row["loss"] for row in result.record.epochs],
+        "weights": [w.tolist() for w in model.get_weights()],
+    }
 
 
 def main(mode: str, out: str) -> None:

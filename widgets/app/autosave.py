@@ -40,8 +40,11 @@ def pending_recovery(folder: Path, project_path: Path | None) -> Path | None:
     path = recovery_path(folder, project_path)
     if not path.exists():
         return None
-    if project_path is not None and Path(project_path).exists() \
-            and Path(project_path).stat().st_mtime >= path.stat().st_mtime:
+    if (
+        project_path is not None
+        and Path(project_path).exists()
+        and Path(project_path).stat().st_mtime >= path.stat().st_mtime
+    ):
         return None
     return path
 
@@ -51,9 +54,14 @@ class Autosaver(QObject):
 
     saved = Signal(Path)
 
-    def __init__(self, project: Callable[[], Project], stack: QUndoStack,
-                 folder: Path | None = None, delay_ms: int = DEFAULT_DELAY_MS,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        project: Callable[[], Project],
+        stack: QUndoStack,
+        folder: Path | None = None,
+        delay_ms: int = DEFAULT_DELAY_MS,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._project = project
         self._stack = stack
@@ -80,8 +88,10 @@ class Autosaver(QObject):
             return None
         project = self._project()
         data = project.to_dict()
-        data["metadata"] = {**data.get("metadata", {}),
-                            "recovered_from": str(project.path) if project.path else None}
+        data["metadata"] = {
+            **data.get("metadata", {}),
+            "recovered_from": str(project.path) if project.path else None,
+        }
         target = self.path
         try:
             atomic_write_text(target, json.dumps(data, indent=1, default=_plain))

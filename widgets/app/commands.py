@@ -24,8 +24,9 @@ class OpCommand(QUndoCommand):
     edit raises before anything reaches the stack); the first ``redo`` then only records it.
     """
 
-    def __init__(self, graph: Graph, op: Op, inverse: Op | None = None,
-                 text: str | None = None) -> None:
+    def __init__(
+        self, graph: Graph, op: Op, inverse: Op | None = None, text: str | None = None
+    ) -> None:
         super().__init__(text or op.label)
         self._graph = graph
         self._redo_op = op
@@ -50,14 +51,24 @@ class MoveCommand(OpCommand):
     two undo steps while the many small steps of one gesture collapse into one.
     """
 
-    def __init__(self, graph: Graph, old: dict[str, tuple[float, float]],
-                 new: dict[str, tuple[float, float]], gesture: int, applied: bool) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        old: dict[str, tuple[float, float]],
+        new: dict[str, tuple[float, float]],
+        gesture: int,
+        applied: bool,
+    ) -> None:
         self.old = dict(old)
         self.new = dict(new)
         self.gesture = gesture
         op = self._op(self.new)
-        super().__init__(graph, op, self._op(self.old) if applied else None,
-                         f"Move {len(new)} layer{'s' if len(new) != 1 else ''}")
+        super().__init__(
+            graph,
+            op,
+            self._op(self.old) if applied else None,
+            f"Move {len(new)} layer{'s' if len(new) != 1 else ''}",
+        )
 
     @staticmethod
     def _op(positions: dict[str, tuple[float, float]]) -> Batch:
@@ -67,8 +78,11 @@ class MoveCommand(OpCommand):
         return MOVE_ID
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
-        if not isinstance(other, MoveCommand) or other.gesture != self.gesture \
-                or set(other.new) != set(self.new):
+        if (
+            not isinstance(other, MoveCommand)
+            or other.gesture != self.gesture
+            or set(other.new) != set(self.new)
+        ):
             return False
         self.new = dict(other.new)
         self._redo_op = self._op(self.new)
@@ -80,8 +94,14 @@ class ProjectFieldCommand(QUndoCommand):
     """Sets a project-level field (training settings, dataset) as one undo step, so such
     changes mark the document modified and can be undone like graph edits."""
 
-    def __init__(self, project: object, field: str, value: object, text: str,
-                 on_change: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        project: object,
+        field: str,
+        value: object,
+        text: str,
+        on_change: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__(text)
         self._project = project
         self._field = field
@@ -99,8 +119,11 @@ class ProjectFieldCommand(QUndoCommand):
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
         """Spinning a value through ten steps is one edit, not ten."""
-        if not isinstance(other, ProjectFieldCommand) or other._project is not self._project \
-                or other._field != self._field:
+        if (
+            not isinstance(other, ProjectFieldCommand)
+            or other._project is not self._project
+            or other._field != self._field
+        ):
             return False
         self._new = other._new
         return True

@@ -32,8 +32,15 @@ from studio.project import Project, ProjectError
 
 THUMB = QSize(160, 100)
 ALL_TASKS = "All tasks"
-_COLOURS = {"Input": "#5b8def", "Dense": "#e58e3c", "Conv": "#46a56a", "Pool": "#8a8a8a",
-            "Norm": "#b07ad9", "Recur": "#d9534f", "Attention": "#c9a227"}
+_COLOURS = {
+    "Input": "#5b8def",
+    "Dense": "#e58e3c",
+    "Conv": "#46a56a",
+    "Pool": "#8a8a8a",
+    "Norm": "#b07ad9",
+    "Recur": "#d9534f",
+    "Attention": "#c9a227",
+}
 
 
 def _colour(node_type: str) -> QColor:
@@ -99,8 +106,9 @@ def render_thumbnail(graph: Graph, size: QSize = THUMB) -> QPixmap:
     for node in graph.nodes:
         painter.setBrush(_colour(node.type))
         centre = at(node.id)
-        painter.drawRoundedRect(QRectF(centre.x() - radius * 1.6, centre.y() - radius,
-                                       radius * 3.2, radius * 2), 2, 2)
+        painter.drawRoundedRect(
+            QRectF(centre.x() - radius * 1.6, centre.y() - radius, radius * 3.2, radius * 2), 2, 2
+        )
     painter.end()
     return pixmap
 
@@ -130,8 +138,7 @@ def details_html(entry: TemplateEntry) -> str:
     if note:
         rows.append(("Weights", str(note)))
     table = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-    return (f"<h3>{entry.title}</h3><p>{entry.description}</p>"
-            f"<table cellspacing='4'>{table}</table>")
+    return f"<h3>{entry.title}</h3><p>{entry.description}</p><table cellspacing='4'>{table}</table>"
 
 
 class GalleryDialog(QDialog):
@@ -159,8 +166,9 @@ class GalleryDialog(QDialog):
         self.details.setOpenExternalLinks(False)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open
-                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
+        )
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -175,9 +183,11 @@ class GalleryDialog(QDialog):
         layout.addWidget(self.buttons)
 
         for entry in self._entries:
-            item = QListWidgetItem(QIcon(thumbnail_for(entry)),
-                                   f"{entry.title}\n{entry.params:,} params · {entry.task}"
-                                   + ("  · GPU" if entry.needs_gpu else ""))
+            item = QListWidgetItem(
+                QIcon(thumbnail_for(entry)),
+                f"{entry.title}\n{entry.params:,} params · {entry.task}"
+                + ("  · GPU" if entry.needs_gpu else ""),
+            )
             item.setData(Qt.ItemDataRole.UserRole, entry.name)
             item.setToolTip(entry.description)
             self.list.addItem(item)
@@ -195,8 +205,11 @@ class GalleryDialog(QDialog):
         return list(self._entries)
 
     def visible_names(self) -> list[str]:
-        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())
-                if not self.list.item(i).isHidden()]
+        return [
+            self.list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.list.count())
+            if not self.list.item(i).isHidden()
+        ]
 
     def selected_template(self) -> str | None:
         item = self.list.currentItem()

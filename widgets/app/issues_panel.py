@@ -45,8 +45,9 @@ class IssuesPanel(QWidget):
             item = QTreeWidgetItem(self.tree, [issue.severity, issue.message, issue.fix])
             item.setToolTip(1, issue.message)
             item.setData(0, NODE_ROLE, issue.node)
-            item.setForeground(0, Qt.GlobalColor.red if issue.severity == "error"
-                               else Qt.GlobalColor.darkYellow)
+            item.setForeground(
+                0, Qt.GlobalColor.red if issue.severity == "error" else Qt.GlobalColor.darkYellow
+            )
         errors = len(analysis.errors)
         warnings = len(analysis.issues) - errors
         if not analysis.issues:

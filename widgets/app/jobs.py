@@ -57,8 +57,7 @@ class JobRunner(QObject):
     def busy(self) -> bool:
         return bool(self._jobs)
 
-    def run(self, fn: Callable[..., Any], *args: Any,
-            on_done: Callable[[Any], None]) -> None:
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None]) -> None:
         job = _Job(fn, args)
         job.signals.done.connect(lambda outcome, job=job: self._finished(job, outcome, on_done))
         self._jobs.append(job)

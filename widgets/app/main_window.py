@@ -42,8 +42,9 @@ from widgets.canvas.scene import GraphScene, format_count
 from widgets.canvas.view import GraphView
 from widgets.inspector import Inspector
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "examples" / \
-    "starter_cnn.studio.json"
+EXAMPLE = (
+    Path(__file__).resolve().parent.parent / "resources" / "examples" / "starter_cnn.studio.json"
+)
 MAX_RECENT = 8
 FILE_FILTER = "Model Studio projects (*.studio.json);;All files (*)"
 
@@ -56,8 +57,9 @@ def _import_model() -> Callable | None:
     return import_model
 
 
-def _import_and_check(import_model: Callable, path: str, expand_nested: bool,
-                      trust: bool) -> tuple[object, Analyzer]:
+def _import_and_check(
+    import_model: Callable, path: str, expand_nested: bool, trust: bool
+) -> tuple[object, Analyzer]:
     """Worker-thread part of an import: read the file (the importer lays it out) and run the
     first (slowest) analysis, so the UI thread only builds the scene."""
     result = import_model(path, expand_nested=expand_nested, trust=trust)
@@ -71,8 +73,12 @@ class MainWindow(QMainWindow):
     projectChanged = Signal(object)
     importFinished = Signal(bool, str)  # succeeded, what the status bar says
 
-    def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None,
-                 autosave_ms: int = DEFAULT_DELAY_MS) -> None:
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        recovery_dir: Path | None = None,
+        autosave_ms: int = DEFAULT_DELAY_MS,
+    ) -> None:
         super().__init__()
         self.settings = settings or QSettings("Model Studio", "Model Studio")
         self.project = Project(graph=Graph())
@@ -90,8 +96,9 @@ class MainWindow(QMainWindow):
         self.add_panel("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.add_panel("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.add_panel("Issues", self.issues, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.autosaver = Autosaver(lambda: self.project, self.stack, recovery_dir, autosave_ms,
-                                   self)
+        self.autosaver = Autosaver(
+            lambda: self.project, self.stack, recovery_dir, autosave_ms, self
+        )
         self.params_label = QLabel("")
         self.jobs = JobRunner(self)
         self.busy = QProgressBar()
@@ -121,8 +128,12 @@ class MainWindow(QMainWindow):
     def analyzer(self) -> Analyzer:
         return self.scene.analyzer
 
-    def add_panel(self, title: str, widget: QWidget,
-                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+    def add_panel(
+        self,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+    ) -> QDockWidget:
         """Dock a panel; panels sharing an area are tabbed. Its toggle goes in View."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
@@ -167,8 +178,7 @@ class MainWindow(QMainWindow):
         a["expand_nested"] = self._action("Expand Nested Models on Import", lambda: None)
         a["expand_nested"].setCheckable(True)
         a["expand_nested"].setChecked(self.settings.value("expand_nested", False, type=bool))
-        a["expand_nested"].toggled.connect(
-            lambda on: self.settings.setValue("expand_nested", on))
+        a["expand_nested"].toggled.connect(lambda on: self.settings.setValue("expand_nested", on))
         a["quit"] = self._action("&Quit", self.close, K.Quit)
         a["undo"] = self.stack.createUndoAction(self, "&Undo")
         a["undo"].setShortcut(QKeySequence(K.Undo))
@@ -209,8 +219,24 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         edit = bar.addMenu("&Edit")
-        for name in ("undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None,
-                     "select_all", "find", None, "group", "ungroup", "collapse", "freeze"):
+        for name in (
+            "undo",
+            "redo",
+            None,
+            "cut",
+            "copy",
+            "paste",
+            "duplicate",
+            "delete",
+            None,
+            "select_all",
+            "find",
+            None,
+            "group",
+            "ungroup",
+            "collapse",
+            "freeze",
+        ):
             edit.addSeparator() if name is None else edit.addAction(a[name])
         view = bar.addMenu("&View")
         for name in ("zoom_in", "zoom_out", "fit", None, "layout", "labels"):
@@ -229,8 +255,22 @@ class MainWindow(QMainWindow):
 
         tools = self.addToolBar("Main")
         tools.setObjectName("toolbar_main")
-        for name in ("new", "open", "save", None, "undo", "redo", None, "delete", "group",
-                     None, "zoom_in", "zoom_out", "fit", "layout"):
+        for name in (
+            "new",
+            "open",
+            "save",
+            None,
+            "undo",
+            "redo",
+            None,
+            "delete",
+            "group",
+            None,
+            "zoom_in",
+            "zoom_out",
+            "fit",
+            "layout",
+        ):
             tools.addSeparator() if name is None else tools.addAction(a[name])
         tools.addSeparator()
         self.find_box = QLineEdit()
@@ -262,11 +302,13 @@ class MainWindow(QMainWindow):
 
     def _analysis_changed(self, analysis) -> None:
         self.issues.show_analysis(analysis)
-        self.params_label.setText(f"{len(self.graph)} layers · "
-                                  f"{format_count(analysis.total_params)}")
+        self.params_label.setText(
+            f"{len(self.graph)} layers · {format_count(analysis.total_params)}"
+        )
         names = sorted(n.name for n in self.graph.nodes)
-        if self.find_box.completer() is None or \
-                self.find_box.completer().model().rowCount() != len(names):
+        if self.find_box.completer() is None or self.find_box.completer().model().rowCount() != len(
+            names
+        ):
             completer = QCompleter(names, self.find_box)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -350,8 +392,9 @@ class MainWindow(QMainWindow):
         return self.save_to(self.project.path)
 
     def save_as_dialog(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", "model.studio.json",
-                                              FILE_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project", "model.studio.json", FILE_FILTER
+        )
         return self.save_to(Path(path)) if path else False
 
     def save_to(self, path: str | Path) -> bool:
@@ -389,29 +432,40 @@ class MainWindow(QMainWindow):
     def _ask_save_changes(self) -> str:
         buttons = QMessageBox.StandardButton
         reply = QMessageBox.question(
-            self, "Unsaved changes", "Save the changes to this model before closing it?",
-            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+            self,
+            "Unsaved changes",
+            "Save the changes to this model before closing it?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(reply, "cancel")
 
     def _ask_restore(self, path: Path) -> bool:
         reply = QMessageBox.question(
-            self, "Restore unsaved work?",
-            "Model Studio did not close cleanly last time. Restore the unsaved changes?")
+            self,
+            "Restore unsaved work?",
+            "Model Studio did not close cleanly last time. Restore the unsaved changes?",
+        )
         return reply == QMessageBox.StandardButton.Yes
 
     def _ask_trust(self, path: Path, reason: str) -> bool:
         answer = QMessageBox.warning(
-            self, "Run code from this file?",
+            self,
+            "Run code from this file?",
             f"{path.name} holds Python code (e.g. a Lambda layer): {reason}\n\nImporting it "
             "runs that code. Do you trust where the file came from?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import Keras model", "",
-            "Keras models (*.keras *.h5 *.hdf5 *.json);;All files (*)")
+            self,
+            "Import Keras model",
+            "",
+            "Keras models (*.keras *.h5 *.hdf5 *.json);;All files (*)",
+        )
         if path:
             self.import_file(path)
 
@@ -425,13 +479,23 @@ class MainWindow(QMainWindow):
             return False
         expand = self.actions_by_name["expand_nested"].isChecked()
         self.statusBar().showMessage(f"Importing {path}…")
-        self.jobs.run(_import_and_check, import_model, str(path), expand, trust,
-                      on_done=lambda out: self._imported(path, out, trust))
+        self.jobs.run(
+            _import_and_check,
+            import_model,
+            str(path),
+            expand,
+            trust,
+            on_done=lambda out: self._imported(path, out, trust),
+        )
         return True
 
     def _imported(self, path: str | Path, outcome: object, trusted: bool = False) -> None:
-        if isinstance(outcome, JobFailed) and not trusted and "trust" in outcome.message \
-                and self.ask_trust(Path(path), outcome.message):
+        if (
+            isinstance(outcome, JobFailed)
+            and not trusted
+            and "trust" in outcome.message
+            and self.ask_trust(Path(path), outcome.message)
+        ):
             self.import_file(path, trust=True)
             return
         if isinstance(outcome, JobFailed):
@@ -463,8 +527,9 @@ class MainWindow(QMainWindow):
         for path in self.recent_files():
             act = self.recent_menu.addAction(Path(path).name)
             act.setToolTip(path)
-            act.triggered.connect(lambda _c=False, p=path: self.maybe_save() and
-                                  self.open_project(p))
+            act.triggered.connect(
+                lambda _c=False, p=path: self.maybe_save() and self.open_project(p)
+            )
         self.recent_menu.setEnabled(bool(self.recent_files()))
 
     # ----- editing commands -------------------------------------------------------------------
@@ -472,7 +537,8 @@ class MainWindow(QMainWindow):
         ids = self.selected_node_ids()
         if ids:
             QGuiApplication.clipboard().setText(
-                clipboard.to_text(clipboard.copy_payload(self.graph, ids)))
+                clipboard.to_text(clipboard.copy_payload(self.graph, ids))
+            )
 
     def cut(self) -> None:
         self.copy()
@@ -497,8 +563,9 @@ class MainWindow(QMainWindow):
         self.editor.delete(self.selected_node_ids(), self.scene.selected_edges())
 
     def select_all(self) -> None:
-        self.scene.select_items(i for i in (*self.scene.nodes.values(),
-                                            *self.scene.blocks.values()) if i.isVisible())
+        self.scene.select_items(
+            i for i in (*self.scene.nodes.values(), *self.scene.blocks.values()) if i.isVisible()
+        )
 
     def auto_layout(self) -> None:
         if self.editor.auto_layout():
@@ -549,7 +616,8 @@ class MainWindow(QMainWindow):
         if not needle:
             return False
         node = self.graph.node_by_name(text.strip()) or next(
-            (n for n in self.graph.nodes if needle in n.name.lower()), None)
+            (n for n in self.graph.nodes if needle in n.name.lower()), None
+        )
         if node is None:
             self.statusBar().showMessage(f"No layer named like '{text}'", 4000)
             return False
@@ -603,8 +671,9 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._size_default_docks)  # once the layout has settled
 
     def _size_default_docks(self) -> None:
-        self.resizeDocks([self.docks["Layers"], self.docks["Inspector"]], [230, 380],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.docks["Layers"], self.docks["Inspector"]], [230, 380], Qt.Orientation.Horizontal
+        )
         self.resizeDocks([self.docks["Issues"]], [270], Qt.Orientation.Vertical)
         QTimer.singleShot(0, self.view.fit_all)
 

@@ -15,9 +15,19 @@ from PySide6.QtWidgets import QApplication
 STYLES = Path(__file__).resolve().parent.parent / "resources" / "styles"
 
 _CATEGORY_HUES = {
-    "Core": 210, "Convolution": 145, "Pooling": 175, "Recurrent": 280, "Attention": 320,
-    "Normalization": 45, "Regularization": 25, "Reshaping": 195, "Merging": 0,
-    "Activations": 95, "Preprocessing": 260, "Custom": 0, "Block": 230,
+    "Core": 210,
+    "Convolution": 145,
+    "Pooling": 175,
+    "Recurrent": 280,
+    "Attention": 320,
+    "Normalization": 45,
+    "Regularization": 25,
+    "Reshaping": 195,
+    "Merging": 0,
+    "Activations": 95,
+    "Preprocessing": 260,
+    "Custom": 0,
+    "Block": 230,
 }
 
 
@@ -52,19 +62,37 @@ class Theme:
 
 LIGHT = Theme(
     name="light",
-    background=QColor("#f4f5f7"), grid=QColor("#e2e5ea"), node_fill=QColor("#ffffff"),
-    node_border=QColor("#9aa3ae"), text=QColor("#1d2330"), muted_text=QColor("#5b6472"),
-    edge=QColor("#7a8594"), edge_label=QColor("#3d4656"), selection=QColor("#2f7df6"),
-    error=QColor("#d62f2f"), warning=QColor("#d98b00"), frozen_fill=QColor("#e6e8eb"),
-    header_lightness=165, header_saturation=150,
+    background=QColor("#f4f5f7"),
+    grid=QColor("#e2e5ea"),
+    node_fill=QColor("#ffffff"),
+    node_border=QColor("#9aa3ae"),
+    text=QColor("#1d2330"),
+    muted_text=QColor("#5b6472"),
+    edge=QColor("#7a8594"),
+    edge_label=QColor("#3d4656"),
+    selection=QColor("#2f7df6"),
+    error=QColor("#d62f2f"),
+    warning=QColor("#d98b00"),
+    frozen_fill=QColor("#e6e8eb"),
+    header_lightness=165,
+    header_saturation=150,
 )
 DARK = Theme(
     name="dark",
-    background=QColor("#1e2127"), grid=QColor("#282c34"), node_fill=QColor("#2b303a"),
-    node_border=QColor("#4b5363"), text=QColor("#e6e9ef"), muted_text=QColor("#a0a8b8"),
-    edge=QColor("#8591a5"), edge_label=QColor("#c4cad6"), selection=QColor("#5aa2ff"),
-    error=QColor("#ff5c5c"), warning=QColor("#ffb23e"), frozen_fill=QColor("#363a42"),
-    header_lightness=78, header_saturation=110,
+    background=QColor("#1e2127"),
+    grid=QColor("#282c34"),
+    node_fill=QColor("#2b303a"),
+    node_border=QColor("#4b5363"),
+    text=QColor("#e6e9ef"),
+    muted_text=QColor("#a0a8b8"),
+    edge=QColor("#8591a5"),
+    edge_label=QColor("#c4cad6"),
+    selection=QColor("#5aa2ff"),
+    error=QColor("#ff5c5c"),
+    warning=QColor("#ffb23e"),
+    frozen_fill=QColor("#363a42"),
+    header_lightness=78,
+    header_saturation=110,
 )
 THEMES = {"light": LIGHT, "dark": DARK}
 

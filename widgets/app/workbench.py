@@ -64,8 +64,9 @@ class Workbench(QObject):
         # Dialog hooks: tests replace them so nothing blocks.
         self.ask_fix: Callable[[str], bool] = self._ask_fix
         self.dataset_panel = DatasetPanel()
-        self.training_panel = TrainingPanel(self._model_for_training, self._dataset_for_training,
-                                            self._run_store)
+        self.training_panel = TrainingPanel(
+            self._model_for_training, self._dataset_for_training, self._run_store
+        )
         self.inspect_panel = InspectPanel()
         self.code_view = CodeView(window.graph)
         window.add_panel("Dataset", self.dataset_panel, LEFT)
@@ -87,12 +88,14 @@ class Workbench(QObject):
         w = self.window
         file_menu = w.menuBar().actions()[0].menu()
         first = file_menu.actions()[1] if len(file_menu.actions()) > 1 else None
-        self.new_template_action = w._action("New from &Template…", self.new_from_template,
-                                             QKeySequence("Ctrl+Shift+N"))
+        self.new_template_action = w._action(
+            "New from &Template…", self.new_from_template, QKeySequence("Ctrl+Shift+N")
+        )
         file_menu.insertAction(first, self.new_template_action)
         self.import_code_action = w._action("Import from &Code…", self.import_from_code)
-        self.export_action = w._action("&Export Model…", self.export_dialog,
-                                       QKeySequence("Ctrl+Shift+E"))
+        self.export_action = w._action(
+            "&Export Model…", self.export_dialog, QKeySequence("Ctrl+Shift+E")
+        )
         self.picture_action = w._action("Export Graph &Picture…", self.picture_dialog)
         quit_action = file_menu.actions()[-1]
         for action in (self.import_code_action, self.export_action, self.picture_action):
@@ -100,8 +103,9 @@ class Workbench(QObject):
         file_menu.insertSeparator(quit_action)
         model_menu = w.menuBar().addMenu("&Model")
         self.train_action = w._action("&Train", self.training_panel.train, QKeySequence("F5"))
-        self.stop_action = w._action("&Stop Training", self.training_panel.stop,
-                                     QKeySequence("Shift+F5"))
+        self.stop_action = w._action(
+            "&Stop Training", self.training_panel.stop, QKeySequence("Shift+F5")
+        )
         for action in (self.train_action, self.stop_action):
             model_menu.addAction(action)
 
@@ -138,8 +142,9 @@ class Workbench(QObject):
     def _push_field(self, field: str, value: Any, text: str) -> None:
         if self._following or getattr(self.window.project, field) == value:
             return
-        self.window.stack.push(ProjectFieldCommand(self.window.project, field, value, text,
-                                                   self._field_undone))
+        self.window.stack.push(
+            ProjectFieldCommand(self.window.project, field, value, text, self._field_undone)
+        )
 
     def _field_undone(self, field: str) -> None:
         """After undo/redo of a settings change, show the restored value in its panel."""
@@ -187,7 +192,8 @@ class Workbench(QObject):
                 break
             problem = problems[0]
             if problem.fix is None or not self.ask_fix(
-                    f"{problem.message}.\n\nFix: {problem.fix.description}?"):
+                f"{problem.message}.\n\nFix: {problem.fix.description}?"
+            ):
                 raise ValueError("; ".join(p.message for p in problems))
             if problem.fix.on_data:
                 dataset = apply_fix(dataset, problem.fix)
@@ -210,8 +216,9 @@ class Workbench(QObject):
 
             from studio.training.settings import LossSettings
 
-            self.training_panel.set_settings(replace(settings, loss=LossSettings(
-                params["loss"], settings.loss.params)))
+            self.training_panel.set_settings(
+                replace(settings, loss=LossSettings(params["loss"], settings.loss.params))
+            )
             self._settings_changed(self.training_panel.settings())
             return
         else:
@@ -303,8 +310,9 @@ class Workbench(QObject):
             from studio.gallery.templates import fetch_pretrained
 
             self.window.statusBar().showMessage("Fetching pretrained weights…")
-            self.window.jobs.run(fetch_pretrained, project,
-                                 on_done=lambda result: self._pretrained(project, result))
+            self.window.jobs.run(
+                fetch_pretrained, project, on_done=lambda result: self._pretrained(project, result)
+            )
 
     def _pretrained(self, project: Project, result: Any) -> None:
         note = result.message if isinstance(result, JobFailed) else result.note
@@ -322,8 +330,9 @@ class Workbench(QObject):
         self.window.set_project(Project(graph=graph))
 
     def export_dialog(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self.window, "Export model", "",
-                                                   ";;".join(EXPORT_FILTERS.values()))
+        path, chosen = QFileDialog.getSaveFileName(
+            self.window, "Export model", "", ";;".join(EXPORT_FILTERS.values())
+        )
         if path:
             fmt = next(k for k, v in EXPORT_FILTERS.items() if v == chosen)
             self.export_to(fmt, path)
@@ -335,8 +344,9 @@ class Workbench(QObject):
         from studio.interop.export import export
 
         # A private copy of the graph: edits made meanwhile cannot race with the export.
-        self.window.jobs.run(export, self.window.graph.copy(), fmt, Path(path),
-                             on_done=self.exportFinished.emit)
+        self.window.jobs.run(
+            export, self.window.graph.copy(), fmt, Path(path), on_done=self.exportFinished.emit
+        )
 
     def _export_finished(self, outcome: Any) -> None:
         self.export_action.setEnabled(True)
@@ -349,8 +359,9 @@ class Workbench(QObject):
         self.window.statusBar().showMessage(f"Exported {outcome.path} ({check})", 10000)
 
     def picture_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export graph picture", "",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export graph picture", "", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
         if path:
             try:
                 self.export_picture(path)

@@ -84,8 +84,9 @@ class EdgeItem(QGraphicsItem):
             self._shape = stroker.createStroke(self._path)
         return self._shape
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         t = self.theme
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         color = t.error if self.problem else (t.selection if self.isSelected() else t.edge)
@@ -100,5 +101,8 @@ class EdgeItem(QGraphicsItem):
             painter.setFont(_LABEL_FONT)
             painter.setPen(QPen(t.edge_label))
             w = _METRICS.horizontalAdvance(self.label) + 8
-            painter.drawText(QRectF(self._label_at.x() - w / 2, self._label_at.y() - 16, w, 14),
-                             Qt.AlignmentFlag.AlignCenter, self.label)
+            painter.drawText(
+                QRectF(self._label_at.x() - w / 2, self._label_at.y() - 16, w, 14),
+                Qt.AlignmentFlag.AlignCenter,
+                self.label,
+            )

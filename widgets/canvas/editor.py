@@ -41,8 +41,9 @@ class GraphEditor(QObject):
 
     message = Signal(str)
 
-    def __init__(self, graph: Graph, stack: QUndoStack | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, graph: Graph, stack: QUndoStack | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.graph = graph
         self.stack = stack or QUndoStack(self)
@@ -71,8 +72,11 @@ class GraphEditor(QObject):
 
     def push_move(self, new: dict[str, tuple[float, float]], gesture: int) -> None:
         old = {nid: self.graph.node(nid).position for nid in new if nid in self.graph}
-        new = {nid: (float(p[0]), float(p[1])) for nid, p in new.items()
-               if nid in old and old[nid] != p}
+        new = {
+            nid: (float(p[0]), float(p[1]))
+            for nid, p in new.items()
+            if nid in old and old[nid] != p
+        }
         if not new:
             return
         command = MoveCommand(self.graph, {n: old[n] for n in new}, new, gesture, applied=True)
@@ -80,8 +84,13 @@ class GraphEditor(QObject):
         self.stack.push(command)
 
     # ----- layers --------------------------------------------------------------------------
-    def add_layer(self, type_name: str, position: tuple[float, float],
-                  after: str | None = None, into_edge: Edge | None = None) -> str | None:
+    def add_layer(
+        self,
+        type_name: str,
+        position: tuple[float, float],
+        after: str | None = None,
+        into_edge: Edge | None = None,
+    ) -> str | None:
         """Add a layer; wire it after node ``after`` or splice it into ``into_edge``."""
         try:
             node = self.graph.make_node(type_name, position=position)
@@ -94,8 +103,10 @@ class GraphEditor(QObject):
         edges: tuple[Edge, ...] = ()
         if into_edge is not None and takes_input:
             ops.append(Disconnect(into_edge))
-            edges = (Edge(into_edge.src, node.id, into_edge.src_port, 0),
-                     Edge(node.id, into_edge.dst, 0, into_edge.dst_port))
+            edges = (
+                Edge(into_edge.src, node.id, into_edge.src_port, 0),
+                Edge(node.id, into_edge.dst, 0, into_edge.dst_port),
+            )
             text = f"Insert {type_name}"
         elif after is not None and takes_input and after in self.graph:
             edges = (Edge(after, node.id, 0, 0),)
@@ -106,8 +117,7 @@ class GraphEditor(QObject):
         return node.id if self.push(Batch(ops, text)) else None
 
     def connect(self, src: str, src_port: int, dst: str, dst_port: int | None = None) -> bool:
-        edge = Edge(src, dst, src_port, self.graph.free_slot(dst) if dst_port is None
-                    else dst_port)
+        edge = Edge(src, dst, src_port, self.graph.free_slot(dst) if dst_port is None else dst_port)
         problem = self.graph.connection_problem(edge)
         if problem:
             self.message.emit(f"Cannot connect: {problem}")
@@ -117,18 +127,22 @@ class GraphEditor(QObject):
     def delete(self, node_ids: Iterable[str], edges: Iterable[Edge] = ()) -> bool:
         ids = [n for n in dict.fromkeys(node_ids) if n in self.graph]
         gone = set(ids)
-        ops: list[Op] = [Disconnect(e) for e in dict.fromkeys(edges)
-                         if e.src not in gone and e.dst not in gone]
+        ops: list[Op] = [
+            Disconnect(e) for e in dict.fromkeys(edges) if e.src not in gone and e.dst not in gone
+        ]
         ops += [RemoveNode(n) for n in ids]
         count = len(ids) or len(ops)
         what = "layer" if ids else "connection"
         return self.push(Batch(ops, f"Delete {count} {what}{'s' if count != 1 else ''}"))
 
-    def set_param(self, node_ids: Iterable[str], name: str, value: Any,
-                  remove: bool = False) -> bool:
+    def set_param(
+        self, node_ids: Iterable[str], name: str, value: Any, remove: bool = False
+    ) -> bool:
         """Set one parameter on every node of a (same-type) selection as one undo step."""
-        ops: list[Op] = [SetParams(n, {} if remove else {name: value}, (name,) if remove else ())
-                         for n in node_ids]
+        ops: list[Op] = [
+            SetParams(n, {} if remove else {name: value}, (name,) if remove else ())
+            for n in node_ids
+        ]
         return self.push(Batch(ops, f"Set {name}"))
 
     def rename(self, node_id: str, name: str) -> str | None:
@@ -144,13 +158,17 @@ class GraphEditor(QObject):
         return None
 
     def set_trainable(self, node_ids: Iterable[str], trainable: bool) -> bool:
-        ops: list[Op] = [SetAttr(n, "trainable", trainable) for n in node_ids
-                         if self.graph.node(n).trainable != trainable]
+        ops: list[Op] = [
+            SetAttr(n, "trainable", trainable)
+            for n in node_ids
+            if self.graph.node(n).trainable != trainable
+        ]
         return self.push(Batch(ops, "Unfreeze" if trainable else "Freeze"))
 
     # ----- whole-graph edits ---------------------------------------------------------------
-    def auto_layout(self, node_ids: Iterable[str] | None = None,
-                    options: LayoutOptions | None = None) -> bool:
+    def auto_layout(
+        self, node_ids: Iterable[str] | None = None, options: LayoutOptions | None = None
+    ) -> bool:
         return self.push(layout_op(self.graph, options, node_ids))
 
     def group(self, node_ids: Iterable[str], name: str = "block") -> str | None:

@@ -61,9 +61,11 @@ class NodeItem(QGraphicsItem):
         self.in_ports: list[PortItem] = []
         self.out_ports: list[PortItem] = []
         self._texts: tuple[str, str, str, str] = ("", "", "", "")
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+        )
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1)
         self.set_look(look)
@@ -81,15 +83,20 @@ class NodeItem(QGraphicsItem):
         """Show new content; ports are rebuilt only when their count or names change."""
         old = self.look
         self.look = look
-        if (not self.in_ports and not self.out_ports) or old.inputs != look.inputs \
-                or old.outputs != look.outputs:
+        if (
+            (not self.in_ports and not self.out_ports)
+            or old.inputs != look.inputs
+            or old.outputs != look.outputs
+        ):
             self._make_ports()
         metrics = QFontMetrics(_BODY_FONT)
         room = WIDTH - 28 - metrics.horizontalAdvance(look.subtitle) - (14 if look.frozen else 0)
-        title = QFontMetrics(_TITLE_FONT).elidedText(look.title, Qt.TextElideMode.ElideRight,
-                                                     int(max(room, 40)))
-        middle = metrics.elidedText("  ".join(look.lines), Qt.TextElideMode.ElideRight,
-                                    int(WIDTH - 16))
+        title = QFontMetrics(_TITLE_FONT).elidedText(
+            look.title, Qt.TextElideMode.ElideRight, int(max(room, 40))
+        )
+        middle = metrics.elidedText(
+            "  ".join(look.lines), Qt.TextElideMode.ElideRight, int(WIDTH - 16)
+        )
         bottom = metrics.elidedText(look.shape, Qt.TextElideMode.ElideRight, int(WIDTH - 70))
         self._texts = (title, look.subtitle, middle, bottom)
         tip = [f"<b>{look.title}</b> — {look.subtitle}"]
@@ -98,8 +105,9 @@ class NodeItem(QGraphicsItem):
         if look.params:
             tip.append(look.params)
         if look.problem:
-            color = self.theme.error.name() if look.severity == "error" else \
-                self.theme.warning.name()
+            color = (
+                self.theme.error.name() if look.severity == "error" else self.theme.warning.name()
+            )
             tip.append(f"<span style='color:{color}'>{look.problem}</span>")
         self.setToolTip("<br>".join(tip))
         self.update()
@@ -159,8 +167,9 @@ class NodeItem(QGraphicsItem):
         path.addRoundedRect(QRectF(0, 0, WIDTH, HEIGHT), 7, 7)
         return path
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         t, look = self.theme, self.look
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         rect = QRectF(0, 0, WIDTH, HEIGHT)
@@ -200,22 +209,37 @@ class NodeItem(QGraphicsItem):
         text_on_header = QColor("#10151f") if t.name == "light" else QColor("#f2f4f8")
         painter.setFont(_TITLE_FONT)
         painter.setPen(QPen(text_on_header))
-        painter.drawText(QRectF(8, 0, WIDTH - 16, HEADER),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
+        painter.drawText(
+            QRectF(8, 0, WIDTH - 16, HEADER),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            title,
+        )
         painter.setFont(_BODY_FONT)
-        painter.drawText(QRectF(8, 0, WIDTH - 16 - (14 if look.frozen else 0), HEADER),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, subtitle)
+        painter.drawText(
+            QRectF(8, 0, WIDTH - 16 - (14 if look.frozen else 0), HEADER),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            subtitle,
+        )
         if look.frozen:
             self._draw_lock(painter, QPointF(WIDTH - 14, 6), text_on_header)
         painter.setPen(QPen(t.muted_text))
-        painter.drawText(QRectF(10, HEADER + 3, WIDTH - 20, 16),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, middle)
+        painter.drawText(
+            QRectF(10, HEADER + 3, WIDTH - 20, 16),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            middle,
+        )
         painter.setPen(QPen(t.text))
-        painter.drawText(QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, bottom)
+        painter.drawText(
+            QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            bottom,
+        )
         painter.setPen(QPen(t.muted_text))
-        painter.drawText(QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, look.params)
+        painter.drawText(
+            QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            look.params,
+        )
         if look.problem:
             painter.setPen(_NO_PEN)
             painter.setBrush(QBrush(t.error if look.severity == "error" else t.warning))

@@ -69,8 +69,11 @@ class Palette(QWidget):
                 child = QTreeWidgetItem(parent, [spec.type_name])
                 child.setData(0, TYPE_ROLE, spec.type_name)
                 child.setToolTip(0, f"<b>{spec.type_name}</b><br>{spec.help}")
-                child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                               | Qt.ItemFlag.ItemIsDragEnabled)
+                child.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled
+                    | Qt.ItemFlag.ItemIsSelectable
+                    | Qt.ItemFlag.ItemIsDragEnabled
+                )
             parent.setExpanded(category in ("Core", "Convolution", "Pooling"))
 
     def filter(self, text: str) -> None:
@@ -81,8 +84,11 @@ class Palette(QWidget):
             shown = 0
             for j in range(parent.childCount()):
                 child = parent.child(j)
-                match = not needle or needle in child.text(0).lower() \
+                match = (
+                    not needle
+                    or needle in child.text(0).lower()
                     or needle in child.toolTip(0).lower()
+                )
                 child.setHidden(not match)
                 shown += match
             parent.setHidden(shown == 0)
@@ -93,8 +99,11 @@ class Palette(QWidget):
         out = []
         for i in range(self.tree.topLevelItemCount()):
             parent = self.tree.topLevelItem(i)
-            out += [parent.child(j).text(0) for j in range(parent.childCount())
-                    if not parent.isHidden() and not parent.child(j).isHidden()]
+            out += [
+                parent.child(j).text(0)
+                for j in range(parent.childCount())
+                if not parent.isHidden() and not parent.child(j).isHidden()
+            ]
         return out
 
     def _double_clicked(self, item: QTreeWidgetItem, column: int) -> None:

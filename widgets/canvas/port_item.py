@@ -31,8 +31,9 @@ class PortItem(QGraphicsItem):
         r = RADIUS + 1.5
         return QRectF(-r, -r, 2 * r, 2 * r)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         if option.levelOfDetailFromTransform(painter.worldTransform()) < 0.3:
             return  # too small to aim at; the node box alone reads better
         painter.setPen(QPen(self.color, 1.6))

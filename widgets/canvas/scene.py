@@ -93,11 +93,13 @@ class GraphScene(QGraphicsScene):
         self._member_of = {}
         self._issues = {}
         self.analysis = None
-        self.analyzer = analyzer if analyzer is not None and analyzer.graph is graph \
-            else Analyzer(graph)
+        self.analyzer = (
+            analyzer if analyzer is not None and analyzer.graph is graph else Analyzer(graph)
+        )
         self._unsubscribe = graph.subscribe(self._on_change)
-        self._apply(Change("open", frozenset(n.id for n in graph.nodes), True, graph.revision),
-                    full=True)
+        self._apply(
+            Change("open", frozenset(n.id for n in graph.nodes), True, graph.revision), full=True
+        )
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -157,8 +159,9 @@ class GraphScene(QGraphicsScene):
         if spec.max_inputs == 0:
             inputs: list[str] = []
         else:
-            count = spec.max_inputs if spec.max_inputs is not None else max(n_in + 1,
-                                                                            spec.min_inputs)
+            count = (
+                spec.max_inputs if spec.max_inputs is not None else max(n_in + 1, spec.min_inputs)
+            )
             inputs = [spec.port_name(i) for i in range(count)]
         info = self.analysis.infos.get(node.id) if self.analysis else None
         n_out = len(info.outputs) if info else 1
@@ -177,10 +180,18 @@ class GraphScene(QGraphicsScene):
         elif self.analysis is not None:
             shape = "shape unknown"
         return NodeLook(
-            title=node.name, subtitle=node.type, category=spec.category, lines=lines,
-            shape=shape, params=format_count(info.params) if info and info.params else "",
-            inputs=inputs, outputs=outputs, problem=first.message if first else "",
-            severity=first.severity if first else "", frozen=not node.trainable)
+            title=node.name,
+            subtitle=node.type,
+            category=spec.category,
+            lines=lines,
+            shape=shape,
+            params=format_count(info.params) if info and info.params else "",
+            inputs=inputs,
+            outputs=outputs,
+            problem=first.message if first else "",
+            severity=first.severity if first else "",
+            frozen=not node.trainable,
+        )
 
     def show_ports(self, shown: bool) -> None:
         """Show or hide every layer's ports (the view does this by zoom level)."""
@@ -248,8 +259,10 @@ class GraphScene(QGraphicsScene):
         for nid in (edge.src, edge.dst):
             self._by_node.get(nid, set()).discard(edge)
         if edge.src in self.nodes:
-            used = any(e.src == edge.src and e.src_port == edge.src_port
-                       for e in self._by_node.get(edge.src, ()))
+            used = any(
+                e.src == edge.src and e.src_port == edge.src_port
+                for e in self._by_node.get(edge.src, ())
+            )
             self.nodes[edge.src].set_connected(edge.src_port, True, used)
         if edge.dst in self.nodes:
             self.nodes[edge.dst].set_connected(edge.dst_port, False, False)
@@ -278,8 +291,11 @@ class GraphScene(QGraphicsScene):
             item.set_ends(src.port_pos(sp, True), dst.port_pos(dp, False))
 
     def node_item_moved(self, item: NodeItem) -> None:
-        edges = self._block_edges.get(item.group_id, set()) if item.look.block else \
-            self._by_node.get(item.key, ())
+        edges = (
+            self._block_edges.get(item.group_id, set())
+            if item.look.block
+            else self._by_node.get(item.key, ())
+        )
         for edge in edges:
             self._place_edge(edge)
 
@@ -287,10 +303,18 @@ class GraphScene(QGraphicsScene):
     def _sync_groups(self, touched: Iterable[str], force: bool = False) -> None:
         graph = self.graph
         touched = set(touched)
-        member_of = {n.id: n.group for n in graph.nodes if n.group in graph.groups} \
-            if graph.groups or self._member_of else {}
-        if not force and graph.groups == self._groups and not any(
-                member_of.get(n) != self._member_of.get(n) or n in member_of for n in touched):
+        member_of = (
+            {n.id: n.group for n in graph.nodes if n.group in graph.groups}
+            if graph.groups or self._member_of
+            else {}
+        )
+        if (
+            not force
+            and graph.groups == self._groups
+            and not any(
+                member_of.get(n) != self._member_of.get(n) or n in member_of for n in touched
+            )
+        ):
             return
         old_member_of = self._member_of
         self._member_of = member_of  # type: ignore[assignment]
@@ -332,18 +356,26 @@ class GraphScene(QGraphicsScene):
         ids = [n for n, g in self._member_of.items() if g == gid]
         infos: dict[str, NodeInfo] = self.analysis.infos if self.analysis else {}
         total = sum(infos[n].params for n in ids if n in infos)
-        shapes = [str(infos[s].outputs[p]) for s, p in b.outputs
-                  if s in infos and p < len(infos[s].outputs)]
+        shapes = [
+            str(infos[s].outputs[p])
+            for s, p in b.outputs
+            if s in infos and p < len(infos[s].outputs)
+        ]
         problems = [i for n in ids for i in self._issues.get(n, ())]
         look = NodeLook(
-            title=group.name, subtitle=f"Block · {len(ids)} layers", category="Block",
-            lines=["double-click to expand"], shape=", ".join(shapes),
+            title=group.name,
+            subtitle=f"Block · {len(ids)} layers",
+            category="Block",
+            lines=["double-click to expand"],
+            shape=", ".join(shapes),
             params=format_count(total) if total else "",
             inputs=[f"in {i}" for i in range(max(len(b.inputs), 1))],
             outputs=[f"out {i}" for i in range(max(len(b.outputs), 1))],
             problem=problems[0].message if problems else "",
             severity=problems[0].severity if problems else "",
-            frozen=bool(ids) and not any(graph.node(n).trainable for n in ids), block=True)
+            frozen=bool(ids) and not any(graph.node(n).trainable for n in ids),
+            block=True,
+        )
         item = self.blocks.get(gid)
         if item is None:
             item = NodeItem(f"group:{gid}", look, self.theme)
@@ -374,15 +406,21 @@ class GraphScene(QGraphicsScene):
         graph = self.graph
         for nid, item in self.nodes.items():
             before = old.infos.get(nid) if old else None
-            if old is None or before != analysis.infos.get(nid) \
-                    or self._issues.get(nid) != new_issues.get(nid):
+            if (
+                old is None
+                or before != analysis.infos.get(nid)
+                or self._issues.get(nid) != new_issues.get(nid)
+            ):
                 self._issues[nid] = new_issues.get(nid, ())
                 self._update_node(item, graph.node(nid))
         self._issues = new_issues
         for edge, item in self.edges.items():
             info = analysis.infos.get(edge.src)
-            item.set_label(str(info.outputs[edge.src_port])
-                           if info and edge.src_port < len(info.outputs) else "")
+            item.set_label(
+                str(info.outputs[edge.src_port])
+                if info and edge.src_port < len(info.outputs)
+                else ""
+            )
             item.set_problem(edge_problems.get(edge, ""))
         for gid in self.blocks:
             self._update_block(gid)
@@ -413,8 +451,9 @@ class GraphScene(QGraphicsScene):
 
     def selected_groups(self) -> list[str]:
         """Blocks that are selected, or that contain a selected layer."""
-        gids = [i.group_id for i in self.selectedItems()
-                if isinstance(i, NodeItem) and i.look.block]
+        gids = [
+            i.group_id for i in self.selectedItems() if isinstance(i, NodeItem) and i.look.block
+        ]
         gids += [self._member_of[n] for n in self.selected_node_ids() if n in self._member_of]
         return list(dict.fromkeys(g for g in gids if g))
 

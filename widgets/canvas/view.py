@@ -103,7 +103,7 @@ class GraphView(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
         steps = event.angleDelta().y() / 120.0
         if steps:
-            self.zoom(1.15 ** steps)
+            self.zoom(1.15**steps)
         event.accept()
 
     # ----- background ----------------------------------------------------------------------
@@ -129,7 +129,8 @@ class GraphView(QGraphicsView):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self._nudge_gesture = None
         if event.button() == Qt.MouseButton.MiddleButton or (
-                event.button() == Qt.MouseButton.LeftButton and self._space):
+            event.button() == Qt.MouseButton.LeftButton and self._space
+        ):
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
@@ -146,8 +147,7 @@ class GraphView(QGraphicsView):
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value()
-                                                - int(delta.x()))
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
             event.accept()
             return
@@ -185,17 +185,27 @@ class GraphView(QGraphicsView):
         if source is None:
             return
         src_item = source.parentItem()
-        target = next((i for i in self.items(at) if isinstance(i, (PortItem, NodeItem))
-                       and i is not source and i is not src_item), None)
+        target = next(
+            (
+                i
+                for i in self.items(at)
+                if isinstance(i, (PortItem, NodeItem)) and i is not source and i is not src_item
+            ),
+            None,
+        )
         if target is None or not isinstance(src_item, NodeItem) or src_item.look.block:
-            if src_item is not None and getattr(src_item, "look", None) is not None \
-                    and src_item.look.block:
+            if (
+                src_item is not None
+                and getattr(src_item, "look", None) is not None
+                and src_item.look.block
+            ):
                 self.graph_scene.editor.message.emit("Expand the block to connect its layers")
             return
         if isinstance(target, PortItem):
             if target.output:
                 self.graph_scene.editor.message.emit(
-                    "Cannot connect: drag from an output (right) to an input (left)")
+                    "Cannot connect: drag from an output (right) to an input (left)"
+                )
                 return
             node, slot = target.parentItem(), target.index
         else:
@@ -213,8 +223,12 @@ class GraphView(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             event.accept()
             return
-        steps = {Qt.Key.Key_Left: (-NUDGE, 0), Qt.Key.Key_Right: (NUDGE, 0),
-                 Qt.Key.Key_Up: (0, -NUDGE), Qt.Key.Key_Down: (0, NUDGE)}
+        steps = {
+            Qt.Key.Key_Left: (-NUDGE, 0),
+            Qt.Key.Key_Right: (NUDGE, 0),
+            Qt.Key.Key_Up: (0, -NUDGE),
+            Qt.Key.Key_Down: (0, NUDGE),
+        }
         items = [i for i in self.graph_scene.selectedItems() if isinstance(i, NodeItem)]
         if key in steps and items:
             dx, dy = steps[key]
@@ -255,7 +269,8 @@ class GraphView(QGraphicsView):
         at = self.mapToScene(event.position().toPoint())
         edge = self.graph_scene.edge_at(at)
         nid = self.graph_scene.editor.add_layer(
-            type_name, (at.x() - WIDTH / 2, at.y() - HEIGHT / 2), into_edge=edge)
+            type_name, (at.x() - WIDTH / 2, at.y() - HEIGHT / 2), into_edge=edge
+        )
         event.acceptProposedAction()
         if nid is not None:
             self.graph_scene.select_nodes([nid])

@@ -25,8 +25,12 @@ from PySide6.QtWidgets import (
 from studio.interop.code_import import CodeImportError, import_from_code
 
 # The paste box's hint: a small script of the kind the dialog accepts.
-PLACEHOLDER = (Path(__file__).resolve().parent.parent / "resources" / "examples"
-               / "import_from_code_example.py").read_text(encoding="utf-8")
+PLACEHOLDER = (
+    Path(__file__).resolve().parent.parent
+    / "resources"
+    / "examples"
+    / "import_from_code_example.py"
+).read_text(encoding="utf-8")
 
 
 class _ImportSignals(QObject):
@@ -37,8 +41,7 @@ class _ImportSignals(QObject):
 
 
 class _ImportJob(QRunnable):
-    def __init__(self, request: int, source: str, timeout: float,
-                 signals: _ImportSignals) -> None:
+    def __init__(self, request: int, source: str, timeout: float, signals: _ImportSignals) -> None:
         super().__init__()
         self._request, self._source, self._timeout = request, source, timeout
         self._signals = signals
@@ -77,9 +80,11 @@ class CodeImportDialog(QDialog):
         self._signals.imported.connect(self._on_imported)
         self._signals.failed.connect(self._on_failed)
 
-        intro = QLabel("Paste a Keras script using the Functional or Sequential API. It runs in "
-                       "a separate process; the model is the variable <code>model</code> or "
-                       "what <code>build_model()</code> returns.")
+        intro = QLabel(
+            "Paste a Keras script using the Functional or Sequential API. It runs in "
+            "a separate process; the model is the variable <code>model</code> or "
+            "what <code>build_model()</code> returns."
+        )
         intro.setWordWrap(True)
         self.editor = QPlainTextEdit()
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -117,8 +122,9 @@ class CodeImportDialog(QDialog):
         self.error_label.hide()
         self.busy.show()
         self.import_button.setEnabled(False)
-        self._pool.start(_ImportJob(self._request, self.editor.toPlainText(), self.timeout,
-                                    self._signals))
+        self._pool.start(
+            _ImportJob(self._request, self.editor.toPlainText(), self.timeout, self._signals)
+        )
 
     def _finish(self, request: int) -> bool:
         if request != self._request:

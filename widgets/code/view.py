@@ -76,8 +76,12 @@ class PythonHighlighter(QSyntaxHighlighter):
             (re.compile(r"\b(?:self|keras|tf|layers)\b"), _format("#6a1b9a")),
             (re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b"), _format("#00897b")),
             (re.compile(r"\b[A-Za-z_]\w*(?=\()"), _format("#5d4037")),
-            (re.compile(r"\"\"\".*?\"\"\"|\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*'"),
-             _format("#2e7d32")),
+            (
+                re.compile(
+                    r"\"\"\".*?\"\"\"|\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*'"
+                ),
+                _format("#2e7d32"),
+            ),
             (re.compile(r"#[^\n]*$"), _format("#757575", italic=True)),
         ]
 
@@ -121,8 +125,10 @@ class CodeView(QWidget):
         self.editor.setReadOnly(True)
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.editor.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                            | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.editor.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.highlighter = PythonHighlighter(self.editor.document())
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
@@ -180,8 +186,9 @@ class CodeView(QWidget):
         try:
             code = generate(self._graph)
         except Exception as exc:  # noqa: BLE001 - an unfinished graph must not break the view
-            self.status_label.setText(f"The script is out of date: the graph cannot be written "
-                                      f"as code yet ({exc}).")
+            self.status_label.setText(
+                f"The script is out of date: the graph cannot be written as code yet ({exc})."
+            )
             self.status_label.show()
             return
         self.status_label.hide()

@@ -18,8 +18,9 @@ from widgets.canvas.editor import GraphEditor
 
 
 class BlockForm(QWidget):
-    def __init__(self, editor: GraphEditor, group_id: str, total_params: int,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, editor: GraphEditor, group_id: str, total_params: int, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.editor = editor
         self.group_id = group_id
@@ -33,8 +34,10 @@ class BlockForm(QWidget):
         self.error.setObjectName("fieldError")
         self.error.setVisible(False)
         self.nested = QCheckBox("Compile as a nested keras.Model")
-        self.nested.setToolTip("Off: the block's layers are built inline in the model. "
-                               "Shapes and parameters are the same either way.")
+        self.nested.setToolTip(
+            "Off: the block's layers are built inline in the model. "
+            "Shapes and parameters are the same either way."
+        )
         self.trainable = QCheckBox("Trainable (unticked: every layer in the block frozen)")
         form.addRow(self.title)
         form.addRow(self.summary)
@@ -82,8 +85,10 @@ class BlockForm(QWidget):
 
     def _set_nested(self, on: bool) -> None:
         group = self.editor.graph.groups[self.group_id]
-        self.editor.push(SetGroup(self.group_id, replace(group, nested=on)),
-                         "Compile block nested" if on else "Compile block inline")
+        self.editor.push(
+            SetGroup(self.group_id, replace(group, nested=on)),
+            "Compile block nested" if on else "Compile block inline",
+        )
 
     def _set_trainable(self, on: bool) -> None:
         self.editor.set_trainable(self.member_ids, on)

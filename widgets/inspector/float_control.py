@@ -16,8 +16,10 @@ class FloatControl(ParamControl):
         super().__init__(spec, parent)
         self.box = QDoubleSpinBox(self)
         self.box.setDecimals(6)
-        self.box.setRange(spec.minimum if spec.minimum is not None else -1e12,
-                          spec.maximum if spec.maximum is not None else 1e12)
+        self.box.setRange(
+            spec.minimum if spec.minimum is not None else -1e12,
+            spec.maximum if spec.maximum is not None else 1e12,
+        )
         bounded = spec.minimum is not None and spec.maximum is not None
         self.box.setSingleStep(0.05 if bounded else 0.1)
         self.box.setKeyboardTracking(False)

@@ -40,10 +40,18 @@ from widgets.inspector.text_control import TextControl
 from widgets.inspector.tuple_control import TupleControl
 
 _CONTROLS: dict[str, type[ParamControl]] = {
-    "int": IntControl, "float": FloatControl, "bool": BoolControl, "choice": ChoiceControl,
-    "str": TextControl, "ints": TupleControl, "shape": TupleControl,
-    "initializer": InitializerControl, "regularizer": JsonControl, "constraint": JsonControl,
-    "layer": JsonControl, "json": JsonControl,
+    "int": IntControl,
+    "float": FloatControl,
+    "bool": BoolControl,
+    "choice": ChoiceControl,
+    "str": TextControl,
+    "ints": TupleControl,
+    "shape": TupleControl,
+    "initializer": InitializerControl,
+    "regularizer": JsonControl,
+    "constraint": JsonControl,
+    "layer": JsonControl,
+    "json": JsonControl,
 }
 _FALLBACK = {"int": 1, "float": 0.0, "ints": 1, "str": "", "shape": [1]}
 
@@ -52,14 +60,18 @@ def control_for(spec: ParamSpec, parent: QWidget | None = None) -> ParamControl:
     """The control that edits one parameter; optional numbers and sizes get a None box."""
     cls = _CONTROLS.get(spec.kind, JsonControl)
     control = cls(spec, parent)
-    if spec.optional and spec.kind in ("int", "float", "ints", "str", "shape") \
-            and None not in spec.choices:
+    if (
+        spec.optional
+        and spec.kind in ("int", "float", "ints", "str", "shape")
+        and None not in spec.choices
+    ):
         return OptionalControl(control, _FALLBACK[spec.kind], parent)
     return control
 
 
-def keras_problem(graph: Graph, analysis: Analysis | None, node: Node,
-                  values: dict[str, Any]) -> str | None:
+def keras_problem(
+    graph: Graph, analysis: Analysis | None, node: Node, values: dict[str, Any]
+) -> str | None:
     """What Keras says about ``node`` with ``values``, tried on a copy fed the shapes the node
     receives now; None if it builds (or if its inputs have no shape yet to try it on)."""
     if analysis is None:
@@ -71,12 +83,16 @@ def keras_problem(graph: Graph, analysis: Analysis | None, node: Node,
         if info is None or edge.src_port >= len(info.outputs):
             return None
         spec = info.outputs[edge.src_port]
-        trial._insert_node(Node(f"in{k}", "Input", f"__in{k}",
-                                {"shape": list(spec.shape[1:]), "dtype": spec.dtype}))
+        trial._insert_node(
+            Node(
+                f"in{k}", "Input", f"__in{k}", {"shape": list(spec.shape[1:]), "dtype": spec.dtype}
+            )
+        )
     params = dict(node.params)
     params.update(values)
-    trial._insert_node(Node(node.id, node.type, node.name, params, trainable=node.trainable,
-                            opaque=node.opaque))
+    trial._insert_node(
+        Node(node.id, node.type, node.name, params, trainable=node.trainable, opaque=node.opaque)
+    )
     for k, edge in enumerate(edges):
         trial._insert_edge(Edge(f"in{k}", node.id, 0, edge.dst_port))
     for issue in Analyzer(trial).analysis().issues:
@@ -88,8 +104,9 @@ def keras_problem(graph: Graph, analysis: Analysis | None, node: Node,
 class Inspector(QWidget):
     """Shows and edits the selected layers; follows the graph back after every change."""
 
-    def __init__(self, editor: GraphEditor, analysis: Any = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, editor: GraphEditor, analysis: Any = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.editor = editor
         self._analysis = analysis or (lambda: None)  # callable giving the latest Analysis
@@ -146,8 +163,9 @@ class Inspector(QWidget):
         form.addRow(self.title)
         if not ids:
             self.title.setText("Nothing selected")
-            self.help.setText("Select a layer on the canvas to edit it, or drag one in from "
-                              "the palette.")
+            self.help.setText(
+                "Select a layer on the canvas to edit it, or drag one in from the palette."
+            )
             form.addRow(self.help)
             self._set_body(body)
             return
@@ -158,8 +176,11 @@ class Inspector(QWidget):
         if len(ids) == 1:
             self.title.setText(f"{first.type}")
         else:
-            self.title.setText(f"{len(ids)} × {first.type}" if len(types) == 1
-                               else f"{len(ids)} layers of {len(types)} types")
+            self.title.setText(
+                f"{len(ids)} × {first.type}"
+                if len(types) == 1
+                else f"{len(ids)} layers of {len(types)} types"
+            )
         self.help.setText(spec.help)
         form.addRow(self.help)
         if len(ids) == 1:
@@ -179,8 +200,7 @@ class Inspector(QWidget):
                 self.controls[p.name] = control
                 self.errors[p.name] = error
             if first.opaque:
-                note = QLabel("Imported layer kept as-is; its configuration is not editable "
-                              "here.")
+                note = QLabel("Imported layer kept as-is; its configuration is not editable here.")
                 note.setWordWrap(True)
                 form.addRow(note)
         self._set_body(body)
@@ -197,8 +217,9 @@ class Inspector(QWidget):
         """Show a collapsed block: its name, nested-or-inline choice and freeze switch."""
         analysis = self._analysis()
         ids = members(self.editor.graph, group_id)
-        total = sum(analysis.infos[n].params for n in ids
-                    if analysis is not None and n in analysis.infos)
+        total = sum(
+            analysis.infos[n].params for n in ids if analysis is not None and n in analysis.infos
+        )
         self.set_nodes([])
         self.node_ids = ids
         self._set_body(BlockForm(self.editor, group_id, total))

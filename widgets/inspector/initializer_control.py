@@ -12,9 +12,20 @@ from PySide6.QtWidgets import QComboBox, QWidget
 from studio.catalog import ParamSpec
 from widgets.inspector.base import ParamControl
 
-COMMON = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-          "lecun_normal", "zeros", "ones", "orthogonal", "random_normal", "random_uniform",
-          "truncated_normal")
+COMMON = (
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "zeros",
+    "ones",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+)
 
 
 class InitializerControl(ParamControl):

@@ -16,8 +16,10 @@ class IntControl(ParamControl):
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.box = QSpinBox(self)
-        self.box.setRange(int(spec.minimum) if spec.minimum is not None else -_BIG,
-                          int(spec.maximum) if spec.maximum is not None else _BIG)
+        self.box.setRange(
+            int(spec.minimum) if spec.minimum is not None else -_BIG,
+            int(spec.maximum) if spec.maximum is not None else _BIG,
+        )
         self.box.setKeyboardTracking(False)  # one edit per committed number, not per keystroke
         self.layout_.addWidget(self.box)
         self.box.valueChanged.connect(self.edited.emit)

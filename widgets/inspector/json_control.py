@@ -16,8 +16,11 @@ class JsonControl(ParamControl):
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.line = QLineEdit(self)
-        self.line.setPlaceholderText('JSON, e.g. {"class_name": "L2", "config": {"l2": 0.01}}'
-                                     if spec.kind == "regularizer" else "JSON value or null")
+        self.line.setPlaceholderText(
+            'JSON, e.g. {"class_name": "L2", "config": {"l2": 0.01}}'
+            if spec.kind == "regularizer"
+            else "JSON value or null"
+        )
         self.layout_.addWidget(self.line)
         self.line.editingFinished.connect(self._finished)
 

@@ -11,8 +11,7 @@ from widgets.inspector.base import ParamControl
 
 
 class OptionalControl(ParamControl):
-    def __init__(self, inner: ParamControl, fallback: Any,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, inner: ParamControl, fallback: Any, parent: QWidget | None = None) -> None:
         super().__init__(inner.spec, parent)
         self.inner = inner
         self.fallback = fallback  # what to offer when the user unticks "None"

@@ -13,7 +13,7 @@ from widgets.inspector.base import ParamControl
 
 
 def parse_sizes(text: str, allow_none: bool) -> int | list[int | None]:
-    """"3" → 3, "3, 3" or "(3, 3)" → [3, 3]; "None" only where the axis may be free."""
+    """ "3" → 3, "3, 3" or "(3, 3)" → [3, 3]; "None" only where the axis may be free."""
     body = text.strip().strip("()[]").strip()
     if not body:
         raise ValueError("enter a size, e.g. 3 or 3, 3")

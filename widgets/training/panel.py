@@ -62,11 +62,14 @@ class TrainingPanel(QWidget):
     weightsLoaded = Signal(object)
     trainingFinished = Signal(object, object)  # TrainingResult, the trained keras.Model
 
-    def __init__(self, model_provider: Callable[[], keras.Model],
-                 dataset_provider: Callable[[], Dataset],
-                 run_store_provider: Callable[[], RunStore | None],
-                 settings: TrainingSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model_provider: Callable[[], keras.Model],
+        dataset_provider: Callable[[], Dataset],
+        run_store_provider: Callable[[], RunStore | None],
+        settings: TrainingSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._model_provider = model_provider
         self._dataset_provider = dataset_provider
@@ -128,8 +131,9 @@ class TrainingPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(settings_widget)
 
-        self.device_label = QLabel(f"Backend: {keras.backend.backend()} · "
-                                   f"Device: {describe_device()}")
+        self.device_label = QLabel(
+            f"Backend: {keras.backend.backend()} · Device: {describe_device()}"
+        )
         self.train_button = QPushButton("Train")
         self.pause_button = QPushButton("Pause")
         self.resume_button = QPushButton("Resume")
@@ -141,8 +145,7 @@ class TrainingPanel(QWidget):
         self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet("color: #b00020")
         buttons = QHBoxLayout()
-        for button in (self.train_button, self.pause_button, self.resume_button,
-                       self.stop_button):
+        for button in (self.train_button, self.pause_button, self.resume_button, self.stop_button):
             buttons.addWidget(button)
 
         self.runs_list = QListWidget()
@@ -152,8 +155,14 @@ class TrainingPanel(QWidget):
         self.load_best_button = QPushButton("Load best weights")
         self.load_last_button = QPushButton("Load last weights")
         run_buttons = QGridLayout()  # two by two, so the panel fits a side dock
-        for i, button in enumerate((self.show_runs_button, self.delete_run_button,
-                                    self.load_best_button, self.load_last_button)):
+        for i, button in enumerate(
+            (
+                self.show_runs_button,
+                self.delete_run_button,
+                self.load_best_button,
+                self.load_last_button,
+            )
+        ):
             run_buttons.addWidget(button, i // 2, i % 2)
         self.plots = TrainingPlots()
 
@@ -252,21 +261,32 @@ class TrainingPanel(QWidget):
     def settings(self) -> TrainingSettings:
         """Settings from the controls; raises TrainingError naming a field that does not parse."""
         optimizer_params = self.optimizer_form.values(changed_only=True)
-        optimizer_params.setdefault("learning_rate",
-                                    self.optimizer_form.values()["learning_rate"])
-        metrics = [self.metrics_list.item(i).text() for i in range(self.metrics_list.count())
-                   if self.metrics_list.item(i).checkState() == Qt.CheckState.Checked]
-        callbacks = [CallbackSettings(kind, box.isChecked(), form.values())
-                     for kind, (box, form) in self.callback_boxes.items()]
+        optimizer_params.setdefault("learning_rate", self.optimizer_form.values()["learning_rate"])
+        metrics = [
+            self.metrics_list.item(i).text()
+            for i in range(self.metrics_list.count())
+            if self.metrics_list.item(i).checkState() == Qt.CheckState.Checked
+        ]
+        callbacks = [
+            CallbackSettings(kind, box.isChecked(), form.values())
+            for kind, (box, form) in self.callback_boxes.items()
+        ]
         return TrainingSettings(
             optimizer=OptimizerSettings(self.optimizer_combo.currentText(), optimizer_params),
-            schedule=ScheduleSettings(self.schedule_combo.currentText(),
-                                      self.schedule_form.values()),
-            loss=LossSettings(self.loss_combo.currentText(),
-                              self.loss_form.values(changed_only=True)),
-            metrics=metrics, epochs=self.epochs_spin.value(),
-            batch_size=self.batch_spin.value(), validation_split=self.split_spin.value(),
-            shuffle=self.shuffle_check.isChecked(), seed=self._seed, callbacks=callbacks)
+            schedule=ScheduleSettings(
+                self.schedule_combo.currentText(), self.schedule_form.values()
+            ),
+            loss=LossSettings(
+                self.loss_combo.currentText(), self.loss_form.values(changed_only=True)
+            ),
+            metrics=metrics,
+            epochs=self.epochs_spin.value(),
+            batch_size=self.batch_spin.value(),
+            validation_split=self.split_spin.value(),
+            shuffle=self.shuffle_check.isChecked(),
+            seed=self._seed,
+            callbacks=callbacks,
+        )
 
     def _edited(self, *_args: Any) -> None:
         if self._loading:
@@ -302,8 +322,9 @@ class TrainingPanel(QWidget):
             dataset = self._dataset_provider()
             store = self._run_store_provider()
         except Exception as exc:  # noqa: BLE001 - providers may fail in any way; show it
-            self.show_message(describe_error(exc) if not isinstance(exc, TrainingError)
-                              else str(exc))
+            self.show_message(
+                describe_error(exc) if not isinstance(exc, TrainingError) else str(exc)
+            )
             return
         self.show_message("")
         self.plots.prepare(["loss", *settings.metrics])
@@ -341,10 +362,12 @@ class TrainingPanel(QWidget):
     def _batch_progress(self, info: dict) -> None:
         self.progress.setValue(int(info["fraction"] * 1000))
         state = "Paused · " if info["paused"] else ""
-        self.eta_label.setText(f"{state}Epoch {info['epoch']}/{info['epochs']} · batch "
-                               f"{info['batch']}/{info['batches']} · epoch ETA "
-                               f"{format_clock(info['epoch_eta'])} · total ETA "
-                               f"{format_clock(info['overall_eta'])}")
+        self.eta_label.setText(
+            f"{state}Epoch {info['epoch']}/{info['epochs']} · batch "
+            f"{info['batch']}/{info['batches']} · epoch ETA "
+            f"{format_clock(info['epoch_eta'])} · total ETA "
+            f"{format_clock(info['overall_eta'])}"
+        )
         if info["logs"] and self._run_id is not None:
             step = info["epoch"] - 1 + info["batch"] / max(info["batches"], 1)
             self.plots.add_batch(self._run_id, step, info["logs"])
@@ -382,8 +405,10 @@ class TrainingPanel(QWidget):
             self.runs_list.addItem(item)
 
     def run_ids(self) -> list[str]:
-        return [self.runs_list.item(i).data(Qt.ItemDataRole.UserRole)
-                for i in range(self.runs_list.count())]
+        return [
+            self.runs_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.runs_list.count())
+        ]
 
     def _selected(self) -> list[str]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.runs_list.selectedItems()]
@@ -428,8 +453,7 @@ class TrainingPanel(QWidget):
             model = self._model_provider()
             store.load_weights_into(model, selected[0], which)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - shown in the panel, never raised into Qt
-            self.show_message(str(exc) if isinstance(exc, TrainingError)
-                              else describe_error(exc))
+            self.show_message(str(exc) if isinstance(exc, TrainingError) else describe_error(exc))
             return
         self.show_message("")
         self.weightsLoaded.emit(model)

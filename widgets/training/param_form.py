@@ -29,8 +29,12 @@ class ParamForm(QWidget):
         self._layout = QFormLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
 
-    def set_fields(self, defaults: dict[str, Any], values: dict[str, Any] | None = None,
-                   owner: str | None = None) -> None:
+    def set_fields(
+        self,
+        defaults: dict[str, Any],
+        values: dict[str, Any] | None = None,
+        owner: str | None = None,
+    ) -> None:
         if owner is not None:
             self.owner = owner
         while self._layout.rowCount():
@@ -45,8 +49,9 @@ class ParamForm(QWidget):
                 widget.setChecked(bool(value))
                 widget.toggled.connect(self.changed)
             else:
-                widget = QLineEdit("" if value is None else
-                                   value if isinstance(value, str) else json.dumps(value))
+                widget = QLineEdit(
+                    "" if value is None else value if isinstance(value, str) else json.dumps(value)
+                )
                 widget.setPlaceholderText("default" if default is None else "")
                 widget.editingFinished.connect(self.changed)
             widget.setObjectName(name)
@@ -77,13 +82,15 @@ class ParamForm(QWidget):
         try:
             value = json.loads(text)
         except ValueError as exc:
-            raise TrainingError(f"{self.owner} `{name}` must be a number or list; "
-                                f"received {name}={text!r}") from exc
+            raise TrainingError(
+                f"{self.owner} `{name}` must be a number or list; received {name}={text!r}"
+            ) from exc
         if isinstance(default, float) and isinstance(value, int):
             value = float(value)
         if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
             if not value.is_integer():
-                raise TrainingError(f"{self.owner} `{name}` must be an integer; "
-                                    f"received {name}={text}")
+                raise TrainingError(
+                    f"{self.owner} `{name}` must be an integer; received {name}={text}"
+                )
             value = int(value)
         return value

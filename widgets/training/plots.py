@@ -77,8 +77,9 @@ class TrainingPlots(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._flush)
-        self._mouse = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30,
-                                     slot=self._on_mouse_moved)
+        self._mouse = pg.SignalProxy(
+            self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
+        )
 
     # -- feeding data ----------------------------------------------------------------------
     def start_run(self, run_id: str, label: str | None = None) -> None:
@@ -99,8 +100,11 @@ class TrainingPlots(QWidget):
             if name in SKIPPED_KEYS:
                 continue
             series = self._get(run_id, name, "batch")
-            series.ema = value if series.ema is None else (
-                self.smoothing * series.ema + (1 - self.smoothing) * value)
+            series.ema = (
+                value
+                if series.ema is None
+                else (self.smoothing * series.ema + (1 - self.smoothing) * value)
+            )
             self._append(series, step, series.ema)
 
     def add_epoch(self, run_id: str, epoch: int, logs: dict[str, float]) -> None:
@@ -141,8 +145,9 @@ class TrainingPlots(QWidget):
     def metric_names(self) -> list[str]:
         return list(self._plots)
 
-    def series(self, run_id: str, name: str, kind: str = "epoch") -> tuple[list[float],
-                                                                            list[float]]:
+    def series(
+        self, run_id: str, name: str, kind: str = "epoch"
+    ) -> tuple[list[float], list[float]]:
         found = self._series.get((run_id, name, kind))
         return (list(found.xs), list(found.ys)) if found else ([], [])
 
@@ -177,8 +182,13 @@ class TrainingPlots(QWidget):
                 curve = pg.PlotDataItem(pen=pen)
             else:
                 pen = pg.mkPen(color, width=2, style=style)
-                curve = pg.PlotDataItem(pen=pen, symbol="o", symbolSize=5, symbolBrush=color,
-                                        name=f"{self._run_labels[run_id]} {name}")
+                curve = pg.PlotDataItem(
+                    pen=pen,
+                    symbol="o",
+                    symbolSize=5,
+                    symbolBrush=color,
+                    name=f"{self._run_labels[run_id]} {name}",
+                )
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self._plot_for(_base_metric(name)).addItem(curve)
@@ -220,8 +230,10 @@ class TrainingPlots(QWidget):
                 continue
             i = min(range(len(series.xs)), key=lambda k: abs(series.xs[k] - x))
             run = self._run_labels.get(series.run_id, series.run_id)
-            parts.append(f"{run} {series.name}{' (batch)' if series.kind == 'batch' else ''}"
-                         f" = {series.ys[i]:.4g}")
+            parts.append(
+                f"{run} {series.name}{' (batch)' if series.kind == 'batch' else ''}"
+                f" = {series.ys[i]:.4g}"
+            )
         return "   ".join(parts)
 
     # -- export ----------------------------------------------------------------------------
@@ -245,7 +257,6 @@ class TrainingPlots(QWidget):
             self.export_png(path)
 
     def _ask_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv",
-                                              "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv", "CSV (*.csv)")
         if path:
             self.export_csv(path)

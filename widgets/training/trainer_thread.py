@@ -34,39 +34,67 @@ class TrainerThread(QThread):
     runFinished = Signal(object)
     errorOccurred = Signal(str)
 
-    def __init__(self, model: keras.Model, dataset: Dataset, settings: TrainingSettings,
-                 run_store: RunStore | None = None, *, batch_interval: float = 0.1,
-                 sample_interval: float = 0.2, parent: Any = None) -> None:
+    def __init__(
+        self,
+        model: keras.Model,
+        dataset: Dataset,
+        settings: TrainingSettings,
+        run_store: RunStore | None = None,
+        *,
+        batch_interval: float = 0.1,
+        sample_interval: float = 0.2,
+        parent: Any = None,
+    ) -> None:
         super().__init__(parent)
         self._model = model
         self._dataset = dataset
         self._settings = settings
         self._run_store = run_store
-        self.engine = TrainingEngine(self._listener(), sample_interval=sample_interval,
-                                     progress_interval=batch_interval)
+        self.engine = TrainingEngine(
+            self._listener(), sample_interval=sample_interval, progress_interval=batch_interval
+        )
         self.result: TrainingResult | None = None
 
     def _listener(self) -> TrainingListener:
         def run_start(record: RunRecord) -> None:
-            self.runStarted.emit({"run_id": record.id, "epochs": self._settings.epochs,
-                                  "backend": record.backend, "device": record.device})
+            self.runStarted.emit(
+                {
+                    "run_id": record.id,
+                    "epochs": self._settings.epochs,
+                    "backend": record.backend,
+                    "device": record.device,
+                }
+            )
 
         def batch(progress: BatchProgress, logs: dict[str, float] | None) -> None:
             self.batchProgress.emit({**progress.to_dict(), "logs": logs})
 
-        def epoch_end(epoch: int, logs: dict[str, float], seconds: float, val_seconds: float,
-                      samples: int) -> None:
-            self.epochEnded.emit({"epoch": epoch, "logs": logs, "seconds": seconds,
-                                  "val_seconds": val_seconds, "samples": samples})
+        def epoch_end(
+            epoch: int, logs: dict[str, float], seconds: float, val_seconds: float, samples: int
+        ) -> None:
+            self.epochEnded.emit(
+                {
+                    "epoch": epoch,
+                    "logs": logs,
+                    "seconds": seconds,
+                    "val_seconds": val_seconds,
+                    "samples": samples,
+                }
+            )
 
-        return TrainingListener(on_run_start=run_start, on_epoch_start=self.epochStarted.emit,
-                                on_batch=batch, on_epoch_end=epoch_end,
-                                on_error=self.errorOccurred.emit)
+        return TrainingListener(
+            on_run_start=run_start,
+            on_epoch_start=self.epochStarted.emit,
+            on_batch=batch,
+            on_epoch_end=epoch_end,
+            on_error=self.errorOccurred.emit,
+        )
 
     def run(self) -> None:
         try:
-            self.result = self.engine.run(self._model, self._dataset, self._settings,
-                                          run_store=self._run_store)
+            self.result = self.engine.run(
+                self._model, self._dataset, self._settings, run_store=self._run_store
+            )
         except Exception as exc:  # noqa: BLE001 - nothing may escape into Qt
             self.errorOccurred.emit(describe_error(exc))
             return
