@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -81,5 +83,5 @@ def test_thumbnail_draws_the_real_graph() -> None:
 def test_thumbnail_lays_out_a_graph_without_positions() -> None:
     graph = Graph.from_dict(Project.load(find_template("mnist_cnn").path).graph.to_dict())
     for node in graph.nodes:
-        node.position = (0.0, 0.0)
+        graph._replace_node(replace(node, position=(0.0, 0.0)))
     assert _ink(render_thumbnail(graph)) > 20

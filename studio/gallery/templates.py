@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.common.paths import bundled_dir
 from studio.project import Project, ProjectError
 
 SUFFIX = ".studio.json"
@@ -84,15 +85,11 @@ class TemplateEntry:
 
 def templates_dir() -> Path:
     """Where templates live: ``$STUDIO_TEMPLATES``, else ``templates/`` beside the ``studio``
-    package (a source checkout), else ``studio/templates`` (an installed copy)."""
+    package (a source checkout), else the copy an installed wheel carries."""
     override = os.environ.get(ENV_DIR)
     if override:
         return Path(override)
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "templates", here / "templates"):
-        if candidate.is_dir() and any(candidate.glob(f"*{SUFFIX}")):
-            return candidate
-    return here.parent / "templates"
+    return bundled_dir("templates")
 
 
 def _entry(path: Path) -> TemplateEntry:

@@ -18,6 +18,7 @@ from typing import Any
 
 from studio.graph import AddNode, Batch, Connect, Edge, Graph, Group, Node, Op, SetGroup
 from studio.graph.grouping import new_group_id, unique_group_name
+from studio.graph.naming import free_name
 
 FORMAT = "model-studio-clipboard"
 
@@ -76,13 +77,7 @@ def paste_op(
         while new_id in mapping.values():
             new_id = graph.new_id()
         mapping[node.id] = new_id
-        name = node.name
-        if name in taken:
-            base = name.rstrip("0123456789").rstrip("_") or name
-            i = 1
-            while f"{base}_{i}" in taken:
-                i += 1
-            name = f"{base}_{i}"
+        name = free_name(node.name, taken)
         taken.add(name)
         x, y = node.position
         nodes.append(

@@ -15,6 +15,7 @@ import networkx as nx
 
 from studio.catalog import get_spec
 from studio.graph.model import Change, Edge, Group, Node, snake_name
+from studio.graph.naming import free_name
 from studio.graph.ops import AddNode, Batch, Connect, Disconnect, Op, RemoveNode, SetAttr, SetParams
 
 Listener = Callable[[Change], None]
@@ -165,13 +166,7 @@ class Graph:
                 return nid
 
     def unique_name(self, base: str) -> str:
-        taken = {n.name for n in self._nodes.values()}
-        if base not in taken:
-            return base
-        for i in itertools.count(1):
-            if f"{base}_{i}" not in taken:
-                return f"{base}_{i}"
-        raise AssertionError("unreachable")
+        return free_name(base, {n.name for n in self._nodes.values()})
 
     def make_node(
         self,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from studio.graph import Batch, Edge, Graph, Group, SetAttr, SetGroup
+from studio.graph.naming import free_name
 
 
 class GroupingError(ValueError):
@@ -71,10 +72,7 @@ def new_group_id(graph: Graph) -> str:
 
 
 def unique_group_name(graph: Graph, base: str) -> str:
-    taken = {g.name for g in graph.groups.values()} | {n.name for n in graph.nodes}
-    if base not in taken:
-        return base
-    return next(f"{base}_{i}" for i in itertools.count(1) if f"{base}_{i}" not in taken)
+    return free_name(base, {g.name for g in graph.groups.values()} | {n.name for n in graph.nodes})
 
 
 def group_op(

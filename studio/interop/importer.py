@@ -26,6 +26,7 @@ from studio.catalog import get_spec
 from studio.catalog.build import one_line
 from studio.graph import Graph, Group
 from studio.graph.layout import compute_layout
+from studio.graph.naming import free_name
 
 _MODEL_CLASSES = ("Functional", "Sequential", "Model")
 _DEFAULT_DTYPES = ("float32", None)
@@ -365,18 +366,10 @@ class _Builder:
         return nid
 
     def _unique(self, base: str) -> str:
-        if base not in self.names:
-            return base
-        i = 2
-        while f"{base}_{i}" in self.names:
-            i += 1
-        return f"{base}_{i}"
+        return free_name(base, self.names)
 
     def _unique_group(self, base: str) -> str:
-        gid, i = base, 2
-        while gid in self.groups:
-            gid, i = f"{base}_{i}", i + 1
-        return gid
+        return free_name(base, self.groups)
 
 
 def _layers_by_name(model: Any) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.checks import Analyzer
+from studio.common.paths import resource
 from studio.graph import Graph, clipboard
 from studio.project import Project, ProjectError
 from widgets.app.autosave import DEFAULT_DELAY_MS, Autosaver, pending_recovery
@@ -42,9 +43,7 @@ from widgets.canvas.scene import GraphScene, format_count
 from widgets.canvas.view import GraphView
 from widgets.inspector import Inspector
 
-EXAMPLE = (
-    Path(__file__).resolve().parent.parent / "resources" / "examples" / "starter_cnn.studio.json"
-)
+EXAMPLE = resource("examples", "starter_cnn.studio.json")
 MAX_RECENT = 8
 FILE_FILTER = "Model Studio projects (*.studio.json);;All files (*)"
 

@@ -7,12 +7,13 @@ sheet; ``Theme`` carries them instead and the scene repaints when the theme chan
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
-STYLES = Path(__file__).resolve().parent.parent / "resources" / "styles"
+from studio.common.paths import resource
+
+STYLES = resource("styles")
 
 _CATEGORY_HUES = {
     "Core": 210,

@@ -7,8 +7,6 @@ responsive, shows a busy bar meanwhile, and shows an error in place instead of c
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -22,15 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.common.paths import resource
 from studio.interop.code_import import CodeImportError, import_from_code
 
 # The paste box's hint: a small script of the kind the dialog accepts.
-PLACEHOLDER = (
-    Path(__file__).resolve().parent.parent
-    / "resources"
-    / "examples"
-    / "import_from_code_example.py"
-).read_text(encoding="utf-8")
+PLACEHOLDER = resource("examples", "import_from_code_example.py").read_text(encoding="utf-8")
 
 
 class _ImportSignals(QObject):
