@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +177,7 @@ class _Builder:
         # Laid out by the editor's own layered layout, so every import (file, code, CLI)
         # opens readable without a second pass.
         for nid, position in compute_layout(graph).items():
-            graph.node(nid).position = position
+            graph._replace_node(replace(graph.node(nid), position=position))
         return ImportResult(graph, self.messages)
 
     # ----- containers -----------------------------------------------------------------
