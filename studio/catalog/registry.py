@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -236,7 +237,16 @@ def _make_spec(type_name: str, category: str) -> LayerSpec:
 
     if type_name == "Input":
         return _input_spec()
-    cls = getattr(keras.layers, type_name)
+    return _spec_for_class(type_name, getattr(keras.layers, type_name), category)
+
+
+def _studio_spec(name: str, entry: Any) -> LayerSpec:
+    """A studio-provided layer (``studio.layers``): same vocabulary as a Keras one."""
+    spec = _spec_for_class(name, entry.cls, entry.category)
+    return replace(spec, help=entry.help, key_params=entry.key_params, extra={"studio": True})
+
+
+def _spec_for_class(type_name: str, cls: type, category: str) -> LayerSpec:
     call, lo, hi, ports = _call_style(type_name)
     doc = (inspect.getdoc(cls) or "").strip().splitlines()
     return LayerSpec(
@@ -266,6 +276,10 @@ def registry() -> dict[str, LayerSpec]:
                 continue  # an older Keras without this layer
             spec = _make_spec(name, category)
             specs[spec.type_name] = spec
+    from studio.layers import palette_layers
+
+    for name, entry in palette_layers().items():
+        specs[name] = _studio_spec(name, entry)
     return specs
 
 

@@ -90,6 +90,12 @@ class LayerSpec:
         """The Keras layer class (looked up by the attribute name, which may be an alias)."""
         import keras
 
+        if self.extra.get("studio"):
+            from studio.layers.registry import layer_class
+
+            cls = layer_class(self.type_name)
+            assert cls is not None, self.type_name
+            return cls
         return getattr(keras.layers, self.extra.get("keras_attr", self.type_name))
 
     def default_params(self) -> dict[str, Any]:
