@@ -134,6 +134,10 @@ class TrainingSettings:
     shuffle: bool = True
     seed: int | None = None
     callbacks: list[CallbackSettings] = field(default_factory=default_callbacks)
+    # "supervised" is plain ``fit`` on (x, y); other modes are in ``studio.training.modes``,
+    # with their own options in ``mode_options``.
+    mode: str = "supervised"
+    mode_options: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,6 +165,8 @@ class TrainingSettings:
                 callbacks=[CallbackSettings(**c) for c in data["callbacks"]]
                 if "callbacks" in data
                 else base.callbacks,
+                mode=str(data.get("mode", base.mode)),
+                mode_options=dict(data.get("mode_options", {})),
             )
         except (TypeError, ValueError, KeyError) as exc:
             raise TrainingError(f"Training settings could not be read: {exc}") from exc
