@@ -8,8 +8,6 @@ inputs actually changed are recomputed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +15,7 @@ from studio.catalog import LayerSpec
 from studio.catalog.build import LayerBuildError, build_layer, call_layer, one_line, spec_for
 from studio.checks.macs import estimate_macs
 from studio.checks.params import param_problems
+from studio.common.keras_compat import deferred_variables_dropped
 from studio.graph import Edge, Graph, Node
 
 
@@ -281,7 +280,7 @@ def _build_and_call(node: Node, spec: LayerSpec, symbolic: list[Any]) -> tuple[A
     4.3 s → 1.2 s). A layer that insists on a concrete variable is retried normally.
     """
     try:
-        with _deferred_variables():
+        with deferred_variables_dropped():
             layer = build_layer(node)
             return layer, call_layer(layer, spec, symbolic)
     except Exception as exc:
@@ -289,21 +288,6 @@ def _build_and_call(node: Node, spec: LayerSpec, symbolic: list[Any]) -> tuple[A
             raise
     layer = build_layer(node)
     return layer, call_layer(layer, spec, symbolic)
-
-
-@contextmanager
-def _deferred_variables() -> Iterator[None]:
-    """A stateless scope whose deferred variables are dropped afterwards, not initialized:
-    Keras keeps them in a per-thread list that would otherwise grow with every analysis."""
-    import keras
-    from keras.src.backend.common import global_state
-
-    before = list(global_state.get_global_attribute("uninitialized_variables", None) or [])
-    try:
-        with keras.StatelessScope(initialize_variables=False):
-            yield
-    finally:
-        global_state.set_global_attribute("uninitialized_variables", before)
 
 
 def _count(weights: list[Any]) -> int:

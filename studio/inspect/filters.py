@@ -15,6 +15,8 @@ from typing import Literal
 import keras
 import numpy as np
 
+from studio.common.keras_compat import producing_layer
+
 ChannelMode = Literal["mean", "per_channel"]
 Normalise = Literal["filter", "layer", "none"]
 DepthReduction = Literal["middle", "max"]
@@ -84,7 +86,7 @@ def kernel_as_filters(layer: keras.Layer) -> tuple[np.ndarray, str]:
 def _dense_image_shape(layer: keras.Layer, n_in: int) -> tuple[int, int]:
     """(h, w) to show one Dense unit's weights: the Flatten-ed image if there is one."""
     try:
-        producer = layer.input._keras_history[0]
+        producer = producing_layer(layer.input)
         if isinstance(producer, keras.layers.Flatten):
             shape = tuple(producer.input.shape[1:])
             if len(shape) >= 2 and math.prod(shape) == n_in:

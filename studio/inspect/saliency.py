@@ -14,6 +14,7 @@ from typing import Literal
 import keras
 import numpy as np
 
+from studio.common.keras_compat import run_through_graph, takes_training_argument
 from studio.inspect.activations import Sample, as_batch, as_functional, feed
 from studio.inspect.gradients import grad_with_aux
 
@@ -78,7 +79,7 @@ def _replay(functional: keras.Model, batches: list, layer: keras.Layer, delta):
 
     def operation_fn(op):
         def call(*args, **kwargs):
-            if "training" in getattr(op, "_call_context_args", {}):
+            if takes_training_argument(op):
                 kwargs["training"] = False
             out = op(*args, **kwargs)
             if op is layer:
@@ -90,7 +91,7 @@ def _replay(functional: keras.Model, batches: list, layer: keras.Layer, delta):
 
     # Keras refuses to mix numpy arrays and backend tensors in one call.
     tensors = [keras.ops.convert_to_tensor(b) for b in batches]
-    outputs = functional._run_through_graph(tensors, operation_fn=operation_fn)
+    outputs = run_through_graph(functional, tensors, operation_fn)
     return outputs, captured["activation"]
 
 

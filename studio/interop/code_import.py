@@ -61,7 +61,7 @@ if "keras" not in sys.modules:  # a script that never imported Keras built no mo
     sys.exit(0)
 
 import keras
-from keras.src.models.functional import Functional
+from studio.common.keras_compat import is_functional
 
 models = {k: v for k, v in namespace.items()
           if isinstance(v, keras.Model) and not k.startswith("_")}
@@ -86,7 +86,7 @@ elif callable(namespace.get("build_model")):
 if source is None:
     report(error="no_model", names=sorted(k for k in namespace if not k.startswith("_")))
     sys.exit(0)
-if not isinstance(found, (Functional, keras.Sequential)):
+if not (is_functional(found) or isinstance(found, keras.Sequential)):
     report(error="subclassed", source=source, type=type(found).__name__)
     sys.exit(0)
 if not found.built or not getattr(found, "inputs", None):

@@ -27,6 +27,7 @@ import numpy as np
 
 from studio.catalog.build import one_line
 from studio.common.atomic import atomic_write_with
+from studio.common.keras_compat import unsafe_deserialization
 from studio.graph import Graph
 
 FORMATS = ("keras", "h5", "json", "python", "savedmodel", "onnx", "tflite")
@@ -146,9 +147,7 @@ def _trusted(trust: bool) -> Iterator[None]:
     if not trust:
         yield
         return
-    import keras
-
-    with keras.src.saving.serialization_lib.SafeModeScope(False):
+    with unsafe_deserialization():
         yield
 
 

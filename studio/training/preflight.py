@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from studio.common.keras_compat import producing_layer
 from studio.data import Dataset, Mismatch, check_compatibility
 
 
 def _last_activation(tensor: Any) -> str | None:
-    history = getattr(tensor, "_keras_history", None)
-    layer = history[0] if history else None
+    layer = producing_layer(tensor)
     activation = getattr(layer, "activation", None)
     name = getattr(activation, "__name__", None)
     if type(layer).__name__ == "Softmax":
