@@ -226,7 +226,7 @@ def test_process_shard_leaves_data_alone_without_a_jax_cluster():
     assert shard[0] is x and batch == 4
 
 
-def test_cli_reports_bad_tf_config_in_one_line(tmp_path, monkeypatch, capsys):
+def test_cli_reports_bad_tf_config_in_short_message(tmp_path, monkeypatch, capsys):
     from studio.cli import main
     from studio.graph import Graph
     from studio.project import Project

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from studio.catalog import LayerSpec, get_spec, opaque_spec
+from studio.common.errors import short_message
 from studio.graph import Node
 
 
@@ -50,7 +51,7 @@ def build_layer(node: Node, *, safe_mode: bool = True):
         assert spec is not None
         return spec.keras_class().from_config(layer_config(node))
     except Exception as exc:  # Keras raises many kinds; all mean "these params are refused"
-        raise LayerBuildError(f"{node.type} '{node.name}': {one_line(exc)}") from exc
+        raise LayerBuildError(f"{node.type} '{node.name}': {short_message(exc)}") from exc
 
 
 def call_layer(layer: Any, spec: LayerSpec, inputs: list[Any]) -> list[Any]:
@@ -69,15 +70,3 @@ def call_layer(layer: Any, spec: LayerSpec, inputs: list[Any]) -> list[Any]:
     if isinstance(result, dict):
         return list(result.values())
     return [result]
-
-
-def one_line(exc: BaseException) -> str:
-    """Keras messages run over many lines with tracebacks of arguments; keep what matters."""
-    text = str(exc).strip() or type(exc).__name__
-    for marker in ("\n\nArguments received", "\nArguments received", "\n\nException encountered"):
-        text = text.split(marker)[0]
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if lines and lines[0].startswith("Exception encountered when calling") and len(lines) > 1:
-        lines = lines[1:]
-    msg = " ".join(lines)
-    return msg[:300]

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.catalog import LayerSpec
-from studio.catalog.build import LayerBuildError, build_layer, call_layer, one_line, spec_for
+from studio.catalog.build import LayerBuildError, build_layer, call_layer, spec_for
 from studio.checks.macs import estimate_macs
 from studio.checks.params import param_problems
+from studio.common.errors import short_message
 from studio.common.keras_compat import deferred_variables_dropped
 from studio.graph import Edge, Graph, Node
 
@@ -333,7 +334,7 @@ def _explain_call_error(
 ) -> str:
     label = f"{node.type} '{node.name}'"
     shown = ", ".join(str(t) for t in inputs)
-    text = one_line(exc)
+    text = short_message(exc)
     if spec.call == "list" and len(inputs) > 1:
         return f"{label}: inputs have incompatible shapes {shown} ({text})"
     window = node.params.get("kernel_size") or node.params.get("pool_size")

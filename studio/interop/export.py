@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from studio.catalog.build import one_line
 from studio.common.atomic import atomic_write_with
+from studio.common.errors import short_message
 from studio.common.keras_compat import unsafe_deserialization
 from studio.graph import Graph
 
@@ -90,11 +90,13 @@ def export(
         except ExportError:
             raise
         except Exception as exc:  # the exporters raise many kinds; all mean "not written"
-            raise ExportError(f"{fmt} export to '{target.name}' failed: {one_line(exc)}") from exc
+            raise ExportError(
+                f"{fmt} export to '{target.name}' failed: {short_message(exc)}"
+            ) from exc
         try:
             got, note = reader(model, target, sample, trust)
         except Exception as exc:  # written, but the runtime that should read it cannot
-            got, note = None, f"written, but reading it back failed: {one_line(exc)}"
+            got, note = None, f"written, but reading it back failed: {short_message(exc)}"
     if got is None:
         return ExportReport(fmt, target, False, None, note, time.perf_counter() - start)
     diff = _max_diff(expected, got)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from studio.catalog import get_spec
-from studio.catalog.build import one_line
+from studio.common.errors import short_message
 from studio.graph import Graph, Group
 from studio.graph.layout import compute_layout
 from studio.graph.naming import free_name
@@ -84,7 +84,7 @@ def _load(path: Path, trust: bool):
     try:
         return keras.saving.load_model(path, safe_mode=not trust, compile=False)
     except Exception as exc:  # Keras raises ValueError/TypeError/OSError for bad files
-        text = one_line(exc)
+        text = short_message(exc)
         if not trust and ("safe_mode" in text or "Lambda" in text or "lambda" in text):
             raise ModelImportError(
                 f"'{path.name}' contains a Lambda layer (Python code that would run on "

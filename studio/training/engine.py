@@ -14,7 +14,6 @@ The engine never raises: ``run`` returns a ``TrainingResult`` and tells the list
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
+from studio.common.errors import short_message
 from studio.data.dataset import Dataset
 from studio.training.device import describe_device
 from studio.training.runs import RunRecord, RunStore, new_run_id
@@ -37,16 +37,6 @@ from studio.training.settings import (
 
 ResultStatus = Literal["completed", "stopped", "failed"]
 EPOCH_TIMING_KEYS = ("epoch", "seconds", "val_seconds", "samples")
-# Lines of backend error text that frame the cause rather than state it.
-_NOISE_PREFIXES = (
-    "[[",
-    "File ",
-    "Detected at",
-    "Exception encountered when calling",
-    "Arguments received by",
-    "•",
-    "Graph execution error",
-)
 
 
 @dataclass(frozen=True)
@@ -119,15 +109,9 @@ def logs_to_floats(logs: dict[str, Any] | None) -> dict[str, float]:
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line a user can act on, from the often page-long errors backends raise."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    lowered = f"{type(exc).__name__} {text}".lower()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith(_NOISE_PREFIXES)]
-    first = useful[0] if useful else type(exc).__name__
-    if first.endswith(":") and len(useful) > 1:
-        first = f"{first} {useful[-1]}"
-    first = first[:300]
+    """One line a user can act on, with the advice training failures usually need."""
+    first = short_message(exc)
+    lowered = f"{type(exc).__name__} {exc}".lower()
     if isinstance(exc, MemoryError) or any(
         s in lowered for s in ("resourceexhausted", "out of memory", "oom when")
     ):

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from studio.catalog.build import one_line
+from studio.common.errors import short_message
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class _Job(QRunnable):
         try:
             outcome: Any = self.fn(*self.args)
         except Exception as exc:  # noqa: BLE001 - a worker must report every failure, not die
-            outcome = JobFailed(one_line(exc))
+            outcome = JobFailed(short_message(exc))
         self.signals.done.emit(outcome)
 
 
