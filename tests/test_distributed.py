@@ -265,7 +265,7 @@ def test_without_a_scope_training_is_described_as_one_device():
 
 @pytest.mark.parametrize("kind", ["mirrored", "multiworker"])
 def test_script_snippet_is_valid_python_defining_distribution_scope(kind):
-    from studio.training.distributed import script_snippet
+    from studio.compile.distribute_snippet import script_snippet
 
     source = script_snippet(kind)
     compile(source, f"<{kind} snippet>", "exec")
@@ -274,7 +274,7 @@ def test_script_snippet_is_valid_python_defining_distribution_scope(kind):
 
 
 def test_mirrored_script_snippet_trains_a_model_in_its_scope():
-    from studio.training.distributed import script_snippet
+    from studio.compile.distribute_snippet import script_snippet
 
     namespace: dict[str, Any] = {"keras": keras}
     exec(compile(script_snippet("mirrored"), "<snippet>", "exec"), namespace)  # noqa: S102
@@ -284,3 +284,10 @@ def test_mirrored_script_snippet_trains_a_model_in_its_scope():
         history = model.fit(np.ones((8, 2)), np.ones((8, 1)), batch_size=4, verbose=0)
         assert replica_count() >= 1 and "MirroredStrategy" in describe_distribution()
     assert len(history.history["loss"]) == 1
+
+
+def test_generated_scripts_offer_the_same_kinds_as_the_engine():
+    from studio.compile.distribute_snippet import KINDS as SCRIPT_KINDS
+    from studio.training.distributed import KINDS
+
+    assert SCRIPT_KINDS == KINDS

@@ -3,11 +3,13 @@ so what the editor shows and what the compiled model does cannot disagree."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.catalog import LayerSpec, get_spec, opaque_spec
 from studio.common.errors import short_message
-from studio.graph import Node
+
+if TYPE_CHECKING:  # the catalogue sits below the document; it only reads a node's fields
+    from studio.graph import Node
 
 
 class LayerBuildError(ValueError):

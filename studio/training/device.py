@@ -38,6 +38,11 @@ def _torch_device() -> str:
     return "CPU"
 
 
+def backend_name() -> str:
+    """The Keras backend in use ("tensorflow", "jax" or "torch")."""
+    return keras.backend.backend()
+
+
 def describe_device() -> str:
     """ "CPU" or the first accelerator's name; never raises, since it only labels the UI."""
     probes = {"tensorflow": _tensorflow_device, "jax": _jax_device, "torch": _torch_device}

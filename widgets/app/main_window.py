@@ -35,12 +35,12 @@ from studio.project import Project, ProjectError
 from widgets.app.autosave import DEFAULT_DELAY_MS, Autosaver, pending_recovery
 from widgets.app.issues_panel import IssuesPanel
 from widgets.app.jobs import JobFailed, JobRunner
-from widgets.app.theme import apply_theme
 from widgets.canvas.editor import NEXT_STEP, GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH
 from widgets.canvas.palette import Palette
 from widgets.canvas.scene import GraphScene, format_count
 from widgets.canvas.view import GraphView
+from widgets.common.theme import apply_theme
 from widgets.inspector import Inspector
 
 EXAMPLE = resource("examples", "starter_cnn.studio.json")

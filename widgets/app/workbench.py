@@ -23,11 +23,11 @@ from studio.project import Project
 from studio.training.preflight import check_model_data
 from studio.training.runs import RunStore
 from studio.training.settings import TrainingError, TrainingSettings
-from widgets.app.commands import ProjectFieldCommand
 from widgets.app.gallery_dialog import GalleryDialog
 from widgets.app.jobs import JobFailed
 from widgets.app.main_window import MainWindow
 from widgets.code.view import CodeView
+from widgets.common.commands import ProjectFieldCommand
 from widgets.data.panel import DatasetPanel
 from widgets.inspect.panel import InspectPanel
 from widgets.training.panel import TrainingPanel

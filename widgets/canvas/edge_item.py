@@ -16,7 +16,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from studio.graph import Edge
-from widgets.app.theme import LIGHT, Theme
+from widgets.common.theme import LIGHT, Theme
 
 # Enum overloads of setBrush/setPen leak a reference to None in PySide6 6.12 and crash
 # after enough frames; painting with objects avoids them.

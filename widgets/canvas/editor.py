@@ -30,7 +30,7 @@ from studio.graph import (
 )
 from studio.graph.grouping import GroupingError, collapse_op, group_op, ungroup_op
 from studio.graph.layout import LayoutOptions, layout_op
-from widgets.app.commands import MoveCommand, OpCommand
+from widgets.common.commands import MoveCommand, OpCommand
 
 # Horizontal step between a node and one added after it; matches the auto-layout spacing.
 NEXT_STEP = LayoutOptions().node_width + LayoutOptions().layer_gap

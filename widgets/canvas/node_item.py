@@ -13,8 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from widgets.app.theme import LIGHT, Theme
 from widgets.canvas.port_item import PortItem
+from widgets.common.theme import LIGHT, Theme
 
 # Enum overloads of setPen/setBrush leak a reference to None in PySide6 6.12 and crash
 # after enough frames; painting with objects avoids them.

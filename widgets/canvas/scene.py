@@ -18,10 +18,10 @@ from studio.catalog.build import spec_for
 from studio.checks import Analysis, Analyzer, Issue, NodeInfo
 from studio.graph import Change, Edge, Graph, Group, Node
 from studio.graph.grouping import boundary
-from widgets.app.theme import LIGHT, Theme
 from widgets.canvas.edge_item import EdgeItem
 from widgets.canvas.editor import GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, NodeLook
+from widgets.common.theme import LIGHT, Theme
 
 ANALYSIS_DELAY_MS = 25
 

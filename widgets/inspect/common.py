@@ -7,8 +7,8 @@ and any exception from the core becomes a message in the view instead of escapin
 from __future__ import annotations
 
 import traceback
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
@@ -16,6 +16,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from studio.data.dataset import Dataset
 from studio.inspect import split_arrays
+
+if TYPE_CHECKING:  # widgets only hold models the core built
+    import keras
 
 
 class InspectView(QWidget):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import keras
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QWidget
 
@@ -14,6 +15,9 @@ from widgets.inspect.filters import FiltersView
 from widgets.inspect.histograms import HistogramsView
 from widgets.inspect.saliency import SaliencyView
 from widgets.inspect.summary import SummaryView
+
+if TYPE_CHECKING:  # widgets only hold models the core built
+    import keras
 
 
 class InspectPanel(QTabWidget):

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keras
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.data.dataset import Dataset
-from studio.training.device import describe_device
+from studio.training.device import backend_name, describe_device
 from studio.training.engine import TrainingResult, describe_error
 from studio.training.headless import format_clock
 from studio.training.runs import RunStore
@@ -55,6 +54,9 @@ from studio.training.settings import (
 from widgets.training.param_form import ParamForm
 from widgets.training.plots import TrainingPlots
 from widgets.training.trainer_thread import TrainerThread
+
+if TYPE_CHECKING:  # widgets only hold models the core built
+    import keras
 
 
 class TrainingPanel(QWidget):
@@ -131,9 +133,7 @@ class TrainingPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(settings_widget)
 
-        self.device_label = QLabel(
-            f"Backend: {keras.backend.backend()} · Device: {describe_device()}"
-        )
+        self.device_label = QLabel(f"Backend: {backend_name()} · Device: {describe_device()}")
         self.train_button = QPushButton("Train")
         self.pause_button = QPushButton("Pause")
         self.resume_button = QPushButton("Resume")

@@ -7,9 +7,8 @@ the UI thread never gets more than a few updates per second to process.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keras
 from PySide6.QtCore import QThread, Signal, Slot
 
 from studio.data.dataset import Dataset
@@ -22,6 +21,9 @@ from studio.training.engine import (
 )
 from studio.training.runs import RunRecord, RunStore
 from studio.training.settings import TrainingSettings
+
+if TYPE_CHECKING:  # widgets only hold models the core built
+    import keras
 
 
 class TrainerThread(QThread):

@@ -1,0 +1,1 @@
+"""What every view shares: the theme and the undo commands."""
