@@ -12,6 +12,7 @@ from studio.checks import Analyzer
 from studio.compile.compiler import compile_graph, store_model_weights
 from studio.gallery.templates import (
     GalleryError,
+    apply_pretrained,
     fetch_pretrained,
     find_template,
     list_templates,
@@ -283,6 +284,8 @@ def test_fetch_pretrained_copies_the_backbone_weights_into_the_node(monkeypatch)
     result = fetch_pretrained(project)
     assert result.loaded, result.note
     assert asked["weights"] == "imagenet" and asked["include_top"] is False
+    assert project.graph.weights == {}  # fetching only reads; applying writes
+    assert apply_pretrained(project, result)
     model = compile_graph(project.graph)
     kernel = model.get_layer("mobilenetv2_backbone").get_weights()[0]
     assert np.all(kernel == 0.5)

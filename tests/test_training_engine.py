@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -68,8 +69,10 @@ class Recorder:
         self.errors: list[str] = []
         self.first_batch = threading.Event()
         self.paused = threading.Event()
+        self.on_batch_hook: Callable[[BatchProgress], object] = lambda progress: None
 
     def on_batch(self, progress: BatchProgress, logs: dict[str, float] | None) -> None:
+        self.on_batch_hook(progress)
         self.batches.append(progress)
         if logs:
             self.samples.append(logs)
@@ -137,8 +140,14 @@ def test_pause_holds_training_until_resumed_from_another_thread() -> None:
     engine.pause()
     assert recorder.paused.wait(WAIT)
     assert engine.is_paused and thread.is_alive()
-    held_at = len(recorder.batches)
-    assert not results and len(recorder.batches) == held_at
+    # A batch reported as running while the engine says it is paused means the pause leaked.
+    leaked = threading.Event()
+    recorder.on_batch_hook = lambda progress: (
+        leaked.set() if engine.is_paused and not progress.paused else None
+    )
+    # Several batches' worth of time: an engine that does not hold would report one by then.
+    assert not leaked.wait(0.5)
+    assert not results and thread.is_alive()
     engine.resume()
     thread.join(WAIT)
     assert results[0].status == "completed"

@@ -3,6 +3,7 @@
 from studio.checks.analysis import Analysis, Analyzer, Issue, NodeInfo, TensorSpec
 from studio.checks.macs import estimate_macs
 from studio.checks.params import check_value, param_problems
+from studio.checks.trial import refusal_for
 
 __all__ = [
     "Analysis",
@@ -13,4 +14,5 @@ __all__ = [
     "check_value",
     "estimate_macs",
     "param_problems",
+    "refusal_for",
 ]

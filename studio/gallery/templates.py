@@ -169,17 +169,23 @@ def new_from_template(
 
 @dataclass(frozen=True)
 class PretrainedResult:
-    """What :func:`fetch_pretrained` did, for a status line: ``loaded`` or why not."""
+    """What :func:`fetch_pretrained` found: the weights for one node, or why there are none.
+
+    Nothing is written to the project until :func:`apply_pretrained` is called on the thread
+    that owns it, so a fetch on a worker thread never races the user's edits.
+    """
 
     loaded: bool
     note: str
+    node_id: str | None = None
+    weights: list[Any] | None = None
 
 
 def fetch_pretrained(
     project: Project, on_progress: ProgressCallback | None = None
 ) -> PretrainedResult:
-    """Put the template's pretrained backbone weights (e.g. MobileNetV2 on ImageNet) into
-    its backbone node.
+    """Fetch the template's pretrained backbone weights (e.g. MobileNetV2 on ImageNet) for
+    its backbone node; ``project`` is only read (pass a snapshot from a worker thread).
 
     Keras downloads the weights on first use and caches them under ``~/.keras/models``, so
     only the first call needs a network. Offline, or on any download problem, the project
@@ -226,11 +232,31 @@ def fetch_pretrained(
         )
         report(1.0, note)
         return PretrainedResult(False, note)
-    project.graph.weights[node.id] = values
-    project.metadata = {**project.metadata, "pretrained_loaded": True}
     note = f"loaded pretrained {app_name} weights into '{node.name}'"
     report(1.0, note)
-    return PretrainedResult(True, note)
+    return PretrainedResult(True, note, node.id, values)
+
+
+def apply_pretrained(project: Project, result: PretrainedResult) -> bool:
+    """Put fetched weights on their node; False when nothing was fetched or the node is gone."""
+    if not result.loaded or result.node_id is None or result.weights is None:
+        return False
+    if result.node_id not in {n.id for n in project.graph.nodes}:
+        return False
+    project.graph.weights[result.node_id] = result.weights
+    project.metadata = {**project.metadata, "pretrained_loaded": True}
+    return True
+
+
+def snapshot(project: Project) -> Project:
+    """A copy of ``project`` a worker thread may read while the user edits the original."""
+    return Project(
+        graph=project.graph.copy(),
+        training=dict(project.training),
+        dataset=None if project.dataset is None else dict(project.dataset),
+        metadata=dict(project.metadata),
+        path=project.path,
+    )
 
 
 def _weight_shapes(project: Project, node_id: str) -> list[tuple[int, ...]] | None:

@@ -18,9 +18,10 @@ from PySide6.QtGui import QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMessageBox
 
 from studio.data import Dataset, DatasetRef, apply_fix
-from studio.graph import Graph, SetParams
+from studio.gallery.templates import apply_pretrained
+from studio.graph import Graph
 from studio.project import Project
-from studio.training.preflight import check_model_data
+from studio.training.preflight import check_model_data, model_fix
 from studio.training.runs import RunStore
 from studio.training.settings import TrainingError, TrainingSettings
 from widgets.app.gallery_dialog import GalleryDialog
@@ -204,26 +205,13 @@ class Workbench(QObject):
         return model
 
     def _fix_model(self, fix_id: str, params: dict[str, Any]) -> None:
-        graph = self.window.graph
-        output = graph.output_ports()[params.get("output", 0)][0]
-        if fix_id == "set_units":
-            op = SetParams(output, {"units": int(params["units"])})
-        elif fix_id == "set_activation":
-            op = SetParams(output, {"activation": params["activation"]})
-        elif fix_id == "set_loss":
-            settings = self.training_panel.settings()
-            from dataclasses import replace
-
-            from studio.training.settings import LossSettings
-
-            self.training_panel.set_settings(
-                replace(settings, loss=LossSettings(params["loss"], settings.loss.params))
-            )
+        settings = self.training_panel.settings()
+        op, fixed = model_fix(self.window.graph, settings, fix_id, params)
+        if op is not None:
+            self.window.editor.push(op, "Fix model for the dataset")
+        elif fixed != settings:
+            self.training_panel.set_settings(fixed)
             self._settings_changed(self.training_panel.settings())
-            return
-        else:
-            raise ValueError(f"cannot apply the fix {fix_id!r} automatically")
-        self.window.editor.push(op, "Fix model for the dataset")
 
     def _dataset_for_training(self) -> Dataset:
         if self._dataset is None:
@@ -307,17 +295,23 @@ class Workbench(QObject):
         background (downloaded once, then cached), and says so when offline."""
         self.window.set_project(project)
         if isinstance(project.metadata.get("pretrained"), dict):
-            from studio.gallery.templates import fetch_pretrained
+            from studio.gallery.templates import fetch_pretrained, snapshot
 
             self.window.statusBar().showMessage("Fetching pretrained weights…")
             self.window.jobs.run(
-                fetch_pretrained, project, on_done=lambda result: self._pretrained(project, result)
+                fetch_pretrained,
+                snapshot(project),
+                on_done=lambda result: self._pretrained(project, result),
             )
 
     def _pretrained(self, project: Project, result: Any) -> None:
         note = result.message if isinstance(result, JobFailed) else result.note
         self.window.statusBar().showMessage(note, 15000)
-        if project is self.window.project and getattr(result, "loaded", False):
+        if (
+            project is self.window.project
+            and not isinstance(result, JobFailed)
+            and apply_pretrained(project, result)
+        ):
             self.window.scene.refresh_analysis()
         self.pretrainedFinished.emit(result)
 

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from studio.catalog import ParamSpec
 from studio.catalog.build import spec_for
-from studio.checks import Analysis, Analyzer, check_value
-from studio.graph import Change, Edge, Graph, Node
+from studio.checks import check_value, refusal_for
+from studio.graph import Change, Graph
 from studio.graph.grouping import members
 from widgets.canvas.editor import GraphEditor
 from widgets.inspector.base import ParamControl
@@ -67,38 +67,6 @@ def control_for(spec: ParamSpec, parent: QWidget | None = None) -> ParamControl:
     ):
         return OptionalControl(control, _FALLBACK[spec.kind], parent)
     return control
-
-
-def keras_problem(
-    graph: Graph, analysis: Analysis | None, node: Node, values: dict[str, Any]
-) -> str | None:
-    """What Keras says about ``node`` with ``values``, tried on a copy fed the shapes the node
-    receives now; None if it builds (or if its inputs have no shape yet to try it on)."""
-    if analysis is None:
-        return None
-    trial = Graph()
-    edges = graph.in_edges(node.id)
-    for k, edge in enumerate(edges):
-        info = analysis.infos.get(edge.src)
-        if info is None or edge.src_port >= len(info.outputs):
-            return None
-        spec = info.outputs[edge.src_port]
-        trial._insert_node(
-            Node(
-                f"in{k}", "Input", f"__in{k}", {"shape": list(spec.shape[1:]), "dtype": spec.dtype}
-            )
-        )
-    params = dict(node.params)
-    params.update(values)
-    trial._insert_node(
-        Node(node.id, node.type, node.name, params, trainable=node.trainable, opaque=node.opaque)
-    )
-    for k, edge in enumerate(edges):
-        trial._insert_edge(Edge(f"in{k}", node.id, 0, edge.dst_port))
-    for issue in Analyzer(trial).analysis().issues:
-        if issue.node == node.id and issue.severity == "error":
-            return issue.message
-    return None
 
 
 class Inspector(QWidget):
@@ -270,7 +238,7 @@ class Inspector(QWidget):
             self.refresh()
             return
         for nid in self.node_ids:
-            refused = keras_problem(graph, self._analysis(), graph.node(nid), {p.name: value})
+            refused = refusal_for(graph, self._analysis(), graph.node(nid), {p.name: value})
             if refused:
                 self._show_error(p.name, refused)
                 self.refresh()
