@@ -1,8 +1,12 @@
+import errno
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from studio.graph import SetParams
 from studio.project import Project, ProjectError
 from tests.helpers import small_cnn
 
@@ -44,13 +48,19 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
     graph, _ = small_cnn()
     path = Project(graph).save(tmp_path / "p.studio.json")
     before = path.read_text()
+    written: list[str] = []
+    real_fsync = os.fsync
 
-    def broken(*_a, **_k):
-        raise TypeError("cannot store object in a project file")
+    def disk_full(fd):  # the new content is in the temporary file when the disk fills up
+        written.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("studio.project.files.json.dumps", broken)
-    with pytest.raises(TypeError):
-        Project(graph, training={"x": object()}).save(path)
+    monkeypatch.setattr("studio.common.atomic.os.fsync", disk_full)
+    graph.apply(SetParams(graph.nodes[1].id, {"filters": 7}))
+    with pytest.raises(OSError):
+        Project(graph).save(path)
+    assert written and Path(written[0]).parent == tmp_path  # the failure was mid-write
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["p.studio.json"]
 

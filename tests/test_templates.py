@@ -4,6 +4,7 @@ trains a step, and survives a save and reload; plus the importer cases the seeds
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,14 +99,28 @@ def test_measured_accuracies_come_from_each_templates_own_dataset() -> None:
             assert acc["value"] > chance + 0.25 * (1 - chance), entry.name
 
 
-def test_mnist_templates_reach_mnist_like_figures() -> None:
-    figures = {
-        e.name: e.expected_accuracy["value"]
-        for e in list_templates()
-        if e.dataset_label == "mnist_like" and e.expected_accuracy["metric"] == "val_accuracy"
-    }
-    assert figures["mnist_softmax"] > 0.8  # real MNIST: about 0.92
-    assert min(figures[n] for n in ("mnist_cnn", "mnist_cnn_bn_dropout", "lenet5")) > 0.95
+def _trained_accuracy(name: str) -> tuple[float, float]:
+    """Train a template with its own settings on its own dataset, as the benchmark does:
+    (the validation accuracy reached now, the figure the gallery shows)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_templates import measure
+
+    entry = find_template(name)
+    return measure(entry)["value"], entry.expected_accuracy["value"]
+
+
+@pytest.mark.parametrize("name", ["mnist_softmax", "tiny_mlp_iris"])
+def test_small_templates_reach_the_accuracy_the_gallery_shows(name) -> None:
+    reached, shown = _trained_accuracy(name)
+    assert reached >= shown - 0.08, f"{name}: reached {reached:.3f}, gallery shows {shown:.3f}"
+
+
+@pytest.mark.slow
+def test_lenet5_reaches_its_mnist_like_figure_when_trained() -> None:
+    reached, shown = _trained_accuracy("lenet5")
+    assert reached > 0.95 and reached >= shown - 0.03
 
 
 def _random_batch(model, loss: str, n: int = 4):
