@@ -27,3 +27,61 @@ def artifacts_dir() -> Path:
     """Folder for screenshots and other files a test leaves for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _temporary_files_stay_in_the_test_folder(tmp_path: Path, monkeypatch) -> None:
+    """Scratch folders the app makes (runs of an untitled project, ...) go into the test's
+    own folder, so a test run leaves nothing behind in the system's temporary directory."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+
+def open_window(
+    qtbot,
+    tmp_path: Path,
+    *,
+    restore: bool = False,
+    autosave_ms: int | None = 30,
+    start: bool = True,
+    workbench: bool = False,
+    settings_file: str = "settings.ini",
+):
+    """A main window as a user gets it, with settings and recovery files in ``tmp_path``.
+
+    Unsaved-changes prompts answer "discard" and the recovery prompt answers ``restore``;
+    with ``workbench`` the window has every panel (dataset, training, inspect, code) and
+    ``(window, bench)`` is returned.
+    """
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(tmp_path / settings_file), QSettings.Format.IniFormat)
+    kwargs = {"recovery_dir": tmp_path / "recovery"}
+    if autosave_ms is not None:
+        kwargs["autosave_ms"] = autosave_ms
+    bench = None
+    if workbench:
+        from widgets.app.workbench import build_app_window
+
+        win, bench = build_app_window(settings=settings, **kwargs)
+    else:
+        from widgets.app.main_window import MainWindow
+
+        win = MainWindow(settings, **kwargs)
+    win.ask_save_changes = lambda: "discard"
+    win.ask_restore = lambda path: restore
+    qtbot.addWidget(win)
+    win.show()
+    if start:
+        win.start()
+        qtbot.waitExposed(win)
+    return (win, bench) if workbench else win
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    """The bare editor window, started on the bundled example."""
+    return open_window(qtbot, tmp_path)

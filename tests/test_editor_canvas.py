@@ -1,29 +1,13 @@
 """The canvas driven like a user would: drops from the palette, mouse wiring, inspector edits,
 undo, clipboard, blocks. Every window starts on the bundled starter CNN."""
 
-from pathlib import Path
-
-import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
 from widgets.app.main_window import MainWindow
 from widgets.canvas.node_item import HEADER, WIDTH
 from widgets.canvas.palette import TYPE_ROLE
 from widgets.canvas.view import LAYER_MIME
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, recovery_dir=tmp_path / "recovery", autosave_ms=50)
-    win.ask_save_changes = lambda: "discard"
-    win.ask_restore = lambda path: False
-    qtbot.addWidget(win)
-    win.show()
-    win.start()
-    qtbot.waitExposed(win)
-    return win
 
 
 def by_name(win: MainWindow, name: str) -> str:

@@ -1,33 +1,13 @@
 """The main window as a document editor: save and reopen, unsaved-changes prompt, crash
 recovery, settings kept out of the user's real configuration, and a screenshot."""
 
-from pathlib import Path
-
 import numpy as np
-import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget, QLabel
 
 from studio.project import Project
+from tests.conftest import open_window
 from widgets.app.autosave import recovery_path
-from widgets.app.main_window import MainWindow
-
-
-def make_window(qtbot, tmp_path: Path, restore: bool = False) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, recovery_dir=tmp_path / "recovery", autosave_ms=30)
-    win.ask_save_changes = lambda: "discard"
-    win.ask_restore = lambda path: restore
-    qtbot.addWidget(win)
-    win.show()
-    return win
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:
-    win = make_window(qtbot, tmp_path)
-    win.start()
-    return win
 
 
 def test_starts_on_the_example_as_an_untitled_copy(window):
@@ -66,14 +46,14 @@ def test_closing_with_unsaved_changes_asks_and_can_cancel(window, qtbot):
 
 
 def test_restores_autosaved_work_after_a_crash(qtbot, tmp_path):
-    first = make_window(qtbot, tmp_path)
+    first = open_window(qtbot, tmp_path, start=False)
     first.start()
     first.editor.add_layer("Dense", (0, 420))
     recovery = recovery_path(tmp_path / "recovery", None)
     qtbot.waitUntil(recovery.exists, timeout=3000)
     count = len(first.graph)
     # A crash: the process dies, so nothing deletes the recovery file; a new window starts.
-    second = make_window(qtbot, tmp_path, restore=True)
+    second = open_window(qtbot, tmp_path, restore=True, start=False)
     second.start()
     assert len(second.graph) == count
     assert second.isWindowModified()
@@ -83,25 +63,25 @@ def test_restores_autosaved_work_after_a_crash(qtbot, tmp_path):
 
 
 def test_declining_restore_discards_the_copy(qtbot, tmp_path):
-    first = make_window(qtbot, tmp_path)
+    first = open_window(qtbot, tmp_path, start=False)
     first.start()
     first.editor.add_layer("Dense", (0, 420))
     recovery = recovery_path(tmp_path / "recovery", None)
     qtbot.waitUntil(recovery.exists, timeout=3000)
-    second = make_window(qtbot, tmp_path, restore=False)
+    second = open_window(qtbot, tmp_path, restore=False, start=False)
     second.start()
     assert not recovery.exists() and not second.isWindowModified()
 
 
 def test_theme_and_geometry_persist_in_the_given_settings(qtbot, tmp_path):
-    win = make_window(qtbot, tmp_path)
+    win = open_window(qtbot, tmp_path, start=False)
     win.start()
     win.actions_by_name["theme_dark"].trigger()
     win.resize(700, 500)  # inside the 800×600 offscreen screen
     win.close()
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     assert settings.value("theme") == "dark"
-    again = make_window(qtbot, tmp_path)
+    again = open_window(qtbot, tmp_path, start=False)
     assert again.theme_name == "dark" and again.size().width() == 700
     again.set_theme("light")
 

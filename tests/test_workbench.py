@@ -9,18 +9,13 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QListWidgetItem
 
 from studio.project import Project
+from tests.conftest import open_window
 from widgets.app.workbench import build_app_window
 
 
 @pytest.fixture
 def app(qtbot, tmp_path: Path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window, bench = build_app_window(settings=settings, recovery_dir=tmp_path / "recovery")
-    window.ask_save_changes = lambda: "discard"
-    window.ask_restore = lambda path: False
-    qtbot.addWidget(window)
-    window.show()
-    window.start()
+    window, bench = open_window(qtbot, tmp_path, workbench=True, autosave_ms=None)
     qtbot.waitUntil(lambda: bench.dataset_panel.dataset() is not None, timeout=20000)
     return window, bench
 
