@@ -29,3 +29,14 @@ def test_import_contracts_hold() -> None:
     report = result.stdout + result.stderr
     assert result.returncode == 0, report[-4000:]
     assert "0 broken" in report
+
+
+def test_code_is_ruff_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
