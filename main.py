@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["KERAS_BACKEND"] = options.backend
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from studio.common.logs import configure_logging
 
+    configure_logging()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -91,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         os.environ["KERAS_BACKEND"] = backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from studio.common.logs import configure_logging, debug_enabled
+
+    configure_logging()
     from studio.cli import commands
 
     handler = getattr(commands, f"cmd_{args.command}")
@@ -103,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("studio: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not bad input: still one line, full trace on request
-        if os.environ.get("STUDIO_DEBUG"):
+        if debug_enabled():
             raise
         print(
             f"studio: internal error: {type(exc).__name__}: {exc} (set STUDIO_DEBUG=1 for "
