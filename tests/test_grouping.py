@@ -122,3 +122,22 @@ def test_nested_block_with_two_outputs_feeds_both_consumers():
 def test_graph_without_nested_blocks_is_returned_as_is(cnn):
     graph, _ = cnn
     assert nest_groups(graph) is graph
+
+
+
+def test_nested_block_is_compiled_with_the_callers_safe_mode():
+    graph = Graph()
+    x = graph.add_layer("Input", {"shape": [6]})
+    a = graph.add_layer("Dense", {"units": 4})
+    graph.connect(x, a)
+    op, _gid = group_op(graph, [a], "inner", nested=True)
+    graph.apply(op)
+    asked: list = []
+
+    def compile_spy(sub, **kwargs):
+        asked.append(kwargs.get("safe_mode"))
+        return compile_graph(sub, **kwargs)
+
+    _nest_groups(graph, Analyzer(graph).analysis(), compile_spy, safe_mode=False)
+    _nest_groups(graph, Analyzer(graph).analysis(), compile_spy)
+    assert asked == [False, True]  # trust never widens, nor is it lost, inside a block
