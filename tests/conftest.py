@@ -30,14 +30,12 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _temporary_files_stay_in_the_test_folder(tmp_path: Path, monkeypatch) -> None:
-    """Scratch folders the app makes (runs of an untitled project, ...) go into the test's
-    own folder, so a test run leaves nothing behind in the system's temporary directory."""
+def _temporary_files_stay_in_the_test_folder(tmp_path_factory, monkeypatch) -> None:
+    """Scratch folders the app makes (runs of an untitled project, ...) go into pytest's own
+    temporary tree, so a test run leaves nothing behind in the system's temporary directory."""
     import tempfile
 
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("scratch")))
 
 
 def open_window(

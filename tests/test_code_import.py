@@ -42,6 +42,7 @@ def _types(result) -> list[str]:
     return [node.type for node in result.graph.nodes]
 
 
+@pytest.mark.slow
 def test_functional_script_with_a_skip_connection_becomes_a_graph():
     result = import_from_code(FUNCTIONAL)
     graph = result.graph
@@ -54,6 +55,7 @@ def test_functional_script_with_a_skip_connection_becomes_a_graph():
     assert "imported 'model'" in result.messages[0]
 
 
+@pytest.mark.slow
 def test_sequential_returned_by_build_model_is_imported_from_another_process(tmp_path):
     marker = tmp_path / "pid.txt"
     result = import_from_code(
@@ -71,6 +73,7 @@ def test_syntax_error_names_the_line():
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.slow
 def test_endless_loop_stops_at_the_time_limit():
     with pytest.raises(CodeImportError, match=r"did not finish within 3 s"):
         import_from_code("while True:\n    pass\n", timeout=3)
@@ -86,6 +89,7 @@ def test_exception_in_the_code_names_its_line():
         import_from_code("# a model would follow\nscale = 1 / 0\n")
 
 
+@pytest.mark.slow
 def test_subclassed_model_is_refused_with_the_reason():
     code = """
 import keras

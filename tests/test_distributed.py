@@ -73,6 +73,7 @@ def mirrored_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return _run_script("mirrored", tmp_path_factory.mktemp("mirrored") / "report.json")
 
 
+@pytest.mark.slow
 def test_mirrored_training_on_two_logical_cpus_matches_one_device(mirrored_report):
     single, mirrored = mirrored_report["single"], mirrored_report["distributed"]
     assert mirrored_report["replicas"] == 2
@@ -118,6 +119,7 @@ def _assert_workers_match_one_device(reports: list[dict[str, Any]], single: dict
     assert _max_weight_difference(first["weights"], single["weights"]) < WEIGHT_TOLERANCE
 
 
+@pytest.mark.slow
 def test_two_workers_on_localhost_agree_with_each_other_and_one_device(mirrored_report, tmp_path):
     reports = _run_two_workers(tmp_path)
     assert all("MultiWorkerMirroredStrategy" in r["description"] for r in reports)
@@ -125,6 +127,7 @@ def test_two_workers_on_localhost_agree_with_each_other_and_one_device(mirrored_
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+@pytest.mark.slow
 def test_two_jax_processes_each_feeding_their_shard_match_one_device(mirrored_report, tmp_path):
     # The engine feeds each process its own rows of every global batch (process_shard).
     reports = _run_two_workers(tmp_path, KERAS_BACKEND="jax")
@@ -133,6 +136,7 @@ def test_two_jax_processes_each_feeding_their_shard_match_one_device(mirrored_re
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+@pytest.mark.slow
 def test_jax_data_parallel_on_two_cpu_devices_matches_one_device(tmp_path):
     report = _run_script("mirrored", tmp_path / "jax.json", KERAS_BACKEND="jax")
     assert report["replicas"] == 2 and "DataParallel (jax)" in report["description"]
@@ -143,6 +147,7 @@ def test_jax_data_parallel_on_two_cpu_devices_matches_one_device(tmp_path):
     assert _max_weight_difference(parallel["weights"], single["weights"]) < WEIGHT_TOLERANCE
 
 
+@pytest.mark.slow
 def test_studio_train_distribute_mirrored_end_to_end(tmp_path):
     from studio.graph import Graph
     from studio.project import Project

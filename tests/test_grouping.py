@@ -124,7 +124,6 @@ def test_graph_without_nested_blocks_is_returned_as_is(cnn):
     assert nest_groups(graph) is graph
 
 
-
 def test_nested_block_is_compiled_with_the_callers_safe_mode():
     graph = Graph()
     x = graph.add_layer("Input", {"shape": [6]})

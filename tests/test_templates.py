@@ -112,6 +112,7 @@ def _trained_accuracy(name: str) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize("name", ["mnist_softmax", "tiny_mlp_iris"])
+@pytest.mark.slow
 def test_small_templates_reach_the_accuracy_the_gallery_shows(name) -> None:
     reached, shown = _trained_accuracy(name)
     assert reached >= shown - 0.08, f"{name}: reached {reached:.3f}, gallery shows {shown:.3f}"
@@ -160,6 +161,7 @@ def _default_data_sample(project: Project):
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.slow
 def test_template_validates_compiles_trains_and_round_trips(name: str, tmp_path) -> None:
     from studio.training.preflight import check_model_data
     from studio.training.settings import TrainingSettings, compile_model

@@ -111,6 +111,7 @@ def test_accepting_the_units_fix_changes_the_model(app, qtbot):
     assert model.output.shape[-1] == 4
 
 
+@pytest.mark.slow
 def test_selecting_a_node_shows_its_feature_maps(app, qtbot):
     window, bench = app
     window.docks["Inspect"].raise_()
