@@ -89,6 +89,7 @@ def test_deleted_view_stops_listening_to_the_graph(qtbot, cnn):
     graph.apply(SetParams(ids[1], {"filters": 3}))  # reaches no deleted view
 
 
+@pytest.mark.slow
 def test_dialog_imports_pasted_code_and_emits_the_graph(qtbot):
     dialog = CodeImportDialog()
     qtbot.addWidget(dialog)
@@ -113,6 +114,7 @@ def test_dialog_shows_an_error_and_stays_open(qtbot):
     assert dialog.isVisible() and dialog.import_button.isEnabled()
 
 
+@pytest.mark.slow
 def test_code_view_passes_on_an_imported_graph(qtbot, view):
     dialog = view.open_import_dialog()
     dialog.editor.setPlainText(SEQUENTIAL)

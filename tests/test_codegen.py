@@ -57,6 +57,7 @@ def multi_io() -> keras.Model:
 
 
 @pytest.mark.parametrize("make", [cnn, multi_io], ids=["cnn", "multi_io"])
+@pytest.mark.slow
 def test_generated_script_builds_the_same_model(make, tmp_path: Path) -> None:
     model = make()
     path = tmp_path / "model.py"
@@ -103,6 +104,7 @@ def test_opaque_node_is_written_as_deserialization() -> None:
     assert namespace["build_model"]().count_params() == model.count_params()
 
 
+@pytest.mark.slow
 def test_mirrored_distribution_builds_under_the_strategy_scope(tmp_path) -> None:
     text = generate_script(import_model(cnn()).graph, distribute="mirrored")
     assert "tf.distribute.MirroredStrategy()" in text and "with distribution_scope():" in text

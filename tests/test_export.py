@@ -25,7 +25,13 @@ def graph():
 
 
 @pytest.mark.parametrize(
-    "fmt, name", [("keras", "m.keras"), ("h5", "m.h5"), ("json", "m.json"), ("python", "m.py")]
+    "fmt, name",
+    [
+        ("keras", "m.keras"),
+        ("h5", "m.h5"),
+        ("json", "m.json"),
+        pytest.param("python", "m.py", marks=pytest.mark.slow),  # runs the script in a child
+    ],
 )
 def test_always_available_formats_read_back_the_same(
     graph, tmp_path: Path, fmt: str, name: str
@@ -63,6 +69,7 @@ def test_onnx_runs_in_onnxruntime(graph, tmp_path: Path) -> None:
     assert report.max_abs_diff < 1e-3
 
 
+@pytest.mark.slow
 def test_keras_model_exports_as_a_script(tmp_path: Path) -> None:
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="d")], name="seq")
     report = export(model, "python", tmp_path / "seq.py")
