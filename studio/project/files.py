@@ -176,21 +176,9 @@ class Project:
 
     @classmethod
     def load(cls, path: Path | str) -> Project:
+        """Open a project file; ``ProjectError`` (one sentence) for anything unusable."""
         path = Path(path)
-        try:
-            raw = read_limited(path, MAX_PROJECT_BYTES, "project file")
-        except UnreadableFile as exc:
-            raise ProjectError(str(exc)) from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ProjectError(f"{path}: not a text file (a project is UTF-8 JSON)") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProjectError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        except RecursionError:
-            raise ProjectError(f"{path}: the JSON is nested too deeply to be a project") from None
+        data = read_document(path)
         project = cls.from_dict(data, str(path))
         project.path = path
         cleaned = remove_stale_temps(path)
@@ -228,6 +216,28 @@ class Project:
             self.warnings.append(
                 f"weights not loaded: {exc}; the design opens with fresh weights, {where}"
             )
+
+
+def read_document(path: Path | str) -> Any:
+    """The parsed JSON of a project or recovery file: a regular file within the size limit.
+
+    ``ProjectError`` names the file and says what is wrong with it in one sentence.
+    """
+    path = Path(path)
+    try:
+        raw = read_limited(path, MAX_PROJECT_BYTES, "project file")
+    except UnreadableFile as exc:
+        raise ProjectError(str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProjectError(f"{path}: not a text file (a project is UTF-8 JSON)") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ProjectError(f"{path}: the JSON is nested too deeply to be a project") from None
 
 
 def _holds(path: Path, record: WeightsRecord | None) -> bool:
