@@ -95,9 +95,9 @@ def test_gate_refuses_before_keras_even_without_the_checks(monkeypatch):
 
 
 def test_keras_objects_and_studio_layers_pass_the_gate():
-    from studio.catalog.gate import value_problem
-
     import keras
+
+    from studio.catalog.gate import value_problem
 
     for obj in (
         keras.activations.relu,
