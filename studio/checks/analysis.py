@@ -116,14 +116,6 @@ class Analyzer:
         self.recomputed = 0
         self._cache = {k: v for k, v in self._cache.items() if k in graph}
         result.issues.extend(_graph_level_issues(graph))
-        if len(graph) > structure.MAX_LAYERS:
-            result.issues.append(
-                Issue(
-                    f"the model has {len(graph):,} layers; at most {structure.MAX_LAYERS:,} "
-                    "can be checked and compiled"
-                )
-            )
-            return result
         cycles = structure.find_cycles(graph)
         if cycles:
             for cycle in cycles:
@@ -143,6 +135,14 @@ class Analyzer:
                     f"at most {structure.MAX_DEPTH:,} layers deep (group layers into nested "
                     "blocks or shorten the chain)",
                     node=nid,
+                )
+            )
+            return result
+        if len(graph) > structure.MAX_LAYERS:
+            result.issues.append(
+                Issue(
+                    f"the model has {len(graph):,} layers; at most {structure.MAX_LAYERS:,} "
+                    "can be checked and compiled"
                 )
             )
             return result
