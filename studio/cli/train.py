@@ -24,11 +24,18 @@ def _dataset(args: argparse.Namespace, project: Project):
             ref = _project_dataset(DatasetRef.from_dict(project.dataset), project)
         else:
             raise CliError("the project names no dataset; pass --dataset NAME|PATH")
-        dataset = load(ref)
     except DatasetError as exc:
         raise CliError(str(exc)) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise CliError(f"the project's dataset setting cannot be used ({exc})") from None
+    try:
+        dataset = load(ref)
+    except DatasetError as exc:
+        raise CliError(str(exc)) from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if "zero-size" in str(exc):  # numpy's words for an empty array
+            raise CliError(f"the dataset {ref.label} has no samples; nothing to train on") from None
+        raise CliError(f"the dataset {ref.label} could not be read ({exc})") from None
     if _rows(dataset.x_train) == 0:
         raise CliError(f"the dataset {ref.label} has no training samples; nothing to train on")
     return ref, dataset

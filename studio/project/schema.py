@@ -188,6 +188,11 @@ class _Checker:
         if data.get("mode") is not None:
             self.text(data["mode"], "training.mode", MAX_NAME, plain=True)
         self.obj(data.get("mode_options"), "training.mode_options", optional=True)
+        from studio.catalog.gate import value_problem
+
+        problem = value_problem(data)  # no serialized object from outside Keras, anywhere
+        if problem:
+            self.fail("training", problem)
 
     def dataset(self, data: dict[str, Any]) -> None:
         self.text(data.get("kind"), "dataset.kind", 32, plain=True)
