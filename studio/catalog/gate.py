@@ -5,7 +5,8 @@ A project file, a clipboard payload, a recovery file or an imported architecture
 ``{"module": ..., "class_name": ..., "config": ..., "registered_name": ...}``. Keras would look
 the module up, so a file could name ``os.system``. Here every such object must come from
 Keras's own modules (``keras``, ``keras.*``, or a built-in function Keras ships) or be one of
-Model Studio's registered layers (``studio>Name`` from ``studio.layers``); a ``Lambda`` or
+Model Studio's registered layers (``studio>Name`` from ``studio.layers``) or an object the
+user's own code registered with Keras in this session; a ``Lambda`` or
 any other code-carrying object is refused unless the user trusted the file. Refusals are
 sentences a user can read ("activation refers to 'os.system', which is not a Keras
 function"), reported as issues on the node; nothing is imported to find out.
@@ -90,21 +91,21 @@ def _object_problem(value: dict[str, Any], trust: bool) -> str | None:
             return None
         if module and _keras_module(module) and isinstance(name, str) and name.isidentifier():
             return None
-        if trust and registered and _registered(registered):
+        if isinstance(name, str) and ">" in name and _registered(name):
             return None
         return f"refers to {full[:120]!r}, which is not a Keras function"
     if module is None:
         if registered is None or registered == class_name:
             return None  # resolved by Keras among its own classes only
-        if _studio_layer(module, class_name, registered) or (trust and _registered(registered)):
+        if _studio_layer(module, class_name, registered) or _registered(registered):
             return None
         return f"refers to the custom object {registered[:120]!r}, which is not part of Keras"
     if _keras_module(module):
         return None
     if _studio_layer(module, class_name, registered):
         return None
-    if trust and registered and _registered(registered):
-        return None
+    if registered and _registered(registered):
+        return None  # code the user already loaded in this session; Keras imports nothing
     return (
         f"refers to '{module[:100]}.{class_name[:60]}', which is not a Keras class or one of "
         "Model Studio's layers"
@@ -112,7 +113,10 @@ def _object_problem(value: dict[str, Any], trust: bool) -> str | None:
 
 
 def _registered(name: str) -> bool:
-    """Whether ``name`` is already registered with Keras in this session (no import)."""
+    """Whether ``name`` is already registered with Keras in this session (no import).
+
+    Such an object is code the user loaded on purpose (``register_keras_serializable`` in a
+    module they imported); Keras resolves it by name before any module lookup."""
     try:
         import keras
 
@@ -165,6 +169,7 @@ def node_problems(node: Any, *, trust: bool = False) -> list[str]:
     An opaque node's whole serialized form is one object; a catalogue node is checked
     parameter by parameter (the spec checks of ``studio.checks.params`` come on top).
     """
+    trust = trust or trusted_by_scope()
     label = f"{node.type} '{node.name}'"
     if node.opaque:
         params = dict(node.params)
@@ -183,6 +188,16 @@ def node_problems(node: Any, *, trust: bool = False) -> list[str]:
 def config_problem(config: Any, *, trust: bool = False) -> str | None:
     """For the importer: why a whole Keras config (a model's ``get_config()``) is refused."""
     return value_problem(config, trust=trust)
+
+
+def trusted_by_scope() -> bool:
+    """Whether the caller switched Keras's safe mode off (``SafeModeScope(False)``): how the
+    app and the tests say "this file is trusted" around a compile."""
+    try:
+        from keras.src.saving.serialization_lib import in_safe_mode
+    except ImportError:
+        return False
+    return in_safe_mode() is False
 
 
 def safe_deserialization():
