@@ -343,3 +343,27 @@ def test_app_open_path_refuses_or_flags_every_hostile_file(window, box):
     assert window.open_project(pickled) is True
     assert window.graph.weights == {}
     assert not marker.exists()
+
+
+# ----- the clipboard goes through the same checks ------------------------------------------
+def test_clipboard_payloads_are_checked_like_project_files():
+    import json
+
+    from studio.checks import Analyzer
+    from studio.graph import Graph
+    from studio.graph.clipboard import FORMAT, from_text, paste_op
+
+    doc = hostile.with_param(1, "activation", hostile.os_system_ref())["graph"]
+    payload = {"format": FORMAT, "nodes": doc["nodes"], "edges": doc["edges"], "groups": []}
+    graph = Graph()
+    op, _ = paste_op(graph, from_text(json.dumps(payload)))
+    graph.apply(op)
+    assert any("os.system" in i.message for i in Analyzer(graph).analysis().issues)
+    for broken in (
+        {**payload, "nodes": [{"id": "x", "type": "Dense\nimport os", "params": {}}]},
+        {**payload, "edges": [["n1", float("inf"), "n2", 0]]},
+        {**payload, "nodes": "abc"},
+    ):
+        assert from_text(json.dumps(broken)) is None
+    deep = "[" * 5000 + "]" * 5000
+    assert from_text(f'{{"format": "{FORMAT}", "nodes": {deep}}}') is None

@@ -93,13 +93,16 @@ def test_killed_saves_always_leave_a_matching_pair(tmp_path):
 
 def test_temporary_files_of_a_dead_save_are_removed_on_open(tmp_path):
     path = _design(1).save(tmp_path / "p.studio.json")
-    stale = [tmp_path / ".p.studio.0badc0de.tmp.studio.json", tmp_path / ".p.deadbeef.tmp.npz"]
+    stale = [
+        tmp_path / ".p.studio.0badc0de.tmp.studio.json",
+        tmp_path / ".p.0123456789abcdef.weights.deadbeef.tmp.0123456789abcdef.weights.npz",
+    ]
     for p in stale:
         p.write_bytes(b"half")
     other = tmp_path / ".q.studio.0badc0de.tmp.studio.json"  # another project's: left alone
     other.write_bytes(b"x")
     project = Project.load(path)
-    assert not stale[0].exists() and other.exists()
+    assert not stale[0].exists() and not stale[1].exists() and other.exists()
     assert any("temporary" in w for w in project.warnings)
 
 

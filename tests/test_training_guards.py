@@ -131,3 +131,14 @@ def test_cli_stderr_is_quiet_unless_verbose(project):
     quiet = run()
     assert quiet.returncode == 0 and quiet.stderr == ""
     assert "Total params" in quiet.stdout
+
+
+def test_a_disk_error_outside_the_core_is_one_sentence(project, tmp_path, capsys, monkeypatch):
+    def read_only(*_a, **_k):
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "log.json"))
+
+    monkeypatch.setattr("studio.training.headless._write_json", read_only)
+    code = main(["train", str(project), "--epochs", "1", "--log-json", str(tmp_path / "log.json")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err[-1].startswith("studio: error: could not write")
+    assert "read-only disk" in err[-1]

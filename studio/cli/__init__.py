@@ -163,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         print(f"studio: error: {OUT_OF_MEMORY}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the disk or the folder, not the input: one sentence, exit 1
+        from studio.common.oserrors import describe_os_error
+
+        print(f"studio: error: {describe_os_error(exc, 'write', exc.filename)}", file=sys.stderr)
+        return 1
     except Exception as exc:
         if _out_of_memory(exc):
             print(f"studio: error: {OUT_OF_MEMORY}", file=sys.stderr)

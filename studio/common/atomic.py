@@ -3,15 +3,14 @@
 A crash, a full disk or an exception mid-write leaves the previous file untouched and no
 temporary file behind. Every writer in the core (projects, runs, logs, exports) goes through
 here. A process killed with ``kill -9`` cannot clean up after itself, so the temporary files it
-leaves (``.NAME.<8 hex>.tmp<suffixes>``) are removed by ``remove_stale_temps`` the next time the
-same file is saved or opened.
+leaves (``.NAME.<8 hex>.tmp<suffixes>``) are removed by their owner the next time the same
+file is saved or opened (``studio.project.files`` does so for projects).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -68,24 +67,3 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
 
 def atomic_write_text(path: Path | str, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def remove_stale_temps(path: Path | str) -> list[Path]:
-    """Delete temporary siblings of ``path`` that an interrupted write left; returns them."""
-    path = Path(path)
-    pattern = re.compile(
-        re.escape(f".{path.stem}.") + r"[0-9a-f]{8}" + re.escape(f".tmp{''.join(path.suffixes)}")
-    )
-    removed = []
-    try:
-        siblings = list(path.parent.iterdir())
-    except OSError:
-        return removed
-    for sibling in siblings:
-        if pattern.fullmatch(sibling.name) and not sibling.is_symlink() and sibling.is_file():
-            try:
-                sibling.unlink()
-                removed.append(sibling)
-            except OSError:
-                log.debug("could not remove %s", sibling, exc_info=True)
-    return removed

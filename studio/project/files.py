@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from studio.common.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temps
+from studio.common.atomic import atomic_write_bytes, atomic_write_text
 from studio.common.oserrors import describe_os_error
 from studio.common.reading import UnreadableFile, read_limited
 from studio.graph import Graph, GraphError
@@ -125,7 +126,7 @@ class Project:
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ProjectError("no file name given to save the project to")
-        remove_stale_temps(target)
+        _remove_project_temps(target)
         document = self.to_dict()
         payload: bytes | None = None
         record: WeightsRecord | None = None
@@ -142,7 +143,6 @@ class Project:
                 and payload is not None
                 and not _holds(weights_file, record)
             ):
-                remove_stale_temps(weights_file)
                 atomic_write_bytes(weights_file, payload)
                 wrote_weights = True
             atomic_write_text(target, text)
@@ -181,7 +181,7 @@ class Project:
         data = read_document(path)
         project = cls.from_dict(data, str(path))
         project.path = path
-        cleaned = remove_stale_temps(path)
+        cleaned = _remove_project_temps(path)
         if cleaned:
             project.warnings.append(
                 f"removed {len(cleaned)} temporary file(s) left by an interrupted save"
@@ -238,6 +238,25 @@ def read_document(path: Path | str) -> Any:
         raise ProjectError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except RecursionError:
         raise ProjectError(f"{path}: the JSON is nested too deeply to be a project") from None
+
+
+def _remove_project_temps(target: Path) -> list[Path]:
+    """Temporary files an interrupted save of this project left (document or weights)."""
+    stem = re.escape(_stem(target))
+    pattern = re.compile(rf"\.{stem}\.(studio|[0-9a-f]{{16}}\.weights)\.[0-9a-f]{{8}}\.tmp\..+")
+    removed = []
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for sibling in siblings:
+        if pattern.fullmatch(sibling.name) and sibling.is_file() and not sibling.is_symlink():
+            try:
+                sibling.unlink()
+                removed.append(sibling)
+            except OSError:
+                log.debug("could not remove %s", sibling, exc_info=True)
+    return removed
 
 
 def _holds(path: Path, record: WeightsRecord | None) -> bool:
