@@ -37,9 +37,19 @@ def layer_config(node: Node) -> dict[str, Any]:
 
 
 def build_layer(node: Node, *, safe_mode: bool = True):
-    """A fresh, unbuilt Keras layer for a node (not for inputs)."""
+    """A fresh, unbuilt Keras layer for a node (not for inputs).
+
+    Every value passes ``studio.catalog.gate`` first and Keras deserializes inside its safe
+    mode, so a parameter naming a function outside Keras is refused, never imported.
+    """
     import keras
 
+    from studio.catalog.gate import node_problems, safe_deserialization, trusted_by_scope
+
+    safe_mode = safe_mode and not trusted_by_scope()
+    problems = node_problems(node, trust=not safe_mode)
+    if problems:
+        raise LayerBuildError(problems[0])
     try:
         if node.opaque:
             serialized = dict(node.params)
@@ -51,6 +61,9 @@ def build_layer(node: Node, *, safe_mode: bool = True):
             return layer
         spec = get_spec(node.type)
         assert spec is not None
+        if safe_mode:
+            with safe_deserialization():
+                return spec.keras_class().from_config(layer_config(node))
         return spec.keras_class().from_config(layer_config(node))
     except Exception as exc:  # Keras raises many kinds; all mean "these params are refused"
         raise LayerBuildError(f"{node.type} '{node.name}': {short_message(exc)}") from exc

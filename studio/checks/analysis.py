@@ -8,16 +8,20 @@ inputs actually changed are recomputed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from studio.catalog import LayerSpec
 from studio.catalog.build import LayerBuildError, build_layer, call_layer, spec_for
+from studio.checks import structure
 from studio.checks.macs import estimate_macs
 from studio.checks.params import param_problems
 from studio.common.errors import short_message
 from studio.common.keras_compat import deferred_variables_dropped
 from studio.graph import Edge, Graph, Node
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -112,20 +116,38 @@ class Analyzer:
         self.recomputed = 0
         self._cache = {k: v for k, v in self._cache.items() if k in graph}
         result.issues.extend(_graph_level_issues(graph))
-        if graph.has_cycle():
-            for cycle in graph.cycles():
-                names = " → ".join(graph.node(n).name for n in cycle)
-                for nid in cycle:
+        cycles = structure.find_cycles(graph)
+        if cycles:
+            for cycle in cycles:
+                text = structure.describe_cycle(graph, cycle)
+                for nid in cycle[: structure.MAX_CYCLE_NODES_MARKED]:
                     result.issues.append(
-                        Issue(
-                            f"cycle: {names} → {graph.node(cycle[0]).name}; "
-                            "a model must flow one way",
-                            node=nid,
-                        )
+                        Issue(f"cycle: {text}; a model must flow one way", node=nid)
                     )
             return result
+        order = graph.topological_order()
+        too_deep = structure.depth_overflow(graph, order)
+        if too_deep is not None:
+            nid, depth = too_deep
+            result.issues.append(
+                Issue(
+                    f"'{graph.node(nid).name}' is {depth:,} layers deep; Keras compiles models "
+                    f"at most {structure.MAX_DEPTH:,} layers deep (group layers into nested "
+                    "blocks or shorten the chain)",
+                    node=nid,
+                )
+            )
+            return result
+        if len(graph) > structure.MAX_LAYERS:
+            result.issues.append(
+                Issue(
+                    f"the model has {len(graph):,} layers; at most {structure.MAX_LAYERS:,} "
+                    "can be checked and compiled"
+                )
+            )
+            return result
         specs: dict[tuple[str, int], TensorSpec] = {}
-        for nid in graph.topological_order():
+        for nid in order:
             node = graph.node(nid)
             edges = graph.in_edges(nid)
             spec = spec_for(node, len(edges))
@@ -153,6 +175,8 @@ class Analyzer:
                     result.infos[nid] = info
                     for port, out in enumerate(info.outputs):
                         specs[(nid, port)] = out
+        result.issues.extend(_output_issues(graph, result))
+        result.issues.extend(_size_issues(graph, result))
         return result
 
     def _node_result(
@@ -193,8 +217,72 @@ def _graph_level_issues(graph: Graph) -> list[Issue]:
                     severity="warning",
                 )
             )
+    for nid, name in structure.duplicate_names(graph):
+        issues.append(
+            Issue(
+                f"another layer is already named {name!r}; layer names must be unique",
+                node=nid,
+                fix="rename one of them",
+            )
+        )
     if len(graph) and not graph.output_ports():
         issues.append(Issue("the model has no output: every layer output is connected onward"))
+    return issues
+
+
+def _output_issues(graph: Graph, result: Analysis) -> list[Issue]:
+    """Outputs fixed by an import must name a port their layer has."""
+    issues = []
+    for nid, port in graph.output_order:
+        info = result.infos.get(nid)
+        if nid not in graph:
+            continue
+        if info is not None and not 0 <= port < len(info.outputs):
+            node = graph.node(nid)
+            issues.append(
+                Issue(
+                    f"the model's output names output {port} of '{node.name}', which has "
+                    f"{len(info.outputs)} output(s)",
+                    node=nid,
+                )
+            )
+    return issues
+
+
+def _size_issues(graph: Graph, result: Analysis) -> list[Issue]:
+    """Sizes no memory can hold fail at compile or export; say so on the node first."""
+    issues = []
+    for nid, info in result.infos.items():
+        node = graph.node(nid)
+        if info.params > structure.MAX_PARAMS // 4:
+            issues.append(
+                Issue(
+                    f"{node.type} '{node.name}' has {info.params:,} parameters "
+                    f"({structure.size_text(info.params * 4.0)} of weights); the model may "
+                    f"hold at most {structure.size_text(structure.MAX_PARAMS * 4.0)}",
+                    node=nid,
+                )
+            )
+        for out in info.outputs:
+            count = structure.elements(out.shape)
+            if count > structure.MAX_ELEMENTS:
+                issues.append(
+                    Issue(
+                        f"{node.type} '{node.name}' outputs {out}, {count:,} values per "
+                        f"sample ({structure.size_text(count * 4.0)}); at most "
+                        f"{structure.MAX_ELEMENTS:,} fit in memory",
+                        node=nid,
+                    )
+                )
+                break
+    total = result.total_params
+    if total > structure.MAX_PARAMS and not issues:
+        issues.append(
+            Issue(
+                f"the model has {total:,} parameters ({structure.size_text(total * 4.0)}); at "
+                f"most {structure.MAX_PARAMS:,} fit in memory"
+            )
+        )
     return issues
 
 
@@ -234,11 +322,27 @@ def _input_info(node: Node) -> tuple[NodeInfo | None, list[Issue]]:
         return None, [
             Issue(
                 f"Input '{node.name}': shape must be a list of positive sizes "
-                f"(None for any); received shape={shape!r}",
+                f"(None for any); received shape={repr(shape)[:80]}",
                 node=node.id,
             )
         ]
-    dtype = str(node.params.get("dtype", "float32"))
+    dtype = node.params.get("dtype", "float32")
+    try:
+        import keras
+
+        if not isinstance(dtype, str):
+            raise ValueError(dtype)
+        dtype = keras.backend.standardize_dtype(dtype)
+    except Exception:  # noqa: BLE001 - Keras raises ValueError or TypeError for unknown dtypes
+        log.debug("unknown dtype %r", dtype, exc_info=True)
+        shown = repr(dtype)[:60]
+        return None, [
+            Issue(
+                f"Input '{node.name}': dtype must be a data type such as 'float32' or 'int32'; "
+                f"received dtype={shown}",
+                node=node.id,
+            )
+        ]
     return NodeInfo((TensorSpec((None, *shape), dtype),)), []
 
 

@@ -13,17 +13,22 @@ from studio.graph import Node
 
 
 def param_problems(node: Node, spec: LayerSpec) -> list[str]:
-    if node.opaque:
-        return []
+    """The gate's refusals (``studio.catalog.gate``), then values the spec does not allow."""
+    from studio.catalog.gate import node_problems
+
+    problems = node_problems(node)
+    if node.opaque or problems:
+        return problems
     label = f"{node.type} '{node.name}'"
-    problems = []
     for key, value in node.params.items():
         p = spec.param(key)
         if p is None:
             continue
         problem = check_value(p, value)
         if problem:
-            problems.append(f"{label}: {key} {problem}; received {key}={value!r}")
+            shown = repr(value)
+            shown = shown if len(shown) <= 120 else shown[:117] + "..."
+            problems.append(f"{label}: {key} {problem}; received {key}={shown}")
     return problems
 
 

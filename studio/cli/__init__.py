@@ -19,10 +19,67 @@ class CliError(Exception):
     """A user mistake: printed as one line, exit status 2."""
 
 
+OUT_OF_MEMORY = (
+    "out of memory: the model or the data does not fit; try a smaller model, batch size or "
+    "input size"
+)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return any(s in text for s in ("resourceexhausted", "out of memory", "oom when allocating"))
+
+
+def quiet_backend() -> None:
+    """Silence the lines TensorFlow and absl print on start-up (oneDNN, CPU features, absl's
+    "log messages before InitializeLog"), so a command's stderr holds only its own lines.
+
+    The C++ side prints while the library loads, before any Python setting applies, so the
+    import runs with file descriptor 2 pointed at /dev/null; Python's own warnings still go
+    to stderr afterwards.
+    """
+    import logging
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    if "keras" in sys.modules:
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        try:
+            import keras  # noqa: F401 - loading the backend is what prints
+
+            if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+                import tensorflow  # noqa: F401
+        except Exception:  # noqa: BLE001 - the command reports a broken backend itself
+            pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    try:
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:
+        pass
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio", description="Model Studio, headless.")
     parser.add_argument(
         "--backend", choices=BACKENDS, help="Keras backend (default: $KERAS_BACKEND or tensorflow)"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the backend's own start-up and log lines"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -94,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from studio.common.logs import configure_logging, debug_enabled
 
     configure_logging()
+    if not args.verbose:
+        quiet_backend()
     from studio.cli import commands
 
     handler = getattr(commands, f"cmd_{args.command}")
@@ -105,7 +164,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("studio: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug, not bad input: still one line, full trace on request
+    except MemoryError:
+        print(f"studio: error: {OUT_OF_MEMORY}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the disk or the folder, not the input: one sentence, exit 1
+        from studio.common.oserrors import describe_os_error
+
+        print(f"studio: error: {describe_os_error(exc, 'write', exc.filename)}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if _out_of_memory(exc):
+            print(f"studio: error: {OUT_OF_MEMORY}", file=sys.stderr)
+            return 1  # a bug, not bad input: still one line, full trace on request
         if debug_enabled():
             raise
         print(

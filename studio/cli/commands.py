@@ -14,7 +14,17 @@ from studio.project import Project, ProjectError
 
 def _load_project(path: str) -> Project:
     try:
-        return Project.load(path)
+        project = Project.load(path)
+    except ProjectError as exc:
+        raise CliError(str(exc)) from None
+    for warning in project.warnings:
+        print(f"note: {warning}", file=sys.stderr)
+    return project
+
+
+def _save(project: Project, path: str) -> Path:
+    try:
+        return project.save(path)
     except ProjectError as exc:
         raise CliError(str(exc)) from None
 
@@ -117,7 +127,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ModelImportError as exc:
         raise CliError(str(exc)) from None
     project = Project(graph=result.graph, metadata={"imported_from": str(source)})
-    target = project.save(args.output)
+    target = _save(project, args.output)
     for message in result.messages:
         print(f"note: {message}", file=sys.stderr)
     print(f"imported {len(result.graph)} layers into {target}")
@@ -171,7 +181,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         project = new_from_template(args.template)
     except GalleryError as exc:
         raise CliError(str(exc)) from None
-    target = project.save(args.output)
+    target = _save(project, args.output)
     print(f"created {target} from template {args.template}")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,16 +21,73 @@ def _dataset(args: argparse.Namespace, project: Project):
         if args.dataset:
             ref = resolve(args.dataset)
         elif project.dataset:
-            ref = DatasetRef.from_dict(project.dataset)
+            ref = _project_dataset(DatasetRef.from_dict(project.dataset), project)
         else:
             raise CliError("the project names no dataset; pass --dataset NAME|PATH")
-        return ref, load(ref)
     except DatasetError as exc:
         raise CliError(str(exc)) from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CliError(f"the project's dataset setting cannot be used ({exc})") from None
+    try:
+        dataset = load(ref)
+    except DatasetError as exc:
+        raise CliError(str(exc)) from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if "zero-size" in str(exc):  # numpy's words for an empty array
+            raise CliError(f"the dataset {ref.label} has no samples; nothing to train on") from None
+        raise CliError(f"the dataset {ref.label} could not be read ({exc})") from None
+    if _rows(dataset.x_train) == 0:
+        raise CliError(f"the dataset {ref.label} has no training samples; nothing to train on")
+    return ref, dataset
+
+
+def _rows(x: Any) -> int:
+    first = x[0] if isinstance(x, (list, tuple)) else x
+    return int(getattr(first, "shape", (len(first),))[0])
+
+
+def _project_dataset(ref: Any, project: Project) -> Any:
+    """A dataset file named in the project is read relative to the project's folder (it may
+    be anywhere the user chose: it is only read)."""
+    from studio.common.confine import resolve_read_path
+
+    if not ref.path or ref.kind in ("bundled", "keras"):
+        return ref
+    path = str(resolve_read_path(ref.path, project.folder))
+    options = dict(ref.options)
+    if isinstance(options.get("y_path"), str) and options["y_path"]:
+        options["y_path"] = str(resolve_read_path(options["y_path"], project.folder))
+    return dataclasses.replace(ref, path=path, options=options)
+
+
+def _run_store(project: Project):
+    """The project's runs folder, checked before training: inside the project's folder and
+    writable, so a run that cannot be kept fails before it starts, not after."""
+    from studio.common.confine import PathRefused, resolve_write_path
+    from studio.common.oserrors import describe_os_error
+    from studio.training.runs import RunStore
+
+    assert project.runs_dir is not None
+    try:
+        folder = resolve_write_path(project.runs_dir.absolute(), project.folder, "the runs folder")
+    except PathRefused as exc:
+        raise CliError(str(exc)) from None
+    probe = folder / f".write-check-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+    except OSError as exc:
+        raise CliError(describe_os_error(exc, "write the run to", folder)) from None
+    finally:
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:
+            pass
+    return RunStore(folder)
 
 
 def _settings(args: argparse.Namespace, project: Project):
-    from studio.training.settings import TrainingError, TrainingSettings
+    from studio.training.settings import TrainingError, TrainingSettings, confined_params
 
     try:
         settings = TrainingSettings.from_dict(project.training or {})
@@ -40,6 +98,9 @@ def _settings(args: argparse.Namespace, project: Project):
             changes["batch_size"] = args.batch_size
         settings = dataclasses.replace(settings, **changes)
         settings.validate()
+        for cb in settings.callbacks:  # refuse writes outside the project before training
+            if cb.enabled:
+                confined_params(cb, project.folder)
         return settings
     except TrainingError as exc:
         raise CliError(str(exc)) from None
@@ -69,7 +130,6 @@ def run_training(
     from studio.compile.compiler import store_model_weights
     from studio.training.headless import train_headless
     from studio.training.preflight import check_model_data
-    from studio.training.runs import RunStore
 
     ref, dataset = _dataset(args, project)
     settings = _settings(args, project)
@@ -97,7 +157,7 @@ def run_training(
             )
             raise CliError(f"data {ref.label} does not fit the model: {fixes}")
         chief = _is_chief()
-        store = RunStore(project.runs_dir) if project.runs_dir and chief else None
+        store = _run_store(project) if project.runs_dir and chief else None
         result = train_headless(
             model,
             dataset,
@@ -105,13 +165,25 @@ def run_training(
             run_store=store,
             progress_stream=sys.stderr,
             log_json=Path(args.log_json) if args.log_json else None,
+            project_folder=project.folder,
         )
     if not result.ok:
         print(f"studio: training {result.status}: {result.message}", file=sys.stderr)
         return 1
+    if result.save_error:
+        print(
+            f"studio: error: run {result.record.id} could not be saved: {result.save_error}",
+            file=sys.stderr,
+        )
+        return 1
     if args.save_weights and chief:  # one writer when several workers train together
+        from studio.project import ProjectError
+
         store_model_weights(project.graph, model)
-        project.save()
+        try:
+            project.save()
+        except ProjectError as exc:
+            raise CliError(str(exc)) from None
     print(
         f"run {result.record.id} {result.status}; "
         + " ".join(f"{k}={v:.4g}" for k, v in result.record.final_metrics.items())

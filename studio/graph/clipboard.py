@@ -12,6 +12,7 @@ nodes, and shifts them so they do not hide the originals.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from studio.graph import AddNode, Batch, Connect, Edge, Graph, Group, Node, Op, SetGroup
 from studio.graph.grouping import new_group_id, unique_group_name
 from studio.graph.naming import free_name
+
+log = logging.getLogger(__name__)
 
 FORMAT = "model-studio-clipboard"
 
@@ -46,9 +49,17 @@ def from_text(raw: str) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(raw)
-    except (json.JSONDecodeError, ValueError):
+    except (json.JSONDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    from studio.project.errors import ProjectError
+    from studio.project.schema import validate_nodes_payload
+
+    try:  # text from another program: the same checks as a project file
+        validate_nodes_payload(data, "clipboard")
+    except ProjectError:
+        log.debug("clipboard payload refused", exc_info=True)
         return None
     return data
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from studio.catalog import get_spec
-from studio.common.errors import short_message
+from studio.common.errors import clean_errors, short_message
 from studio.graph import Graph, Group
 from studio.graph.layout import compute_layout
 from studio.graph.naming import free_name
@@ -47,6 +47,7 @@ class ImportResult:
 Tensor = tuple[str, int]  # (node id, output port)
 
 
+@clean_errors(ModelImportError)  # anything unexpected from a hostile file: one sentence
 def import_model(source: Any, *, expand_nested: bool = False, trust: bool = False) -> ImportResult:
     """Import a Keras model or model file as a graph.
 

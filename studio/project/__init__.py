@@ -6,6 +6,14 @@ from studio.project.files import (
     ProjectError,
     atomic_write_bytes,
     atomic_write_text,
+    read_document,
 )
 
-__all__ = ["CURRENT_VERSION", "Project", "ProjectError", "atomic_write_bytes", "atomic_write_text"]
+__all__ = [
+    "CURRENT_VERSION",
+    "Project",
+    "ProjectError",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "read_document",
+]

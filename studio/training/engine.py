@@ -85,9 +85,12 @@ class TrainingListener:
 
 @dataclass(frozen=True)
 class TrainingResult:
+    """How a run ended; ``save_error`` says in one sentence why its files could not be kept."""
+
     status: ResultStatus
     message: str
     record: RunRecord
+    save_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -113,7 +116,8 @@ def describe_error(exc: BaseException) -> str:
     first = short_message(exc)
     lowered = f"{type(exc).__name__} {exc}".lower()
     if isinstance(exc, MemoryError) or any(
-        s in lowered for s in ("resourceexhausted", "out of memory", "oom when")
+        s in lowered
+        for s in ("resourceexhausted", "resource exhausted", "out of memory", "oom when")
     ):
         return f"Out of memory while training; try a smaller batch size or model. ({first})"
     if "shape" in lowered or "incompatible" in lowered or "dimension" in lowered:
@@ -390,6 +394,7 @@ class TrainingEngine:
         self._not_paused = threading.Event()
         self._not_paused.set()
         self._running = threading.Event()
+        self._project_folder: Any = None
 
     # -- control, from any thread ----------------------------------------------------------
     def pause(self) -> None:
@@ -422,12 +427,16 @@ class TrainingEngine:
         run_store: RunStore | None = None,
         compile: bool = True,
         dataset_ref: dict[str, Any] | None = None,
+        project_folder: Any = None,
     ) -> TrainingResult:
         """Train ``model`` on ``dataset``; on failure its weights are put back as they were.
 
         ``compile=False`` keeps an already compiled model's optimizer, loss and metrics.
         ``dataset_ref`` is stored in the run record as-is (how the project finds the data).
+        ``project_folder`` is where callbacks' relative paths point, and the only place
+        (besides places the user picked) they may write to.
         """
+        self._project_folder = project_folder
         self._stop_requested.clear()
         self._not_paused.set()
         self._running.set()
@@ -459,10 +468,15 @@ class TrainingEngine:
                 compile_model(model, settings)
             elif not model.compiled:
                 raise TrainingError("The model is not compiled; run with compile=True.")
-            callbacks = build_callbacks(settings)
+            callbacks = build_callbacks(settings, self._project_folder)
+            samples = _training_samples(dataset, settings)
+            if samples < 1:
+                raise TrainingError(
+                    f"The dataset {dataset.name!r} has no training samples; choose or fix "
+                    "the data before training"
+                )
         except TrainingError as exc:
             return self._finish(record, "failed", str(exc), model, run_store, None)
-        samples = _training_samples(dataset, settings)
         batches = max(1, math.ceil(samples / settings.batch_size))
         reporter = _Reporter(self, record, settings.epochs, batches, samples, settings.batch_size)
         callback_list = _ReportingCallbackList(
@@ -508,6 +522,7 @@ class TrainingEngine:
             record.final_metrics = {
                 k: v for k, v in record.epochs[-1].items() if k not in EPOCH_TIMING_KEYS
             }
+        save_error = None
         if run_store is not None:
             try:
                 if status == "failed":
@@ -520,13 +535,26 @@ class TrainingEngine:
                 else:
                     run_store.save(record, model, best_weights)
             except Exception as exc:  # noqa: BLE001 - a full disk must not lose the result
-                record.message = f"{message} The run could not be saved: {describe_error(exc)}"
+                save_error = describe_save_error(exc, run_store.run_dir(record.id))
+                record.message = f"{message} The run could not be saved: {save_error}"
                 if status != "failed":
                     self.listener.on_error(record.message)
         if status == "failed":
             self.listener.on_error(message)
         self.listener.on_run_end(record)
-        return TrainingResult(status, record.message, record)
+        return TrainingResult(status, record.message, record, save_error)
+
+
+def describe_save_error(exc: BaseException, where: Any) -> str:
+    """A failed run save in one sentence: disk errors by what to do, others as they are."""
+    from studio.common.oserrors import describe_os_error, is_disk_error
+
+    if is_disk_error(exc):
+        cause = exc
+        while not isinstance(cause, OSError) and (cause.__cause__ or cause.__context__):
+            cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
+        return describe_os_error(cause, "write the run to", where)
+    return describe_error(exc)
 
 
 def samples_per_second(record: RunRecord) -> float:

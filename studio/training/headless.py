@@ -86,7 +86,10 @@ class ProgressPrinter:
         )
 
     def on_error(self, message: str) -> None:
-        self._write(f"\nTraining failed: {message}\n")
+        """End the progress line; the caller reports the failure itself, once."""
+        if self.last_draw != -math.inf:
+            self._write("\n")
+        self.last_draw = -math.inf
 
 
 def run_summary(result: TrainingResult) -> dict[str, Any]:
@@ -117,6 +120,7 @@ def train_headless(
     run_store: RunStore | None = None,
     progress_stream: TextIO | None = sys.stderr,
     log_json: Path | None = None,
+    project_folder: Path | None = None,
 ) -> TrainingResult:
     """Compile ``model`` per ``settings``, train it on ``dataset`` and report as text.
 
@@ -128,7 +132,9 @@ def train_headless(
     listener = TrainingListener(
         on_batch=printer.on_batch, on_epoch_end=printer.on_epoch_end, on_error=printer.on_error
     )
-    result = TrainingEngine(listener).run(model, dataset, settings, run_store=run_store)
+    result = TrainingEngine(listener).run(
+        model, dataset, settings, run_store=run_store, project_folder=project_folder
+    )
     if log_json is not None:
         _write_json(Path(log_json), run_summary(result))
     return result

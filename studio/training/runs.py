@@ -8,6 +8,7 @@ then fail to open.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -75,7 +76,28 @@ class RunRecord:
         return list(names)
 
 
+# Bytes kept free beyond a weights file's own size; HDF5 also writes metadata and, on a disk
+# that fills up mid-write, has crashed the process instead of raising.
+_SPACE_MARGIN = 8 * 2**20
+
+
+def weights_bytes_estimate(model: keras.Model) -> int:
+    return sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
+
+
+def ensure_space(folder: Path, needed: int) -> None:
+    """Raise ``OSError(ENOSPC)`` before writing ``needed`` bytes into ``folder`` if they do
+    not fit: a clean error now instead of a half-written (or crashing) HDF5 write later."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if free < needed + _SPACE_MARGIN:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder))
+
+
 def _atomic_save_weights(model: keras.Model, path: Path) -> None:
+    ensure_space(path.parent, int(weights_bytes_estimate(model) * 1.2))
     atomic_write_with(path, lambda tmp: model.save_weights(tmp, overwrite=True))
 
 
@@ -108,7 +130,23 @@ class RunStore:
         run passes ``write_last=False``: its last weights are the ones that broke.
         """
         folder = self.run_dir(record.id)
-        folder.mkdir(parents=True, exist_ok=True)
+        created = not folder.exists()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._write(folder, record, model, best_weights, write_last)
+        except BaseException:
+            if created:  # an empty or half-written run folder would only confuse the run list
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+    def _write(
+        self,
+        folder: Path,
+        record: RunRecord,
+        model: keras.Model | None,
+        best_weights: list[np.ndarray] | None,
+        write_last: bool,
+    ) -> None:
         if model is not None:
             last = folder / WEIGHT_FILES["last"]
             if write_last:
@@ -123,7 +161,10 @@ class RunStore:
                     model.set_weights(current)
                 record.best_weights = WEIGHT_FILES["best"]
             elif write_last:
-                shutil.copyfile(last, folder / WEIGHT_FILES["best"])
+                ensure_space(folder, last.stat().st_size)
+                atomic_write_with(
+                    folder / WEIGHT_FILES["best"], lambda tmp: shutil.copyfile(last, tmp)
+                )
                 record.best_weights = WEIGHT_FILES["best"]
         text = json.dumps(record.to_dict(), indent=1, default=_json_default, allow_nan=True)
         atomic_write_text(folder / RUN_FILE, text)

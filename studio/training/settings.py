@@ -324,15 +324,42 @@ def build_metrics(settings: TrainingSettings) -> list[str | keras.metrics.Metric
     return metrics
 
 
-def build_callbacks(settings: TrainingSettings) -> list[keras.callbacks.Callback]:
+# Callback parameters that name a place to write, and what the user calls that place.
+_WRITE_PATHS = {
+    ("TensorBoard", "log_dir"): "the TensorBoard log folder",
+    ("ModelCheckpoint", "filepath"): "the checkpoint file",
+}
+
+
+def confined_params(cb: CallbackSettings, root: Any) -> dict[str, Any]:
+    """``cb.params`` with every place it writes resolved inside the project's folder ``root``.
+
+    A project file may come from anyone, so a path leaving the folder (``..``, absolute, a
+    link pointing out) is refused unless the user picked it in this session
+    (``studio.common.confine``)."""
+    from studio.common.confine import PathRefused, resolve_write_path
+
+    params = dict(cb.params)
+    for (kind, key), what in _WRITE_PATHS.items():
+        if cb.kind == kind and key in params:
+            try:
+                params[key] = str(resolve_write_path(params[key], root, what))
+            except (PathRefused, TypeError) as exc:
+                raise TrainingError(f"Callback `{kind}`: {exc}") from None
+    return params
+
+
+def build_callbacks(settings: TrainingSettings, root: Any = None) -> list[keras.callbacks.Callback]:
+    """Keras callbacks for the enabled settings; paths are resolved in the folder ``root``."""
     callbacks = []
     for cb in settings.callbacks:
         if not cb.enabled:
             continue
         if cb.kind not in CALLBACKS:
             raise TrainingError(f"Unknown callback {cb.kind!r}; expected one of {list(CALLBACKS)}")
+        params = confined_params(cb, root)
         try:
-            callbacks.append(getattr(keras.callbacks, cb.kind)(**cb.params))
+            callbacks.append(getattr(keras.callbacks, cb.kind)(**params))
         except (TypeError, ValueError, ImportError) as exc:
             raise TrainingError(
                 f"Callback `{cb.kind}` rejected its parameters {cb.params}: {exc}"
