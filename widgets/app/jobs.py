@@ -1,13 +1,20 @@
-"""Long work (imports, exports, downloads) on a worker thread, results back on the UI thread.
+"""Long work (imports, exports, analysis, inspection) on a worker thread, results back on the
+UI thread.
 
 The UI thread only draws: a job runs a plain function from the core on the runner's one
 worker thread and its outcome (the return value, or a ``JobFailed`` with a one-line reason)
 arrives through a queued signal. The runner keeps each job alive until that signal has been
 delivered; PySide would otherwise collect the job's signal object under it.
+
+A job may carry a ``key``: a newer job with the same key replaces one still waiting in the
+queue (only the latest request for "the analysis" or "the code" is worth computing), and
+``cancel(key)`` drops the outcome of one already running, so a result nobody wants any more
+never reaches the views.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +22,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio.catalog.build import one_line
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,17 +36,25 @@ class _Signals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], key: str | None) -> None:
         super().__init__()
         self.setAutoDelete(False)
         self.fn = fn
         self.args = args
+        self.key = key
+        self.dropped = False  # superseded or cancelled: run nothing, deliver nothing
+        self.started = False
         self.signals = _Signals()
 
     def run(self) -> None:
+        self.started = True
+        if self.dropped:
+            self.signals.done.emit(None)
+            return
         try:
             outcome: Any = self.fn(*self.args)
         except Exception as exc:  # noqa: BLE001 - a worker must report every failure, not die
+            log.debug("job %s failed", getattr(self.fn, "__name__", self.fn), exc_info=True)
             outcome = JobFailed(one_line(exc))
         self.signals.done.emit(outcome)
 
@@ -55,21 +72,48 @@ class JobRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        return bool(self._jobs)
+        return any(not job.dropped for job in self._jobs)
 
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None]) -> None:
-        job = _Job(fn, args)
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None],
+        key: str | None = None,
+    ) -> None:
+        """Queue ``fn(*args)``; ``on_done(outcome)`` runs on the UI thread unless dropped."""
+        if key is not None:
+            for older in self._jobs:
+                if older.key == key and not older.started:
+                    older.dropped = True
+        job = _Job(fn, args, key)
         job.signals.done.connect(lambda outcome, job=job: self._finished(job, outcome, on_done))
+        was_busy = self.busy
         self._jobs.append(job)
-        if len(self._jobs) == 1:
+        if not was_busy:
             self.busyChanged.emit(True)
         self.pool.start(job)
 
-    def _finished(self, job: _Job, outcome: Any, on_done: Callable[[Any], None]) -> None:
-        self._jobs.remove(job)
-        if not self._jobs:
+    def cancel(self, key: str) -> None:
+        """Forget every job with ``key``: waiting ones do not run, a running one's outcome
+        is thrown away when it arrives."""
+        was_busy = self.busy
+        for job in self._jobs:
+            if job.key == key:
+                job.dropped = True
+        if was_busy and not self.busy:
             self.busyChanged.emit(False)
-        on_done(outcome)
+
+    def pending(self, key: str) -> bool:
+        return any(job.key == key and not job.dropped for job in self._jobs)
+
+    def _finished(self, job: _Job, outcome: Any, on_done: Callable[[Any], None]) -> None:
+        was_busy = self.busy
+        self._jobs.remove(job)
+        if was_busy and not self.busy:
+            self.busyChanged.emit(False)
+        if not job.dropped:
+            on_done(outcome)
 
     def wait(self, msecs: int = -1) -> bool:
         return self.pool.waitForDone(msecs)

@@ -18,6 +18,7 @@ from studio.catalog.build import spec_for
 from studio.checks import Analysis, Analyzer, Issue, NodeInfo
 from studio.graph import Change, Edge, Graph, Group, Node
 from studio.graph.grouping import boundary
+from widgets.app.model_service import ModelService
 from widgets.app.theme import LIGHT, Theme
 from widgets.canvas.edge_item import EdgeItem
 from widgets.canvas.editor import GraphEditor
@@ -47,12 +48,20 @@ class GraphScene(QGraphicsScene):
 
     analysisChanged = Signal(object)
 
-    def __init__(self, editor: GraphEditor, theme: Theme = LIGHT, parent=None) -> None:
+    def __init__(
+        self,
+        editor: GraphEditor,
+        theme: Theme = LIGHT,
+        parent=None,
+        service: ModelService | None = None,
+    ) -> None:
         super().__init__(parent)
         self.editor = editor
         self.theme = theme
         self.show_labels = True
-        self.analyzer = Analyzer(editor.graph)
+        # Analysis runs on the service's worker thread; results for an older revision drop.
+        self.service = service or ModelService(self)
+        self.service.analysisReady.connect(self._analysis_arrived)
         self.analysis: Analysis | None = None
         self.nodes: dict[str, NodeItem] = {}
         self.blocks: dict[str, NodeItem] = {}
@@ -69,13 +78,17 @@ class GraphScene(QGraphicsScene):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(ANALYSIS_DELAY_MS)
-        self._timer.timeout.connect(self.refresh_analysis)
+        self._timer.timeout.connect(lambda: self.service.request_analysis(self.graph))
         self.setBackgroundBrush(theme.background)
         self.attach(editor.graph)
 
     @property
     def graph(self) -> Graph:
         return self.editor.graph
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self.service.analyzer
 
     # ----- whole documents -------------------------------------------------------------------
     def attach(self, graph: Graph, analyzer: Analyzer | None = None) -> None:
@@ -93,8 +106,8 @@ class GraphScene(QGraphicsScene):
         self._member_of = {}
         self._issues = {}
         self.analysis = None
-        self.analyzer = (
-            analyzer if analyzer is not None and analyzer.graph is graph else Analyzer(graph)
+        self.service.attach(
+            graph, analyzer if analyzer is not None and analyzer.graph is graph else None
         )
         self._unsubscribe = graph.subscribe(self._on_change)
         self._apply(
@@ -390,9 +403,17 @@ class GraphScene(QGraphicsScene):
 
     # ----- analysis ----------------------------------------------------------------------------
     def refresh_analysis(self) -> Analysis:
-        """Analyse now (normally debounced after edits) and update what changed."""
+        """Analyse now and update what changed. Edits are analysed on the worker thread
+        after a short debounce; this waits for the result, for callers that need it now."""
         self._timer.stop()
-        analysis = self.analyzer.analysis()
+        return self.show_analysis(self.service.analysis_now(self.graph))
+
+    def _analysis_arrived(self, graph: Graph, analysis: Analysis) -> None:
+        if graph is self.graph and analysis.revision == graph.revision:
+            self.show_analysis(analysis)
+
+    def show_analysis(self, analysis: Analysis) -> Analysis:
+        """Draw shapes, counts and problems from an analysis of the current revision."""
         old = self.analysis
         self.analysis = analysis
         issues: dict[str, list[Issue]] = defaultdict(list)
