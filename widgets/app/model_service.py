@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -87,6 +88,10 @@ class ModelService(QObject):
         self._analyzer: Analyzer | None = None
         self._tracker: ContentTracker | None = None
         self._models: dict[tuple, tuple[Any, Any]] = {}
+        # Shared with the ``destroyed`` connection, which must not touch ``self``: when Qt
+        # deletes the service, the graph stops calling its tracker.
+        self._closers: list[Callable[[], None]] = []
+        self.destroyed.connect(partial(_close_all, self._closers))
 
     # ----- the document ---------------------------------------------------------------------
     def attach(self, graph: Graph, analyzer: Analyzer | None = None) -> None:
@@ -97,12 +102,12 @@ class ModelService(QObject):
             self.runner.cancel("analysis")
             self.runner.cancel("code")
             self.runner.cancel("compile")
-            if self._tracker is not None:
-                self._tracker.close()
+            _close_all(self._closers)
             self._doc = graph
             self._analyzer = analyzer if analyzer is not None else Analyzer(graph)
             self._analyzer.graph = graph
             self._tracker = ContentTracker(graph)
+            self._closers.append(self._tracker.close)
             self._models = {}
 
     @property
@@ -188,6 +193,15 @@ class ModelService(QObject):
             self._compile, graph, snapshot(graph), with_weights, key=key, on_done=finished
         )
 
+    def compile_now(self, graph: Graph, *, with_weights: bool = True) -> Any:
+        """Compile here and now (for callers that must have the model at once)."""
+        from studio.compile.compiler import compile_graph
+
+        with self._lock:
+            analyzer = self._analyzer_for(graph)
+            analyzer.graph = graph
+            return compile_graph(graph, analyzer=analyzer, with_weights=with_weights)
+
     def _compile(self, live: Graph, snap: Graph, with_weights: bool) -> Any:
         from studio.compile.compiler import compile_graph
 
@@ -211,6 +225,11 @@ class ModelService(QObject):
 
     def wait(self, msecs: int = -1) -> bool:
         return self.runner.wait(msecs)
+
+
+def _close_all(closers: list[Callable[[], None]]) -> None:
+    while closers:
+        closers.pop()()
 
 
 def _generate(graph: Graph, lock: threading.RLock) -> Any:
