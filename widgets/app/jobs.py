@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio.catalog.build import one_line
@@ -108,6 +109,8 @@ class JobRunner(QObject):
         return any(job.key == key and not job.dropped for job in self._jobs)
 
     def _finished(self, job: _Job, outcome: Any, on_done: Callable[[Any], None]) -> None:
+        if not shiboken6.isValid(self):
+            return  # the window that asked was closed meanwhile: nobody is left to tell
         was_busy = self.busy
         self._jobs.remove(job)
         if was_busy and not self.busy:
