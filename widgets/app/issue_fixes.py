@@ -16,13 +16,11 @@ CONNECT_INPUT = "connect a layer's output to it"
 
 
 def _nearest_open_output(graph: Graph, node_id: str) -> str | None:
-    """The layer left of ``node_id`` whose output is unused, closest first."""
+    """The nearest layer whose output is unused and that does not depend on ``node_id``."""
     x, y = graph.node(node_id).position
     used = {e.src for e in graph.edges}
     below = graph.descendants([node_id])
-    candidates = [
-        n for n in graph.nodes if n.id not in used and n.id not in below and n.position[0] <= x
-    ]
+    candidates = [n for n in graph.nodes if n.id not in used and n.id not in below]
     if not candidates:
         return None
     best = min(candidates, key=lambda n: (x - n.position[0]) ** 2 + (y - n.position[1]) ** 2)

@@ -49,15 +49,15 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         self.started = True
-        if self.dropped:
-            self.signals.done.emit(None)
-            return
-        try:
-            outcome: Any = self.fn(*self.args)
-        except Exception as exc:  # noqa: BLE001 - a worker must report every failure, not die
-            log.debug("job %s failed", getattr(self.fn, "__name__", self.fn), exc_info=True)
-            outcome = JobFailed(one_line(exc))
-        self.signals.done.emit(outcome)
+        outcome: Any = None
+        if not self.dropped:
+            try:
+                outcome = self.fn(*self.args)
+            except Exception as exc:  # noqa: BLE001 - a worker must report every failure
+                log.debug("job %s failed", getattr(self.fn, "__name__", self.fn), exc_info=True)
+                outcome = JobFailed(one_line(exc))
+        if shiboken6.isValid(self.signals):  # gone when the app quit while this ran
+            self.signals.done.emit(outcome)
 
 
 class JobRunner(QObject):

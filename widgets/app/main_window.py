@@ -47,6 +47,7 @@ from widgets.app.issues_panel import IssuesPanel
 from widgets.app.jobs import JobFailed, JobRunner
 from widgets.app.model_service import ModelService
 from widgets.app.theme import apply_theme
+from widgets.canvas import context_menu
 from widgets.canvas.editor import NEXT_STEP, GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH
 from widgets.canvas.palette import Palette
@@ -356,6 +357,7 @@ class MainWindow(QMainWindow):
         self.autosaver.failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.palette.addRequested.connect(self.add_from_palette)
         self.view.nodeAdded.connect(lambda _nid: self.view.setFocus())
+        context_menu.install(self)
 
     # ----- follow the views -------------------------------------------------------------------
     def _selection_changed(self) -> None:

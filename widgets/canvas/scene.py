@@ -25,6 +25,7 @@ from widgets.canvas.editor import GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, NodeLook
 
 ANALYSIS_DELAY_MS = 25
+SCENE_ROOM = 20000.0  # free canvas kept around the layers (scene units)
 
 
 def format_count(n: int) -> str:
@@ -80,6 +81,7 @@ class GraphScene(QGraphicsScene):
         self._timer.setInterval(ANALYSIS_DELAY_MS)
         self._timer.timeout.connect(lambda: self.service.request_analysis(self.graph))
         self.setBackgroundBrush(theme.background)
+        self.context_menu = None  # set by the window: widgets.canvas.context_menu.install
         self.attach(editor.graph)
 
     @property
@@ -163,7 +165,17 @@ class GraphScene(QGraphicsScene):
             self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
             self.blockSignals(False)
             self.selectionChanged.emit()
+        self._keep_room(full)
         self._timer.start()
+
+    def _keep_room(self, reset: bool) -> None:
+        """Keep the scene rect far larger than the layers, growing only: a scene rect that
+        changes under the view (an item dropped near its edge) makes the view re-align, and
+        the dropped layer would jump away from the mouse."""
+        bounds = self.items_bounds()
+        room = bounds.adjusted(-SCENE_ROOM, -SCENE_ROOM, SCENE_ROOM, SCENE_ROOM)
+        if reset or not self.sceneRect().contains(bounds):
+            self.setSceneRect(room if reset else self.sceneRect().united(room))
 
     def _look(self, node: Node) -> NodeLook:
         graph = self.graph
@@ -537,6 +549,13 @@ class GraphScene(QGraphicsScene):
             else:
                 new[item.key] = (item.pos().x(), item.pos().y())
         self.editor.push_move(new, gesture)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.context_menu is None:
+            super().contextMenuEvent(event)
+            return
+        self.context_menu(event)
+        event.accept()
 
     def node_double_clicked(self, item: NodeItem) -> None:
         if item.look.block and item.group_id:
