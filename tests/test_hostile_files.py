@@ -351,7 +351,7 @@ def test_clipboard_payloads_are_checked_like_project_files():
 
     from studio.checks import Analyzer
     from studio.graph import Graph
-    from studio.graph.clipboard import FORMAT, from_text, paste_op
+    from studio.project.clipboard import FORMAT, from_text, paste_op
 
     doc = hostile.with_param(1, "activation", hostile.os_system_ref())["graph"]
     payload = {"format": FORMAT, "nodes": doc["nodes"], "edges": doc["edges"], "groups": []}

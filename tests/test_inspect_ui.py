@@ -45,6 +45,11 @@ def _variance(widget) -> float:
     return float(bits.var())
 
 
+def _settle(qtbot, view) -> None:
+    """Wait for the view's work on the inspect worker thread to be drawn."""
+    qtbot.waitUntil(lambda: not view.is_busy, timeout=20000)
+
+
 def _ready(qtbot, view, model, dataset, layer: str | None = None):
     qtbot.addWidget(view)
     view.resize(800, 600)
@@ -54,6 +59,7 @@ def _ready(qtbot, view, model, dataset, layer: str | None = None):
     view.set_dataset(dataset)
     if layer:
         view.set_layer(layer)
+    _settle(qtbot, view)
     return view
 
 
@@ -68,14 +74,17 @@ def test_feature_maps_show_one_map_per_filter_and_step_with_keys(
 ):
     view = _ready(qtbot, FeatureMapsView(), model, dataset, "conv1")
     view.set_sample_index(2)
+    _settle(qtbot, view)
     assert view.grid.count == 8
     qtbot.keyClick(view, Qt.Key.Key_Right)
     assert view.sample_index == 3
     view.prev_sample()
     assert view.sample_index == 2
     view.set_layer("head")
+    _settle(qtbot, view)
     assert view.stack.currentWidget() is view.plot
     view.set_layer("conv1")
+    _settle(qtbot, view)
     _shoot(view, artifacts_dir, "feature_maps")
 
 
@@ -86,6 +95,7 @@ def test_feature_maps_load_an_image_file(qtbot, model, dataset, tmp_path):
     Image.fromarray((np.eye(20) * 255).astype(np.uint8)).save(path)
     view = _ready(qtbot, FeatureMapsView(), model, dataset, "conv1")
     view.load_image(path)
+    _settle(qtbot, view)
     assert view.loaded_sample.shape == (12, 12, 1)
     assert "loaded image" in view.info.text()
 
@@ -99,10 +109,12 @@ def test_filters_view_shows_eight_filters(qtbot, model, dataset, artifacts_dir):
     view = _ready(qtbot, FiltersView(), model, dataset, "conv1")
     assert view.grid.count == 8
     view.channel_combo.setCurrentText("per_channel")
+    _settle(qtbot, view)
     assert view.grid.count == 8
     view.set_layer("pool")
     assert "no kernel" in view.grid._label.text()
     view.set_layer("conv1")
+    _settle(qtbot, view)
     _shoot(view, artifacts_dir, "filters")
 
 
@@ -111,8 +123,10 @@ def test_saliency_view_overlays_grad_cam(qtbot, model, dataset, artifacts_dir):
     assert view.grid.count == 3
     assert view.info.text().startswith("gradcam at conv1")
     view.method_combo.setCurrentText("Gradient saliency")
+    _settle(qtbot, view)
     assert view.info.text().startswith("saliency")
     view.method_combo.setCurrentText("Grad-CAM")
+    _settle(qtbot, view)
     _shoot(view, artifacts_dir, "saliency")
 
 
@@ -120,6 +134,7 @@ def test_histograms_view_weights_and_activations(qtbot, model, dataset, artifact
     view = _ready(qtbot, HistogramsView(), model, dataset, "conv1")
     assert [h.name for h in view.histograms()] == ["conv1/kernel", "conv1/bias"]
     view.kind_combo.setCurrentText("activations")
+    _settle(qtbot, view)
     assert view.histograms()[0].size == 20 * 10 * 10 * 8
     _shoot(view, artifacts_dir, "histograms")
 
@@ -145,6 +160,7 @@ def test_evaluation_view_confusion_and_misclassified_first(qtbot, model, dataset
     _shoot(view, artifacts_dir, "evaluation")
     for index, name in [(2, "samples"), (4, "pca")]:
         view.tabs.setCurrentIndex(index)
+        _settle(qtbot, view)
         _shoot(view, artifacts_dir, f"evaluation_{name}")
 
 
@@ -168,6 +184,7 @@ def test_panel_forwards_selection_to_every_view(qtbot, model, dataset, artifacts
     panel.set_model(model)
     panel.set_dataset(dataset)
     panel.set_layer("conv1")
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=20000)
     assert all(view.layer_name == "conv1" for view in panel.views())
     with qtbot.waitSignal(panel.layerChosen) as blocker:
         panel.histograms.layer_combo.setCurrentText("head")
@@ -175,7 +192,7 @@ def test_panel_forwards_selection_to_every_view(qtbot, model, dataset, artifacts
     panel.set_layer("conv1")
     for i, (title, view) in enumerate(panel.named_views()):
         panel.setCurrentIndex(i)
-        qtbot.wait(10)
+        qtbot.waitUntil(lambda view=view: not view.is_busy, timeout=20000)
         assert not view.message.isVisible(), (title, view.message.text())
         panel.grab().save(str(artifacts_dir / f"inspect_panel_{i}_{title.replace(' ', '_')}.png"))
         assert _variance(panel) > 0

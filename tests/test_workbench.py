@@ -31,11 +31,11 @@ def _click_bundled(qtbot, bench, name: str) -> None:
         )
 
 
-def test_all_panels_dock_and_follow_the_project(app):
+def test_all_panels_dock_and_follow_the_project(app, qtbot):
     window, bench = app
     assert {"Dataset", "Training", "Plots", "Inspect", "Code"} <= set(window.docks)
     assert bench.dataset_panel.ref().name == "shapes"
-    assert "keras.Input" in bench.code_view.text()
+    qtbot.waitUntil(lambda: "keras.Input" in bench.code_view.text(), timeout=20000)
     assert window.stack.count() == 0 and not window.isWindowModified()  # loading is no edit
     assert window.tabifiedDockWidgets(window.docks["Layers"]) == [window.docks["Dataset"]]
 
@@ -63,7 +63,7 @@ def test_train_from_the_window_shows_curves_and_keeps_the_run(app, qtbot, tmp_pa
     assert Project.load(tmp_path / "cnn.studio.json").training["epochs"] == 10
     assert window.project.training["epochs"] == 3 and window.isWindowModified()
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
-    assert panel.trainer is not None
+    qtbot.waitUntil(lambda: panel.trainer is not None, timeout=20000)  # built off the UI thread
     with qtbot.waitSignal(panel.trainer.epochEnded, timeout=60000):
         pass
     run_id = bench.plots.run_ids()[0]
@@ -93,6 +93,7 @@ def test_data_that_does_not_fit_is_reported_in_words(app, qtbot):
     asked = []
     bench.ask_fix = lambda text: asked.append(text) or False
     qtbot.mouseClick(bench.training_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bench.training_panel.message_label.text() != "", timeout=20000)
     assert not asked  # no single fix makes 8×8 images fit a 28×28 input
     message = bench.training_panel.message_label.text()
     assert "model input expects (28, 28, 1), data is (8, 8, 1)" in message

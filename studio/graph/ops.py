@@ -190,7 +190,17 @@ class Batch(Op):
     label: str = "Edit"  # type: ignore[assignment]
 
     def apply(self, graph: Graph) -> Op:
-        inverses = [op.apply(graph) for op in self.ops]
+        """All or nothing: when a step fails, the steps before it are undone (newest first)
+        before the error goes on, so the graph is exactly as it was and no view needs to
+        hear of an edit that did not happen."""
+        inverses: list[Op] = []
+        try:
+            for op in self.ops:
+                inverses.append(op.apply(graph))
+        except Exception:
+            for inverse in reversed(inverses):
+                inverse.apply(graph)
+            raise
         inverses.reverse()
         return Batch(inverses, self.label)
 

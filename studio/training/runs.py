@@ -213,3 +213,45 @@ class RunStore:
                 f"The {which} weights of run {run_id!r} do not fit this model "
                 f"(was it changed since?): {exc}"
             ) from exc
+
+
+def move_runs(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> list[str]:
+    """Move every run folder of ``source`` into ``target`` (the runs of a project saved for
+    the first time leave the temporary folder for ``NAME.runs/``); returns the moved ids.
+
+    Each run moves whole with one rename where the two folders share a disk, else it is
+    copied and the original removed only after the copy is complete.
+    """
+    return _transfer(Path(source), Path(target), move=True)
+
+
+def copy_runs(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> list[str]:
+    """Copy every run of ``source`` into ``target`` (Save As keeps the old project's runs)."""
+    return _transfer(Path(source), Path(target), move=False)
+
+
+def _transfer(source: Path, target: Path, move: bool) -> list[str]:
+    if not source.is_dir() or source.resolve() == target.resolve():
+        return []
+    done = []
+    for run_file in sorted(source.glob(f"*/{RUN_FILE}")):
+        run = run_file.parent
+        destination = target / run.name
+        if destination.exists():
+            continue  # already there: never overwrite a run
+        target.mkdir(parents=True, exist_ok=True)
+        partial = target / f".{run.name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        if move:
+            try:
+                os.replace(run, destination)
+                done.append(run.name)
+                continue
+            except OSError:
+                pass  # another disk: copy, then remove
+        shutil.copytree(run, partial)
+        os.replace(partial, destination)
+        if move:
+            shutil.rmtree(run, ignore_errors=True)
+        done.append(run.name)
+    return done

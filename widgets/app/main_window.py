@@ -8,7 +8,8 @@ lands on one undo stack). Other panels (dataset, training, plots, inspection) do
 
 from __future__ import annotations
 
-import json
+import errno
+import logging
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -30,18 +31,31 @@ from PySide6.QtWidgets import (
 
 from studio.checks import Analyzer
 from studio.common.paths import resource
-from studio.graph import Graph, clipboard
-from studio.project import Project, ProjectError
-from widgets.app.autosave import DEFAULT_DELAY_MS, Autosaver, pending_recovery
+from studio.graph import Graph
+from studio.project import Project, ProjectError, clipboard
+from widgets.app import issue_fixes
+from widgets.app.autosave import (
+    DEFAULT_DELAY_MS,
+    Autosaver,
+    load_recovery,
+    pending_recoveries,
+    pending_recovery,
+    set_aside,
+)
+from widgets.app.help_menu import add_help_menu
 from widgets.app.issues_panel import IssuesPanel
-from widgets.app.jobs import JobFailed, JobRunner
+from widgets.canvas import context_menu
 from widgets.canvas.editor import NEXT_STEP, GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH
 from widgets.canvas.palette import Palette
 from widgets.canvas.scene import GraphScene, format_count
 from widgets.canvas.view import GraphView
+from widgets.common.jobs import JobFailed, JobRunner
+from widgets.common.model_service import ModelService
 from widgets.common.theme import apply_theme
 from widgets.inspector import Inspector
+
+log = logging.getLogger(__name__)
 
 EXAMPLE = resource("examples", "starter_cnn.studio.json")
 MAX_RECENT = 8
@@ -67,9 +81,34 @@ def _import_and_check(
     return result, analyzer
 
 
+def os_error_sentence(action: str, path: Path | str, exc: OSError) -> str:
+    """One sentence for a failed file operation: which file, and why, in the user's words."""
+    reasons = {
+        errno.EACCES: "permission denied (the folder or file is read-only)",
+        errno.EPERM: "the operating system does not allow it",
+        errno.ENOSPC: "the disk is full",
+        errno.EROFS: "the disk is read-only",
+        errno.ENOENT: "the folder does not exist",
+        errno.EDQUOT: "the disk quota is exceeded",
+    }
+    reason = reasons.get(exc.errno or 0) or (exc.strerror or str(exc) or type(exc).__name__)
+    return f"Could not {action} {path}: {reason}."
+
+
+def problem_sentence(path: Path | str, exc: BaseException) -> str:
+    """A project that cannot be opened, as one sentence (never a traceback)."""
+    if isinstance(exc, OSError):
+        return os_error_sentence("open", path, exc)
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, ProjectError):
+        return text if text.endswith(".") else text + "."
+    return f"Could not open {path}: {text}."
+
+
 class MainWindow(QMainWindow):
     selectionChanged = Signal(list)
     projectChanged = Signal(object)
+    projectSaved = Signal(object, object)  # the Project, the path it had before (or None)
     importFinished = Signal(bool, str)  # succeeded, what the status bar says
 
     def __init__(
@@ -83,7 +122,9 @@ class MainWindow(QMainWindow):
         self.project = Project(graph=Graph())
         self.editor = GraphEditor(self.project.graph, parent=self)
         self.stack = self.editor.stack
-        self.scene = GraphScene(self.editor, parent=self)
+        # Analysis, compiling and code generation run here, off the UI thread.
+        self.models = ModelService(self)
+        self.scene = GraphScene(self.editor, parent=self, service=self.models)
         self.view = GraphView(self.scene, self)
         self.setCentralWidget(self.view)
         self.palette = Palette()
@@ -109,8 +150,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.params_label)
         # Dialog hooks: tests replace them so nothing blocks.
         self.ask_save_changes: Callable[[], str] = self._ask_save_changes
-        self.ask_restore: Callable[[Path], bool] = self._ask_restore
+        # ask_restore answers True (restore), False (discard) or None (decide later).
+        self.ask_restore: Callable[[Path], bool | None] = self._ask_restore
         self.ask_trust: Callable[[Path, str], bool] = self._ask_trust
+        self.tell: Callable[[str, str], None] = self._tell
         self._build_actions()
         self._wire()
         self.theme_name = str(self.settings.value("theme", "light"))
@@ -252,15 +295,34 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             self.panels_menu.addAction(dock.toggleViewAction())
 
+        add_help_menu(self)
+
+        # The toolbar's Undo/Redo keep one short label (the menu's say what they undo), so no
+        # button moves when the text of the next undo step changes length.
+        a["undo_tool"] = self._action("Undo", self.stack.undo, tip="Undo")
+        a["redo_tool"] = self._action("Redo", self.stack.redo, tip="Redo")
+        a["undo_tool"].setShortcut(QKeySequence())
+        a["redo_tool"].setShortcut(QKeySequence())
+        self.stack.canUndoChanged.connect(a["undo_tool"].setEnabled)
+        self.stack.canRedoChanged.connect(a["redo_tool"].setEnabled)
+        self.stack.undoTextChanged.connect(
+            lambda text: a["undo_tool"].setToolTip(f"Undo {text}".strip())
+        )
+        self.stack.redoTextChanged.connect(
+            lambda text: a["redo_tool"].setToolTip(f"Redo {text}".strip())
+        )
+        a["undo_tool"].setEnabled(False)
+        a["redo_tool"].setEnabled(False)
         tools = self.addToolBar("Main")
         tools.setObjectName("toolbar_main")
+        self.toolbar = tools
         for name in (
             "new",
             "open",
             "save",
             None,
-            "undo",
-            "redo",
+            "undo_tool",
+            "redo_tool",
             None,
             "delete",
             "group",
@@ -278,6 +340,10 @@ class MainWindow(QMainWindow):
         self.find_box.setClearButtonEnabled(True)
         self.find_box.returnPressed.connect(lambda: self.find_layer(self.find_box.text()))
         tools.addWidget(self.find_box)
+        for action in tools.actions():
+            button = tools.widgetForAction(action)
+            if button is not None and action.text():
+                button.setMinimumWidth(56)
         self._update_recent_menu()
 
     def _wire(self) -> None:
@@ -286,8 +352,12 @@ class MainWindow(QMainWindow):
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.analysisChanged.connect(self._analysis_changed)
         self.issues.nodeActivated.connect(self.reveal_node)
+        self.issues.can_fix = lambda issue: issue_fixes.can_fix(self.graph, issue)
+        self.issues.fixRequested.connect(self.apply_issue_fix)
+        self.autosaver.failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.palette.addRequested.connect(self.add_from_palette)
         self.view.nodeAdded.connect(lambda _nid: self.view.setFocus())
+        context_menu.install(self)
 
     # ----- follow the views -------------------------------------------------------------------
     def _selection_changed(self) -> None:
@@ -298,6 +368,19 @@ class MainWindow(QMainWindow):
         else:
             self.inspector.set_nodes(ids)
         self.selectionChanged.emit(ids)
+
+    def apply_issue_fix(self, issue) -> bool:
+        """Make the fix an issue suggests, as one undoable edit."""
+        if issue_fixes.apply_fix(self.editor, issue):
+            self.statusBar().showMessage(f"Applied: {issue.fix}", 5000)
+            return True
+        self.statusBar().showMessage(f"Cannot apply '{issue.fix}' here", 5000)
+        return False
+
+    def analysis_current(self) -> bool:
+        """Whether the shapes, counts and issues shown are those of the graph as it is now."""
+        analysis = self.scene.analysis
+        return analysis is not None and analysis.revision == self.graph.revision
 
     def _analysis_changed(self, analysis) -> None:
         self.issues.show_analysis(analysis)
@@ -324,23 +407,40 @@ class MainWindow(QMainWindow):
     # ----- documents --------------------------------------------------------------------------
     def start(self, path: str | Path | None = None) -> None:
         """Open what the app starts on (a file, or the example as an untitled copy), then
-        offer to restore a copy left by a crash."""
-        if path is not None:
-            self.open_project(path)
-        else:
+        offer every copy a crash left behind that is newer than its project."""
+        if path is None or not self.open_project(path):
             self.open_example()
-        recovery = pending_recovery(self.autosaver.folder, self.project.path)
-        if recovery is not None and self.ask_restore(recovery):
-            self.restore(recovery)
-        elif recovery is not None:
-            recovery.unlink(missing_ok=True)
+        self.offer_recoveries()
+
+    def offer_recoveries(self) -> None:
+        """Ask about each pending recovery file, newest first, until one is restored; a
+        file that cannot be read is renamed aside and reported, never deleted."""
+        found, problems = pending_recoveries(self.autosaver.folder)
+        if problems:
+            self.tell("Recovery file set aside", "\n\n".join(problems))
+        for recovery in found:
+            if self._offer(recovery.path):
+                return
+
+    def _offer(self, recovery: Path) -> bool:
+        """Ask about one recovery file; True when it was restored."""
+        answer = self.ask_restore(recovery)
+        if answer is None:
+            return False  # "later": keep the file for the next start or open
+        if not answer:
+            self.autosaver.discard_file(recovery)
+            return False
+        return self.restore(recovery)
 
     def set_project(self, project: Project, analyzer: Analyzer | None = None) -> None:
         self.project = project
         self.editor.set_graph(project.graph)
         self.scene.attach(project.graph, analyzer)
         self.inspector.attach(project.graph)
-        self.scene.refresh_analysis()
+        if analyzer is not None and analyzer.graph is project.graph:
+            self.scene.refresh_analysis()  # warmed on the worker: this is instant
+        else:
+            self.issues.show_pending()  # analysed on the worker; the scene asks for it
         self.view.fit_all()
         self._update_title()
         self.projectChanged.emit(project)
@@ -356,27 +456,41 @@ class MainWindow(QMainWindow):
         self.set_project(Project(graph=Graph()))
 
     def open_project(self, path: str | Path) -> bool:
+        """Open a project file; a file that cannot be read is one message, not a traceback.
+        A recovery copy newer than the file is offered straight after."""
         try:
             project = Project.load(path)
-        except ProjectError as exc:
-            self.statusBar().showMessage(str(exc), 10000)
-            if self.isVisible():
-                QMessageBox.warning(self, "Cannot open project", str(exc))
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is one sentence
+            log.debug("could not open %s", path, exc_info=True)
+            message = problem_sentence(path, exc)
+            self.statusBar().showMessage(message, 10000)
+            self.tell("Cannot open project", message)
             return False
         self.set_project(project)
         self._add_recent(Path(path))
+        recovery = pending_recovery(self.autosaver.folder, Path(path))
+        if recovery is not None:
+            self._offer(recovery)
         return True
 
-    def restore(self, recovery: Path) -> None:
-        """Load a recovery copy as unsaved changes to the project it came from."""
-        data = json.loads(recovery.read_text(encoding="utf-8"))
-        origin = (data.get("metadata") or {}).pop("recovered_from", None)
-        project = Project.from_dict(data, str(recovery))
-        project.path = Path(origin) if origin else None
+    def restore(self, recovery: Path) -> bool:
+        """Load a recovery copy as unsaved changes to the project it came from. The copy
+        stays until the user saves or discards those changes."""
+        try:
+            project = load_recovery(recovery)
+        except ProjectError as exc:
+            try:
+                moved = set_aside(recovery)
+                where = f" It was renamed to {moved.name}."
+            except OSError:
+                where = ""
+            self.tell("Cannot restore", f"{problem_sentence(recovery, exc)}{where}")
+            return False
         self.set_project(project)
         self.stack.resetClean()  # no clean state in this history: the title shows "*"
         self._update_title()
         self.statusBar().showMessage("Restored unsaved changes from the last session", 8000)
+        return True
 
     def open_dialog(self) -> None:
         if not self.maybe_save():
@@ -397,19 +511,31 @@ class MainWindow(QMainWindow):
         return self.save_to(Path(path)) if path else False
 
     def save_to(self, path: str | Path) -> bool:
+        """Save; a read-only folder or a full disk is one sentence and the old files stay."""
         path = Path(path)
         if not path.name.endswith(".studio.json"):
             path = path.with_name(path.name.removesuffix(".json") + ".studio.json")
         previous = self.project.path
         try:
             self.project.save(path)
-        except (OSError, TypeError, ProjectError) as exc:
-            self.statusBar().showMessage(f"Could not save: {exc}", 10000)
+        except OSError as exc:
+            message = os_error_sentence("save", path, exc)
+        except ProjectError as exc:
+            message = problem_sentence(path, exc)
+        except (TypeError, ValueError) as exc:
+            message = f"Could not save {path}: {exc}."
+        else:
+            message = ""
+        if message:
+            self.project.path = previous
+            self.statusBar().showMessage(message, 10000)
+            self.tell("Could not save", message)
             return False
         self.autosaver.discard(previous)
         self.stack.setClean()
         self._update_title()
         self._add_recent(path)
+        self.projectSaved.emit(self.project, previous)
         self.statusBar().showMessage(f"Saved {path}", 4000)
         return True
 
@@ -439,13 +565,32 @@ class MainWindow(QMainWindow):
         )
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(reply, "cancel")
 
-    def _ask_restore(self, path: Path) -> bool:
-        reply = QMessageBox.question(
-            self,
+    def _ask_restore(self, path: Path) -> bool | None:
+        try:
+            origin = load_recovery(path).path
+        except ProjectError:
+            origin = None
+        what = origin.name if origin else "an untitled model"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Restore unsaved work?",
-            "Model Studio did not close cleanly last time. Restore the unsaved changes?",
+            f"Model Studio did not close cleanly while {what} had unsaved changes. Restore them?",
+            parent=self,
         )
-        return reply == QMessageBox.StandardButton.Yes
+        restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Decide later", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is restore:
+            return True
+        if box.clickedButton() is discard:
+            return False
+        return None
+
+    def _tell(self, title: str, text: str) -> None:
+        """One warning dialog (when the window is on screen), one sentence in it."""
+        if self.isVisible():
+            QMessageBox.warning(self, title, text)
 
     def _ask_trust(self, path: Path, reason: str) -> bool:
         answer = QMessageBox.warning(
@@ -555,8 +700,44 @@ class MainWindow(QMainWindow):
         return []
 
     def duplicate(self) -> list[str]:
+        """Copy the selection beside itself, on free canvas, not on top of other layers."""
         ids = self.selected_node_ids()
-        return self.paste(clipboard.copy_payload(self.graph, ids)) if ids else []
+        if not ids:
+            return []
+        op, new_ids = clipboard.paste_op(
+            self.graph, clipboard.copy_payload(self.graph, ids), self._free_offset(ids)
+        )
+        if self.editor.push(op, f"Duplicate {len(ids)} layer{'s' if len(ids) != 1 else ''}"):
+            self.scene.select_nodes(new_ids)
+            return new_ids
+        return []
+
+    def _free_offset(self, ids: list[str]) -> tuple[float, float]:
+        """How far to shift a copy of ``ids`` so it overlaps no layer: right of them first,
+        then below, further each time."""
+        gap = 40.0
+        chosen = set(ids)
+        boxes = [self.graph.node(n).position for n in ids]
+        left, top = min(x for x, _ in boxes), min(y for _, y in boxes)
+        width = max(x for x, _ in boxes) - left + WIDTH
+        height = max(y for _, y in boxes) - top + HEIGHT
+        others = [n.position for n in self.graph.nodes if n.id not in chosen]
+
+        def clear(dx: float, dy: float) -> bool:
+            return not any(
+                abs(x + dx - ox) < WIDTH + gap / 2 and abs(y + dy - oy) < HEIGHT + gap / 2
+                for x, y in boxes
+                for ox, oy in others
+            )
+
+        for step in range(1, 40):
+            for dx, dy in (
+                (width + gap, (step - 1) * (HEIGHT + gap)),
+                (0.0, step * (height + gap)),
+            ):
+                if clear(dx, dy):
+                    return dx, dy
+        return width + gap, 0.0
 
     def delete_selection(self) -> None:
         self.editor.delete(self.selected_node_ids(), self.scene.selected_edges())
@@ -683,7 +864,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState(self._layout_version()))
         self.settings.sync()
-        self.autosaver.discard(self.project.path)
+        # Any recovery copy was dealt with by maybe_save (saved or discarded); a copy the
+        # user chose to decide about later stays for the next start.
+        self.autosaver.wait(5000)
         event.accept()
 
     def scene_center(self) -> QPointF:

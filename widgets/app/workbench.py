@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMessageBox
 
@@ -22,13 +22,13 @@ from studio.gallery.templates import apply_pretrained
 from studio.graph import Graph
 from studio.project import Project
 from studio.training.preflight import check_model_data, model_fix
-from studio.training.runs import RunStore
+from studio.training.runs import RunStore, copy_runs, move_runs
 from studio.training.settings import TrainingError, TrainingSettings
 from widgets.app.gallery_dialog import GalleryDialog
-from widgets.app.jobs import JobFailed
 from widgets.app.main_window import MainWindow
 from widgets.code.view import CodeView
-from widgets.common.commands import ProjectFieldCommand
+from widgets.common.commands import ProjectFieldCommand, WeightsCommand
+from widgets.common.jobs import JobFailed
 from widgets.data.panel import DatasetPanel
 from widgets.inspect.panel import InspectPanel
 from widgets.training.panel import TrainingPanel
@@ -43,9 +43,22 @@ EXPORT_FILTERS: dict[str, str] = {
     "tflite": "LiteRT / TFLite model (*.tflite)",
 }
 
+INSPECT_DELAY_MS = 120  # edits come in bursts: compile for the inspect views once
+
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+def with_extension(path: str | Path, fmt: str) -> Path:
+    """``path`` ending in the extension of the chosen export type: a name typed without
+    one (``model`` for "HDF5 (*.h5)") gets it, instead of failing inside Keras."""
+    path = Path(path)
+    pattern = EXPORT_FILTERS.get(fmt, "")
+    ext = pattern[pattern.rfind("(*") + 2 : -1] if "(*." in pattern else ""
+    if ext and path.suffix.lower() != ext.lower():
+        path = path.with_name(path.name + ext)
+    return path
 
 
 class Workbench(QObject):
@@ -53,23 +66,30 @@ class Workbench(QObject):
 
     exportFinished = Signal(object)  # an ExportReport, or a JobFailed with the reason
     pretrainedFinished = Signal(object)  # studio.gallery.templates.PretrainedResult
+    inspectModelChanged = Signal(object)  # the keras.Model the inspect views now show
 
     def __init__(self, window: MainWindow, scratch_runs: Path | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self._scratch_runs = scratch_runs
+        self._scratch_base = scratch_runs
+        self._scratch: Path | None = None  # runs of the current project until it is saved
+        self._move_runs_pending = False
         self._following = False  # True while panels are being set from the project
-        self._model: Any = None
-        self._model_revision = -1
+        # The trained model, for the content revision and weights it was trained into.
+        self._trained: tuple[int, object, Any] | None = None
+        self._inspect_key: tuple[int, object] | None = None  # what the inspect views show
+        self._training_graph: Graph | None = None
         self._dataset: Dataset | None = None
         # Dialog hooks: tests replace them so nothing blocks.
         self.ask_fix: Callable[[str], bool] = self._ask_fix
+        self.ask_weights: Callable[[], str] = self._ask_weights
         self.dataset_panel = DatasetPanel()
         self.training_panel = TrainingPanel(
             self._model_for_training, self._dataset_for_training, self._run_store
         )
+        self.training_panel.prepare_model = self._prepare_model
         self.inspect_panel = InspectPanel()
-        self.code_view = CodeView(window.graph)
+        self.code_view = CodeView(window.graph, service=window.models)
         window.add_panel("Dataset", self.dataset_panel, LEFT)
         window.add_panel("Training", self.training_panel, RIGHT)
         window.add_panel("Code", self.code_view, RIGHT)
@@ -80,6 +100,10 @@ class Workbench(QObject):
         window.add_panel("Inspect", self.inspect_panel, BOTTOM)
         self.inspect_panel.setMinimumHeight(140)  # its views scroll; the canvas needs room
         self.dataset_panel.setMinimumHeight(160)
+        self._inspect_timer = QTimer(self)
+        self._inspect_timer.setSingleShot(True)
+        self._inspect_timer.setInterval(INSPECT_DELAY_MS)
+        self._inspect_timer.timeout.connect(self._update_inspect_model)
         self._add_actions()
         self._wire()
         self._follow_project(window.project)
@@ -103,42 +127,67 @@ class Workbench(QObject):
             file_menu.insertAction(quit_action, action)
         file_menu.insertSeparator(quit_action)
         model_menu = w.menuBar().addMenu("&Model")
+        help_action = w.menuBar().actions()[-2] if len(w.menuBar().actions()) > 1 else None
+        if help_action is not None and help_action.text() == "&Help":
+            w.menuBar().insertMenu(help_action, model_menu)  # Help stays last
         self.train_action = w._action("&Train", self.training_panel.train, QKeySequence("F5"))
         self.stop_action = w._action(
             "&Stop Training", self.training_panel.stop, QKeySequence("Shift+F5")
         )
+        self.stop_action.setEnabled(False)
         for action in (self.train_action, self.stop_action):
             model_menu.addAction(action)
 
     def _wire(self) -> None:
         w = self.window
         w.projectChanged.connect(self._follow_project)
+        w.projectSaved.connect(self._project_saved)
         w.selectionChanged.connect(self._selection_changed)
         w.scene.selectionChanged.connect(self._edge_selection)
+        w.scene.analysisChanged.connect(lambda _analysis: self.schedule_inspect())
+        w.docks["Inspect"].visibilityChanged.connect(
+            lambda shown: shown and self.schedule_inspect()
+        )
         self.dataset_panel.datasetChanged.connect(self._dataset_chosen)
         self.training_panel.settingsChanged.connect(self._settings_changed)
         self.training_panel.trainingFinished.connect(self._training_finished)
         self.training_panel.weightsLoaded.connect(self._weights_loaded)
+        self.training_panel.runningChanged.connect(self._running_changed)
         self.inspect_panel.layerChosen.connect(self._layer_chosen)
         self.code_view.graphImported.connect(self._graph_imported)
         self.exportFinished.connect(self._export_finished)
 
+    def _running_changed(self, busy: bool) -> None:
+        self.train_action.setEnabled(not busy)
+        self.stop_action.setEnabled(self.training_panel.is_running())
+
     # ----- project <-> panels -----------------------------------------------------------------
     def _follow_project(self, project: Project) -> None:
+        """Every panel shows the new project and nothing of the previous one."""
         self._following = True
         try:
+            self._scratch = None
+            self._move_runs_pending = False
+            self._trained = None
+            self._inspect_key = None
+            self._training_graph = None
             self.code_view.set_graph(project.graph)
             try:
                 self.training_panel.set_settings(TrainingSettings.from_dict(project.training))
             except TrainingError as exc:
                 self.training_panel.show_message(str(exc))
+            self.training_panel.reset()
             if project.dataset:
                 self.dataset_panel.set_ref(DatasetRef.from_dict(project.dataset))
-            self.training_panel.refresh_runs()
-            self._model = None
+            else:
+                self.dataset_panel.clear()
+                self._dataset = None
             self.inspect_panel.set_model(None)
+            self.inspect_panel.set_dataset(self.dataset_panel.dataset())
+            self.inspect_panel.reset()
         finally:
             self._following = False
+        self.schedule_inspect()
 
     def _push_field(self, field: str, value: Any, text: str) -> None:
         if self._following or getattr(self.window.project, field) == value:
@@ -173,15 +222,13 @@ class Workbench(QObject):
         self._push_field("training", settings.to_dict(), "Change training settings")
 
     # ----- training ---------------------------------------------------------------------------
-    def _compiled(self):
-        from studio.compile.compiler import compile_graph
-
-        model = compile_graph(self.window.graph, analyzer=self.window.analyzer)
-        self._model_revision = self.window.graph.revision
-        return model
+    def _compiled(self, with_weights: bool = True):
+        return self.window.models.compile_now(self.window.graph, with_weights=with_weights)
 
     def _model_for_training(self):
-        """Compile the graph and check the data fits it, offering the obvious fix."""
+        """Compile the graph here and now and check the data fits it, offering the obvious
+        fix. The app trains through ``_prepare_model`` instead, which compiles off the UI
+        thread; this stays for scripts and tests that want the model at once."""
         dataset = self.dataset_panel.dataset()
         if dataset is None:
             raise ValueError("Choose a dataset in the Dataset panel first.")
@@ -204,6 +251,96 @@ class Workbench(QObject):
         self._dataset = dataset
         return model
 
+    def _prepare_model(self, done: Callable[[Any], None], purpose: str) -> None:
+        """Build the model to train (or to load a run's weights into) on the worker thread;
+        ``done`` gets the model or a sentence saying why there is none. A model that already
+        holds weights asks whether to continue from them or start from fresh ones."""
+        dataset = self.dataset_panel.dataset()
+        if dataset is None:
+            done("Choose a dataset in the Dataset panel first.")
+            return
+        if not self.window.analysis_current():
+            analysis = self.window.scene.refresh_analysis()
+        else:
+            analysis = self.window.scene.analysis
+        if analysis is not None and not analysis.ok:
+            done(f"The model has problems to fix first: {analysis.errors[0].message}.")
+            return
+        with_weights = True
+        graph = self.window.graph
+        if purpose == "train" and graph.weights:
+            answer = self.ask_weights()
+            if answer == "cancel":
+                done("Training not started.")
+                return
+            with_weights = answer == "continue"
+        self._training_graph = graph if purpose == "train" else None
+        self._build_for(done, purpose, dataset, with_weights, attempt=0)
+
+    def _build_for(
+        self,
+        done: Callable[[Any], None],
+        purpose: str,
+        dataset: Dataset,
+        with_weights: bool,
+        attempt: int,
+    ) -> None:
+        graph = self.window.graph
+        self.window.statusBar().showMessage("Building the model…")
+        self.window.models.request_model(
+            graph,
+            lambda outcome: self._built(done, purpose, dataset, with_weights, attempt, outcome),
+            with_weights=with_weights,
+            cached=False,
+            key=f"build-{purpose}",
+        )
+
+    def _built(
+        self,
+        done: Callable[[Any], None],
+        purpose: str,
+        dataset: Dataset,
+        with_weights: bool,
+        attempt: int,
+        outcome: Any,
+    ) -> None:
+        self.window.statusBar().clearMessage()
+        if isinstance(outcome, JobFailed):
+            done(f"The model could not be built: {outcome.message}")
+            return
+        model = outcome
+        if purpose != "train":
+            done(model)
+            return
+        loss = self.training_panel.settings().loss.name
+        for _ in range(3):  # each accepted fix can reveal the next mismatch
+            problems = check_model_data(model, dataset, loss)
+            if not problems:
+                self._dataset = dataset
+                done(model)
+                return
+            problem = problems[0]
+            if problem.fix is None or not self.ask_fix(
+                f"{problem.message}.\n\nFix: {problem.fix.description}?"
+            ):
+                done("; ".join(p.message for p in problems))
+                return
+            if not problem.fix.on_data:
+                break
+            dataset = apply_fix(dataset, problem.fix)
+        else:
+            done("; ".join(p.message for p in problems))
+            return
+        if attempt >= 3:
+            done("; ".join(p.message for p in problems))
+            return
+        try:
+            self._fix_model(problem.fix.id, problem.fix.params)
+        except ValueError as exc:
+            done(str(exc))
+            return
+        self._build_for(done, purpose, dataset, with_weights, attempt + 1)
+
     def _fix_model(self, fix_id: str, params: dict[str, Any]) -> None:
         settings = self.training_panel.settings()
         op, fixed = model_fix(self.window.graph, settings, fix_id, params)
@@ -219,57 +356,144 @@ class Workbench(QObject):
         return self._dataset
 
     def _run_store(self) -> RunStore | None:
+        """The project's ``NAME.runs/`` once saved; before that a temporary folder of this
+        project alone, whose runs move beside the project on its first save."""
         project = self.window.project
         if project.runs_dir is not None:
             return RunStore(project.runs_dir)
-        if self._scratch_runs is None:
+        if self._scratch is None:
             import tempfile
+            import uuid
 
-            self._scratch_runs = Path(tempfile.mkdtemp(prefix="model-studio-runs-"))
-        return RunStore(self._scratch_runs)
+            base = Path(self._scratch_base or tempfile.gettempdir())
+            self._scratch = base / f"model-studio-runs-{uuid.uuid4().hex[:10]}"
+        return RunStore(self._scratch)
+
+    def _project_saved(self, project: Project, previous: Path | None) -> None:
+        """Runs follow the project file: out of the temporary folder on the first save,
+        copied along on Save As."""
+        if project is not self.window.project or project.runs_dir is None:
+            return
+        if self.training_panel.is_running():
+            self._move_runs_pending = previous is None
+            return
+        try:
+            if previous is None and self._scratch is not None:
+                move_runs(self._scratch, project.runs_dir)
+                self._scratch = None
+            elif previous is not None and Project.runs_dir_for(previous) != project.runs_dir:
+                copy_runs(Project.runs_dir_for(previous), project.runs_dir)
+        except OSError as exc:
+            from widgets.app.main_window import os_error_sentence
+
+            self.window.tell(
+                "Runs not moved", os_error_sentence("move the runs to", project.runs_dir, exc)
+            )
+        self.training_panel.refresh_runs()
 
     def _training_finished(self, result: Any, model: Any) -> None:
+        graph, self._training_graph = self._training_graph, None
+        if self._move_runs_pending:
+            self._move_runs_pending = False
+            self._project_saved(self.window.project, None)
         if model is None or result.status == "failed":
             return
-        self._keep_weights(model)
+        if graph is not None and graph is not self.window.graph:
+            return  # another project was opened meanwhile: these weights are not its own
+        self._keep_weights(model, "Keep trained weights")
 
     def _weights_loaded(self, model: Any) -> None:
-        self._keep_weights(model)
+        self._keep_weights(model, "Load run weights")
 
-    def _keep_weights(self, model: Any) -> None:
+    def _keep_weights(self, model: Any, text: str) -> None:
+        """The model's weights become the graph's, as one undoable edit (the title shows
+        the change, the save prompt and autosave cover it)."""
         from studio.compile.compiler import store_model_weights
 
-        store_model_weights(self.window.graph, model)
-        self._model = model
-        self._model_revision = self.window.graph.revision
-        self.inspect_panel.set_model(model)
-        self.inspect_panel.set_dataset(self._dataset or self.dataset_panel.dataset())
-        self.window.statusBar().showMessage("Trained weights are kept with the model", 5000)
-
-    # ----- inspect follows the canvas ---------------------------------------------------------
-    def _inspect_model(self):
-        """The model the inspect views show: the trained one, or the current design."""
-        if self._model is not None and self._model_revision == self.window.graph.revision:
-            return self._model
-        if not self.window.analyzer.analysis().ok:
-            return None
+        graph = self.window.graph
+        old = graph.weights
+        graph.weights = dict(old)
         try:
-            self._model = self._compiled()
-        except ValueError:
-            return None
-        self.inspect_panel.set_model(self._model)
+            store_model_weights(graph, model)
+            new = graph.weights
+        finally:
+            graph.weights = old
+        self.window.stack.push(WeightsCommand(graph, new, text, self.schedule_inspect))
+        self._trained = (self.window.models.content_revision(graph), new, model)
+        self.window.statusBar().showMessage("Trained weights are kept with the model", 5000)
+        self.schedule_inspect()
+
+    def _ask_weights(self) -> str:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Train again",
+            "This model already holds weights (from an earlier run, a loaded run or a "
+            "pretrained backbone). Continue training from them, or start from fresh weights?",
+            parent=self.window,
+        )
+        keep = box.addButton("Continue from these weights", QMessageBox.ButtonRole.AcceptRole)
+        fresh = box.addButton("Start from fresh weights", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is keep:
+            return "continue"
+        if box.clickedButton() is fresh:
+            return "fresh"
+        return "cancel"
+
+    # ----- inspect follows the document -------------------------------------------------------
+    def schedule_inspect(self) -> None:
+        """Bring the inspect views to the current design soon (edits come in bursts)."""
+        if shiboken6.isValid(self._inspect_timer):
+            self._inspect_timer.start()
+
+    def inspect_current(self) -> bool:
+        """Whether the inspect views show the model of the graph as it is now."""
+        graph = self.window.graph
+        return self._inspect_key == (self.window.models.content_revision(graph), graph.weights)
+
+    def _update_inspect_model(self) -> None:
+        """Compile the current design for the inspect views on the worker (cached by content
+        and weights, so moves and selections cost nothing); an outdated result is dropped."""
+        if not self.window.docks["Inspect"].isVisible():
+            return  # caught up when the dock is shown
+        graph = self.window.graph
+        key = (self.window.models.content_revision(graph), graph.weights)
+        if key == self._inspect_key:
+            return
+        analysis = self.window.scene.analysis
+        if analysis is None or analysis.revision != graph.revision:
+            return  # the analysis will arrive and ask again
+        if not analysis.ok:
+            self._show_inspect_model(key, None)
+            return
+        trained = self._trained
+        if trained is not None and (trained[0], trained[1]) == key:
+            self._show_inspect_model(key, trained[2])
+            return
+        self.window.models.request_model(
+            graph, lambda outcome: self._inspect_model_built(graph, key, outcome), key="inspect"
+        )
+
+    def _inspect_model_built(self, graph: Graph, key: tuple[int, object], outcome: Any) -> None:
+        if graph is not self.window.graph:
+            return
+        if key != (self.window.models.content_revision(graph), graph.weights):
+            return  # the design changed while it compiled: a newer request follows
+        self._show_inspect_model(key, None if isinstance(outcome, JobFailed) else outcome)
+
+    def _show_inspect_model(self, key: tuple[int, object], model: Any) -> None:
+        self._inspect_key = key
         self.inspect_panel.set_dataset(self._dataset or self.dataset_panel.dataset())
-        return self._model
+        self.inspect_panel.set_model(model)
+        self.inspectModelChanged.emit(model)
 
     def _show_layer(self, name: str) -> None:
-        if not self.window.docks["Inspect"].isVisible():
-            return
-        if self._inspect_model() is not None:
-            self.inspect_panel.set_layer(name)
+        self.inspect_panel.set_layer(name)
 
     def _selection_changed(self, ids: list[str]) -> None:
         self.code_view.set_selected(ids)
-        if len(ids) == 1:
+        if len(ids) == 1 and ids[0] in self.window.graph:
             self._show_layer(self.window.graph.node(ids[0]).name)
 
     def _edge_selection(self) -> None:
@@ -328,8 +552,8 @@ class Workbench(QObject):
             self.window, "Export model", "", ";;".join(EXPORT_FILTERS.values())
         )
         if path:
-            fmt = next(k for k, v in EXPORT_FILTERS.items() if v == chosen)
-            self.export_to(fmt, path)
+            fmt = next((k for k, v in EXPORT_FILTERS.items() if v == chosen), "keras")
+            self.export_to(fmt, with_extension(path, fmt))
 
     def export_to(self, fmt: str, path: str | Path) -> None:
         """Export off the UI thread; ``exportFinished`` carries the report or the error."""

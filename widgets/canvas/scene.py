@@ -21,9 +21,11 @@ from studio.graph.grouping import boundary
 from widgets.canvas.edge_item import EdgeItem
 from widgets.canvas.editor import GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, NodeLook
+from widgets.common.model_service import ModelService
 from widgets.common.theme import LIGHT, Theme
 
 ANALYSIS_DELAY_MS = 25
+SCENE_ROOM = 20000.0  # free canvas kept around the layers (scene units)
 
 
 def format_count(n: int) -> str:
@@ -47,12 +49,20 @@ class GraphScene(QGraphicsScene):
 
     analysisChanged = Signal(object)
 
-    def __init__(self, editor: GraphEditor, theme: Theme = LIGHT, parent=None) -> None:
+    def __init__(
+        self,
+        editor: GraphEditor,
+        theme: Theme = LIGHT,
+        parent=None,
+        service: ModelService | None = None,
+    ) -> None:
         super().__init__(parent)
         self.editor = editor
         self.theme = theme
         self.show_labels = True
-        self.analyzer = Analyzer(editor.graph)
+        # Analysis runs on the service's worker thread; results for an older revision drop.
+        self.service = service or ModelService(self)
+        self.service.analysisReady.connect(self._analysis_arrived)
         self.analysis: Analysis | None = None
         self.nodes: dict[str, NodeItem] = {}
         self.blocks: dict[str, NodeItem] = {}
@@ -69,13 +79,18 @@ class GraphScene(QGraphicsScene):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(ANALYSIS_DELAY_MS)
-        self._timer.timeout.connect(self.refresh_analysis)
+        self._timer.timeout.connect(lambda: self.service.request_analysis(self.graph))
         self.setBackgroundBrush(theme.background)
+        self.context_menu = None  # set by the window: widgets.canvas.context_menu.install
         self.attach(editor.graph)
 
     @property
     def graph(self) -> Graph:
         return self.editor.graph
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self.service.analyzer
 
     # ----- whole documents -------------------------------------------------------------------
     def attach(self, graph: Graph, analyzer: Analyzer | None = None) -> None:
@@ -93,8 +108,8 @@ class GraphScene(QGraphicsScene):
         self._member_of = {}
         self._issues = {}
         self.analysis = None
-        self.analyzer = (
-            analyzer if analyzer is not None and analyzer.graph is graph else Analyzer(graph)
+        self.service.attach(
+            graph, analyzer if analyzer is not None and analyzer.graph is graph else None
         )
         self._unsubscribe = graph.subscribe(self._on_change)
         self._apply(
@@ -150,7 +165,17 @@ class GraphScene(QGraphicsScene):
             self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
             self.blockSignals(False)
             self.selectionChanged.emit()
+        self._keep_room(full)
         self._timer.start()
+
+    def _keep_room(self, reset: bool) -> None:
+        """Keep the scene rect far larger than the layers, growing only: a scene rect that
+        changes under the view (an item dropped near its edge) makes the view re-align, and
+        the dropped layer would jump away from the mouse."""
+        bounds = self.items_bounds()
+        room = bounds.adjusted(-SCENE_ROOM, -SCENE_ROOM, SCENE_ROOM, SCENE_ROOM)
+        if reset or not self.sceneRect().contains(bounds):
+            self.setSceneRect(room if reset else self.sceneRect().united(room))
 
     def _look(self, node: Node) -> NodeLook:
         graph = self.graph
@@ -390,9 +415,17 @@ class GraphScene(QGraphicsScene):
 
     # ----- analysis ----------------------------------------------------------------------------
     def refresh_analysis(self) -> Analysis:
-        """Analyse now (normally debounced after edits) and update what changed."""
+        """Analyse now and update what changed. Edits are analysed on the worker thread
+        after a short debounce; this waits for the result, for callers that need it now."""
         self._timer.stop()
-        analysis = self.analyzer.analysis()
+        return self.show_analysis(self.service.analysis_now(self.graph))
+
+    def _analysis_arrived(self, graph: Graph, analysis: Analysis) -> None:
+        if graph is self.graph and analysis.revision == graph.revision:
+            self.show_analysis(analysis)
+
+    def show_analysis(self, analysis: Analysis) -> Analysis:
+        """Draw shapes, counts and problems from an analysis of the current revision."""
         old = self.analysis
         self.analysis = analysis
         issues: dict[str, list[Issue]] = defaultdict(list)
@@ -516,6 +549,13 @@ class GraphScene(QGraphicsScene):
             else:
                 new[item.key] = (item.pos().x(), item.pos().y())
         self.editor.push_move(new, gesture)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.context_menu is None:
+            super().contextMenuEvent(event)
+            return
+        self.context_menu(event)
+        event.accept()
 
     def node_double_clicked(self, item: NodeItem) -> None:
         if item.look.block and item.group_id:

@@ -4,6 +4,11 @@ The view holds no state of its own beyond what it shows: the text comes from
 ``studio.compile.codegen.generate`` and is rebuilt a moment after the graph changes (a debounce, so
 dragging a slider in the inspector regenerates once, not per step). ``generate`` also says
 which lines each node produced, which is how a selected node's code is highlighted.
+
+Generating a 177-layer script takes a quarter of a second, so it runs on the model service's
+worker thread, from a snapshot, and only when it can differ: the script is cached by the
+graph's *content* revision (moving a layer or selecting one changes no code), a hidden view
+catches up when it is shown, and a script that arrives for an older revision is dropped.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ from studio.compile.codegen import generate
 from studio.graph import Change, Graph
 from studio.project import atomic_write_text
 from widgets.code.import_dialog import CodeImportDialog
+from widgets.common.jobs import JobFailed
+from widgets.common.model_service import ModelService
 
 DEBOUNCE_MS = 150
 HIGHLIGHT = QColor(255, 213, 79, 90)
@@ -107,9 +114,15 @@ class CodeView(QWidget):
 
     graphImported = Signal(object)
 
-    def __init__(self, graph: Graph, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, graph: Graph, parent: QWidget | None = None, service: ModelService | None = None
+    ) -> None:
         super().__init__(parent)
         self._graph: Graph | None = None
+        self.service = service or ModelService(self)
+        self._shown_revision: int | None = None  # content revision of the text shown
+        self._requested: int | None = None  # content revision being generated
+        self.generated = 0  # scripts generated so far (benchmarks and tests read it)
         # Shared with the ``destroyed`` connection below, which must not touch ``self``: when
         # Qt deletes the view, the graph stops calling it, and the graph is left as it was.
         self._unsubscribers: list[Callable[[], None]] = []
@@ -119,7 +132,7 @@ class CodeView(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
-        self._timer.timeout.connect(self.regenerate)
+        self._timer.timeout.connect(self._request)
 
         self.editor = QPlainTextEdit()
         self.editor.setReadOnly(True)
@@ -167,15 +180,66 @@ class CodeView(QWidget):
         self._graph = graph
         self._unsubscribers.append(graph.subscribe(self._on_change))
         self._selected = ()
-        self.regenerate()
+        self._shown_revision = None
+        self._requested = None
+        self._lines = {}
+        self.editor.setPlainText("")
+        self._content_revision()  # start tracking this document's content edits
+        self._request_if_visible()
 
     def _detach(self) -> None:
         _call_all(self._unsubscribers)
 
+    def _content_revision(self) -> int:
+        assert self._graph is not None
+        return self.service.content_revision(self._graph)
+
+    def is_current(self) -> bool:
+        """Whether the text shown is the script of the graph as it is now."""
+        return self._graph is not None and self._shown_revision == self._content_revision()
+
     def _on_change(self, _change: Change) -> None:
-        self._timer.start()
+        if not self.is_current():
+            self._timer.start()
+
+    def _request_if_visible(self) -> None:
+        if self.isVisible():
+            self._timer.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self.is_current():
+            self._request()
+
+    def _request(self) -> None:
+        """Generate the script on the worker, unless it is current, already being made, or
+        nobody can see it (then it is made when the view is shown)."""
+        self._timer.stop()
+        if self._graph is None or self.is_current() or not self.isVisible():
+            return
+        revision = self._content_revision()
+        if self._requested == revision:
+            return
+        self._requested = revision
+        graph = self._graph
+        self.service.request_code(graph, lambda outcome: self._arrived(graph, revision, outcome))
+
+    def _arrived(self, graph: Graph, revision: int, outcome: object) -> None:
+        if graph is not self._graph or revision != self._content_revision():
+            if self._requested == revision:
+                self._requested = None
+                self._request()  # the graph moved on while this was made: make the new one
+            return
+        self._requested = None
+        if isinstance(outcome, JobFailed):
+            self._show_failure(outcome.message)
+            return
+        self._show_code(outcome, revision)
 
     def text(self) -> str:
+        """The script of the graph as it is now (generated here if not yet current)."""
+        if self._graph is not None and not self.is_current():
+            self.regenerate()
         return self.editor.toPlainText()
 
     def regenerate(self) -> None:
@@ -183,14 +247,23 @@ class CodeView(QWidget):
         self._timer.stop()
         if self._graph is None:
             return
+        revision = self._content_revision()
         try:
             code = generate(self._graph)
         except Exception as exc:  # noqa: BLE001 - an unfinished graph must not break the view
-            self.status_label.setText(
-                f"The script is out of date: the graph cannot be written as code yet ({exc})."
-            )
-            self.status_label.show()
+            self._show_failure(str(exc))
             return
+        self._show_code(code, revision)
+
+    def _show_failure(self, reason: str) -> None:
+        self.status_label.setText(
+            f"The script is out of date: the graph cannot be written as code yet ({reason})."
+        )
+        self.status_label.show()
+
+    def _show_code(self, code, revision: int) -> None:
+        self.generated += 1
+        self._shown_revision = revision
         self.status_label.hide()
         self._lines = dict(code.lines)
         if code.text != self.editor.toPlainText():
@@ -208,6 +281,8 @@ class CodeView(QWidget):
 
     def highlighted_lines(self) -> list[int]:
         """1-based line numbers currently highlighted, in order (what the user sees marked)."""
+        if self._graph is not None and not self.is_current():
+            self.regenerate()
         return sorted({sel.cursor.blockNumber() + 1 for sel in self.editor.extraSelections()})
 
     def _apply_highlight(self, *, scroll: bool) -> None:
@@ -242,7 +317,6 @@ class CodeView(QWidget):
 
     def save_to(self, path: Path | str) -> Path:
         """Write the script atomically, so a failed save leaves an older file whole."""
-        self.regenerate()
         target = Path(path)
         atomic_write_text(target, self.text())
         return target

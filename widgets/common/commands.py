@@ -133,3 +133,37 @@ class ProjectFieldCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._set(self._old)
+
+
+class WeightsCommand(QUndoCommand):
+    """Keeps trained (or loaded) weights on the graph as one undo step, so training marks the
+    document modified, the save prompt and autosave cover the weights, and undo brings back
+    the weights the model had before.
+
+    The graph's ``weights`` mapping is replaced, never edited in place, so anything holding
+    the old mapping (a cached model, an autosave in progress) sees a consistent set.
+    """
+
+    def __init__(
+        self,
+        graph: Graph,
+        weights: dict,
+        text: str,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(text)
+        self._graph = graph
+        self._new = weights
+        self._old = graph.weights
+        self._on_change = on_change
+
+    def _set(self, weights: dict) -> None:
+        self._graph.weights = weights
+        if self._on_change is not None:
+            self._on_change()
+
+    def redo(self) -> None:
+        self._set(self._new)
+
+    def undo(self) -> None:
+        self._set(self._old)

@@ -108,5 +108,7 @@ def apply_theme(name: str) -> Theme:
     app = QApplication.instance()
     sheet = STYLES / f"{theme.name}.qss"
     if isinstance(app, QApplication):
-        app.setStyleSheet(sheet.read_text(encoding="utf-8") if sheet.exists() else "")
+        text = sheet.read_text(encoding="utf-8") if sheet.exists() else ""
+        # Images in a sheet (spin-box arrows) are named relative to the styles folder.
+        app.setStyleSheet(text.replace("@STYLES@", STYLES.as_posix()))
     return theme

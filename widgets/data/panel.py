@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QTableWidget,
@@ -172,7 +173,19 @@ class DatasetPanel(QWidget):
         for view in (self.table, self.thumbnails, self.sequence_view):
             self.preview_stack.addWidget(view)
 
-        layout = QVBoxLayout(self)
+        # Everything sits in a scroll area: a short dock scrolls instead of squeezing the
+        # groups over one another.
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        self.scroll_area = scroll
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.preview_stack.setMinimumHeight(140)
         layout.addWidget(self.source_combo)
         layout.addWidget(self.source_stack)
         layout.addWidget(self._build_preprocessing())
@@ -382,6 +395,23 @@ class DatasetPanel(QWidget):
     def dataset(self) -> Dataset | None:
         """The last dataset loaded successfully."""
         return self._dataset
+
+    def clear(self) -> None:
+        """Forget the dataset (another project without one was opened); a load still
+        running for the old project is dropped."""
+        self._request += 1
+        self._pool.clear()
+        self.progress.setVisible(False)
+        self._dataset = None
+        self._loaded_ref = None
+        self._pending_ref = None
+        self._set_status("", error=False)
+        self.summary.setText("No dataset loaded")
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.thumbnails.clear()
+        self.sequence_view.clear()
 
     def error_text(self) -> str:
         return self.status.text() if self.status.property("error") else ""

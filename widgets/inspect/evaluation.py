@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.inspect import Evaluation, activation_projection, evaluate, probe_for, split_arrays
-from widgets.inspect.common import InspectView, fill_combo, image_of
+from widgets.common.jobs import JobFailed
+from widgets.inspect.common import InspectView, Work, fill_combo, image_of, layer_names
 from widgets.inspect.image_grid import ImageGrid
 
 # Tableau 10: distinct neighbours, so classes 0, 1, 2 never look alike.
@@ -139,11 +140,15 @@ class EvaluationView(InspectView):
         self.tabs.addTab(pca_page, "PCA")
         self.body.addWidget(self.tabs, 1)
         self.result: Evaluation | None = None
+        self._pca_generation = 0
+        self.pca_status = QLabel()
+        pca_row.addWidget(self.pca_status)
         self.evaluate_button.clicked.connect(self.refresh)
-        self.pca_layer.currentTextChanged.connect(lambda _: self._guarded(self._draw_pca))
+        self.pca_layer.currentTextChanged.connect(lambda _: self._request_pca())
 
     def _model_changed(self) -> None:
-        names = probe_for(self.model).layer_names if self.model is not None else []
+        self.result = None
+        names = layer_names(self.model)
         fill_combo(self.pca_layer, names, self.layer_name)
         if names and self.pca_layer.currentText() != self.layer_name:
             # Default to the layer before the output: the representation the head classifies.
@@ -154,21 +159,30 @@ class EvaluationView(InspectView):
     def _layer_changed(self) -> None:
         names = [self.pca_layer.itemText(i) for i in range(self.pca_layer.count())]
         if self.layer_name in names:
-            self._model_changed()
-            self._guarded(self._draw_pca)
+            fill_combo(self.pca_layer, names, self.layer_name)
+            self._request_pca()
 
-    def _guarded(self, draw) -> None:
-        try:
-            draw()
-        except Exception as exc:  # noqa: BLE001 - shown in the view, never raised into Qt
-            self.show_error(f"{type(exc).__name__}: {exc}")
-
-    def _refresh(self) -> None:
+    def _prepare(self) -> Work | None:
         self.result = None
         if self.model is None or self.dataset is None:
             self.summary.setText("Set a model and a dataset to evaluate.")
-            return
-        self.result = r = evaluate(self.model, self.dataset, max_samples=self.max_spin.value())
+            return None
+        self.summary.setText("")
+        return Work(
+            evaluate_with_pca,
+            (
+                self.model,
+                self.dataset,
+                self.max_spin.value(),
+                self.pca_layer.currentText(),
+            ),
+            self._show,
+            f"Predicting up to {self.max_spin.value():,} samples…",
+        )
+
+    def _show(self, outcome) -> None:
+        r, projection = outcome
+        self.result = r
         parts = [f"{r.split} split, {len(r.y_true)} samples"]
         if r.loss is not None:
             parts.append(f"loss {r.loss:.4g}")
@@ -180,7 +194,7 @@ class EvaluationView(InspectView):
         self._fill_class_table(r)
         self._draw_samples(r)
         self._draw_regression(r)
-        self._draw_pca()
+        self._draw_projection(projection)
         self.tabs.setCurrentIndex(0 if r.is_classification else 3)
 
     def _fill_class_table(self, r: Evaluation) -> None:
@@ -238,16 +252,44 @@ class EvaluationView(InspectView):
         )
         self.residuals.addLine(y=0, pen="#888")
 
-    def _draw_pca(self) -> None:
-        self.pca_plot.clear()
+    def _request_pca(self) -> None:
+        """Project the chosen layer's activations on the worker; a newer choice wins."""
+        self._pca_generation += 1
+        generation = self._pca_generation
         layer = self.pca_layer.currentText()
-        if self.model is None or self.dataset is None or not layer:
+        if self.model is None or self.dataset is None or not layer or not self.isVisible():
             return
-        x, _, _ = split_arrays(self.dataset)
-        n = self.max_spin.value()
-        x = [a[:n] for a in x] if isinstance(x, list) else x[:n]
+        if self.runner is None:
+            from widgets.common.jobs import JobRunner
+
+            self.runner = JobRunner(self)
         labels = self.result.y_true if self.result and self.result.is_classification else None
-        proj = activation_projection(probe_for(self.model), layer, x, labels)
+        self.pca_status.setText(f"Projecting {layer}…")
+        self.runner.run(
+            project_layer,
+            self.model,
+            self.dataset,
+            self.max_spin.value(),
+            layer,
+            labels,
+            key=f"pca-{id(self)}",
+            on_done=lambda outcome: self._pca_arrived(generation, outcome),
+        )
+
+    def _pca_arrived(self, generation: int, outcome) -> None:
+        if generation != self._pca_generation:
+            return
+        self.pca_status.setText("")
+        if isinstance(outcome, JobFailed):
+            self.show_error(outcome.message)
+            return
+        self._draw_projection(outcome)
+
+    def _draw_projection(self, projection) -> None:
+        self.pca_plot.clear()
+        if projection is None:
+            return
+        layer, proj, labels = projection
         if labels is None:
             brushes = "#5fa8d3"
         else:
@@ -259,3 +301,19 @@ class EvaluationView(InspectView):
         )
         ev = proj.explained_variance_ratio
         self.pca_plot.setTitle(f"{layer}: PC1 {ev[0]:.0%}, PC2 {ev[1]:.0%} of variance")
+
+
+def project_layer(model, dataset, n: int, layer: str, labels):
+    """Worker-thread part of the PCA tab: the layer's activations in two dimensions."""
+    x, _, _ = split_arrays(dataset)
+    x = [a[:n] for a in x] if isinstance(x, list) else x[:n]
+    return layer, activation_projection(probe_for(model), layer, x, labels), labels
+
+
+def evaluate_with_pca(model, dataset, n: int, layer: str):
+    """Worker-thread part of Evaluate: predictions and scores, then the PCA of ``layer``."""
+    result = evaluate(model, dataset, max_samples=n)
+    if not layer:
+        return result, None
+    labels = result.y_true if result.is_classification else None
+    return result, project_layer(model, dataset, n, layer, labels)

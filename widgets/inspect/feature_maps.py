@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
 from studio.inspect import input_shapes, probe_for
 from widgets.inspect.common import (
     InspectView,
+    Work,
     fill_combo,
     first_input,
     image_of,
+    layer_names,
     sample_at,
     sample_count,
 )
@@ -143,7 +145,7 @@ class FeatureMapsView(InspectView):
 
     def _model_changed(self) -> None:
         self.loaded_sample = None
-        names = probe_for(self.model).layer_names if self.model is not None else []
+        names = layer_names(self.model)
         fill_combo(self.layer_combo, names, self.layer_name)
         if self.layer_name not in names and names:
             self.layer_name = names[0]
@@ -183,19 +185,27 @@ class FeatureMapsView(InspectView):
         sample, target = sample_at(self.dataset, self.sample_index)
         return sample, f"sample {self.sample_index}, target {np.asarray(target).tolist()}"
 
-    def _refresh(self) -> None:
+    def _prepare(self) -> Work | None:
         if self.model is None:
             self.grid.show_message("No model.")
-            return
+            return None
         sample, where = self.current_sample()
         if sample is None:
             self.grid.show_message("No dataset: set one or open an image.")
-            return
+            return None
         image = image_of(first_input(sample))
         if image is not None:
             self.input_preview.set_images(image[None], [where])
         name = self.layer_name or self.layer_combo.currentText()
-        maps = probe_for(self.model).maps(name, sample)
+        model = self.model
+        return Work(
+            lambda: probe_for(model).maps(name, sample),
+            (),
+            lambda maps: self._show(name, where, maps),
+            f"Running the model up to {name}…",
+        )
+
+    def _show(self, name: str, where: str, maps) -> None:
         if maps.kind == "maps":
             self.stack.setCurrentWidget(self.grid)
             self.grid.set_images(maps.data, [f"{i}" for i in range(maps.count)])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from studio.inspect import filter_grid, has_filters
-from widgets.inspect.common import InspectView, fill_combo
+from widgets.inspect.common import InspectView, Work, fill_combo
 from widgets.inspect.image_grid import ImageGrid
 
 
@@ -59,27 +61,31 @@ class FiltersView(InspectView):
             self.layerChosen.emit(name)
             self.schedule_refresh()
 
-    def _refresh(self) -> None:
+    def _prepare(self) -> Work | None:
         if self.model is None:
             self.grid.show_message("No model.")
-            return
+            return None
         name = self.layer_name
         if name not in self._filter_layers():
             picked = self.layer_combo.currentText()
             if name:
                 self.grid.show_message(f"Layer {name!r} has no kernel to show.")
                 self.info.setText("Pick a convolution or dense layer.")
-                return
+                return None
             name = picked
         if not name:
             self.grid.show_message("This model has no convolution or dense layers.")
-            return
-        grid = filter_grid(
+            return None
+        compute = partial(
+            filter_grid,
             self.model.get_layer(name),
             channel_mode=self.channel_combo.currentText(),
             normalise=self.normalise_combo.currentText(),
             depth_reduction=self.depth_combo.currentText(),
         )
+        return Work(compute, (), lambda grid: self._show(name, grid), f"Reading {name}'s kernels…")
+
+    def _show(self, name: str, grid) -> None:
         self.grid.set_images(grid.images, grid.labels, per_image=False)
         parts = [f"{name}: {grid.count} images"]
         if grid.depth_reduction:

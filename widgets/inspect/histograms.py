@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from studio.inspect import activation_histograms, probe_for, split_arrays, weight_histograms
-from widgets.inspect.common import InspectView, fill_combo
+from widgets.inspect.common import InspectView, Work, fill_combo
 
 COLOURS = ["#5fa8d3", "#f4a259", "#8cb369", "#bc4b51", "#9b72cf"]
 
@@ -57,25 +57,28 @@ class HistogramsView(InspectView):
             self.schedule_refresh()
 
     def histograms(self) -> list:
-        """The histograms currently drawn (for tests and export)."""
-        name = self.layer_combo.currentText()
-        if self.model is None or not name:
-            return []
-        if self.kind_combo.currentText() == "weights":
-            return weight_histograms(self.model.get_layer(name))
-        if self.dataset is None:
-            raise ValueError("Activation histograms need a dataset.")
-        x, _, _ = split_arrays(self.dataset)
-        n = self.samples_spin.value()
-        batch = [a[:n] for a in x] if isinstance(x, list) else x[:n]
-        probe = probe_for(self.model)
-        if name not in probe.layer_names:
-            raise ValueError(f"Layer {name!r} has no output to measure.")
-        return list(activation_histograms(probe, batch, [name]).values())
+        """The histograms for the current choices, computed here (for tests and export)."""
+        return compute_histograms(*self._choices())
 
-    def _refresh(self) -> None:
+    def _choices(self) -> tuple:
+        name = self.layer_combo.currentText()
+        return (
+            self.model,
+            name,
+            self.kind_combo.currentText(),
+            self.dataset,
+            self.samples_spin.value(),
+        )
+
+    def _prepare(self) -> Work | None:
         self.plot.clear()
-        hists = self.histograms()
+        if self.model is None:
+            self.info.setText("No model.")
+            return None
+        return Work(compute_histograms, self._choices(), self._show, "Counting values…")
+
+    def _show(self, hists: list) -> None:
+        self.plot.clear()
         if not hists:
             self.info.setText("This layer has no weights." if self.model else "No model.")
             return
@@ -98,3 +101,19 @@ class HistogramsView(InspectView):
                 f"range=[{h.min:.4g}, {h.max:.4g}] zeros={h.zero_fraction:.1%}"
             )
         self.info.setText("\n".join(lines))
+
+
+def compute_histograms(model, name: str, kind: str, dataset, n: int) -> list:
+    """Worker-thread part: weight or activation histograms of one layer."""
+    if model is None or not name:
+        return []
+    if kind == "weights":
+        return weight_histograms(model.get_layer(name))
+    if dataset is None:
+        raise ValueError("Activation histograms need a dataset.")
+    x, _, _ = split_arrays(dataset)
+    batch = [a[:n] for a in x] if isinstance(x, list) else x[:n]
+    probe = probe_for(model)
+    if name not in probe.layer_names:
+        raise ValueError(f"Layer {name!r} has no output to measure.")
+    return list(activation_histograms(probe, batch, [name]).values())

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from studio.data.dataset import Dataset
+from widgets.common.jobs import JobRunner
 from widgets.inspect.common import InspectView
 from widgets.inspect.evaluation import EvaluationView
 from widgets.inspect.feature_maps import FeatureMapsView
@@ -37,8 +38,12 @@ class InspectPanel(QTabWidget):
         self.saliency = SaliencyView()
         self.histograms = HistogramsView()
         self.evaluation = EvaluationView()
+        # One worker thread for every view: one Keras computation at a time, and the UI
+        # thread free while it runs.
+        self.runner = JobRunner(self)
         for title, view in self.named_views():
             self.addTab(view, title)
+            view.runner = self.runner
             view.layerChosen.connect(self._on_view_layer)
 
     def named_views(self) -> list[tuple[str, InspectView]]:
@@ -61,6 +66,21 @@ class InspectPanel(QTabWidget):
     def set_dataset(self, dataset: Dataset | None) -> None:
         for view in self.views():
             view.set_dataset(dataset)
+
+    def reset(self) -> None:
+        """Forget everything shown about the previous project (results, chosen layer)."""
+        for view in self.views():
+            view.layer_name = None
+            view.show_error("")
+        self.evaluation.result = None
+        self.evaluation.summary.setText("")
+        self.evaluation.confusion.show_result(None)
+        self.evaluation.class_table.setRowCount(0)
+        self.evaluation.pca_plot.clear()
+        self.set_model(None)
+
+    def is_busy(self) -> bool:
+        return any(view.is_busy for view in self.views())
 
     def set_layer(self, name: str | None) -> None:
         for view in self.views():

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 from studio.inspect import colormap, grad_cam, gradient_saliency, overlay, to_rgb
 from widgets.inspect.common import (
     InspectView,
+    Work,
     fill_combo,
     first_input,
     image_of,
@@ -94,37 +95,49 @@ class SaliencyView(InspectView):
         if self.loaded_sample is not None:
             self.schedule_refresh()
 
-    def _refresh(self) -> None:
+    def _prepare(self) -> Work | None:
         if self.model is None:
             self.grid.show_message("No model.")
-            return
+            return None
         if self.loaded_sample is not None:
             sample = self.loaded_sample
         elif self.dataset is not None and sample_count(self.dataset):
             sample, _ = sample_at(self.dataset, self.picker.spin.value())
         else:
             self.grid.show_message("No dataset: set one or open an image.")
-            return
+            return None
         method = METHODS[self.method_combo.currentText()]
         cls = None if self.class_spin.value() < 0 else self.class_spin.value()
-        if method == "saliency":
-            heat = gradient_saliency(self.model, sample, cls)
-        else:
-            layer = self.layer_combo.currentText()
-            if not layer:
-                self.grid.show_message("No convolutional layer to explain.")
-                return
-            heat = grad_cam(self.model, sample, layer, cls, method)
-        image = image_of(first_input(sample))
-        values = heat.values if heat.values.ndim == 2 else heat.values[None, :]
-        heat_rgb = (colormap(values) * 255).astype(np.uint8)
-        if image is not None and image.shape[:2] == values.shape:
-            tiles = np.stack(
-                [(to_rgb(image) * 255).astype(np.uint8), heat_rgb, overlay(image, values)]
-            )
-        else:  # not an image (e.g. a sequence): the map alone
-            tiles = heat_rgb[None]
-        labels = ["input", heat.method, "overlay"][: len(tiles)]
+        layer = self.layer_combo.currentText()
+        if method != "saliency" and not layer:
+            self.grid.show_message("No convolutional layer to explain.")
+            return None
+        return Work(
+            explain,
+            (self.model, sample, method, layer, cls),
+            self._show,
+            "Computing gradients…",
+        )
+
+    def _show(self, result) -> None:
+        heat, tiles, labels = result
         self.grid.set_images(tiles, labels, columns=3)
         where = f" at {heat.layer_name}" if heat.layer_name else ""
         self.info.setText(f"{heat.method}{where}: class {heat.class_index}, score {heat.score:.4g}")
+
+
+def explain(model, sample, method: str, layer: str, cls: int | None):
+    """Worker-thread part: the heat map and the tiles to show (input, map, overlay)."""
+    if method == "saliency":
+        heat = gradient_saliency(model, sample, cls)
+    else:
+        heat = grad_cam(model, sample, layer, cls, method)
+    image = image_of(first_input(sample))
+    values = heat.values if heat.values.ndim == 2 else heat.values[None, :]
+    heat_rgb = (colormap(values) * 255).astype(np.uint8)
+    if image is not None and image.shape[:2] == values.shape:
+        tiles = np.stack([(to_rgb(image) * 255).astype(np.uint8), heat_rgb, overlay(image, values)])
+    else:  # not an image (e.g. a sequence): the map alone
+        tiles = heat_rgb[None]
+    labels = ["input", heat.method, "overlay"][: len(tiles)]
+    return heat, tiles, labels

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.inspect import COLUMNS, HEADERS, SummaryTable, summarize
-from widgets.inspect.common import InspectView
+from widgets.inspect.common import InspectView, Work
 
 NUMERIC = {"params", "trainable_params", "macs", "activation_bytes", "param_bytes"}
 Index = QModelIndex | QPersistentModelIndex
@@ -90,12 +90,14 @@ class SummaryView(InspectView):
         self.export_button.clicked.connect(self._ask_export)
         self.table.clicked.connect(self._on_row_clicked)
 
-    def _refresh(self) -> None:
+    def _prepare(self) -> Work | None:
         if self.model is None:
             self.table_model.set_table(None)
             self.totals.setText("No model.")
-            return
-        table = summarize(self.model)
+            return None
+        return Work(summarize, (self.model,), self._show_table, "Summarising the model…")
+
+    def _show_table(self, table: SummaryTable) -> None:
         self.table_model.set_table(table)
         self.totals.setText(
             f"Total params {table.total_params:,} (trainable {table.total_trainable_params:,})"

@@ -1,30 +1,63 @@
 """Real-number parameters (rate, momentum, epsilon): a spin box with enough decimals for
-small values like ``epsilon=1e-3``."""
+small values like ``epsilon=1e-3``.
+
+As with whole numbers, a value typed outside the spec's range is reported, not silently
+changed; the arrows step only within the range.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QDoubleSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QWidget
 
 from studio.catalog import ParamSpec
 from widgets.inspector.base import ParamControl
+from widgets.inspector.int_control import range_problem
+
+_BIG = 1e12
+
+
+class StepLimitedDoubleSpinBox(QDoubleSpinBox):
+    """Types any number; steps stay inside ``[low, high]``."""
+
+    def __init__(self, low: float, high: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.low, self.high = low, high
+        self.setDecimals(6)
+        self.setRange(-_BIG, _BIG)
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+        self.setValue(min(self.high, max(self.low, self.value() + steps * self.singleStep())))
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:  # noqa: N802 - Qt's name
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self.value() < self.high:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.value() > self.low:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
 
 
 class FloatControl(ParamControl):
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.box = QDoubleSpinBox(self)
-        self.box.setDecimals(6)
-        self.box.setRange(
-            spec.minimum if spec.minimum is not None else -1e12,
-            spec.maximum if spec.maximum is not None else 1e12,
-        )
+        low = spec.minimum if spec.minimum is not None else -_BIG
+        high = spec.maximum if spec.maximum is not None else _BIG
+        self.box = StepLimitedDoubleSpinBox(low, high, self)
         bounded = spec.minimum is not None and spec.maximum is not None
         self.box.setSingleStep(0.05 if bounded else 0.1)
         self.box.setKeyboardTracking(False)
         self.layout_.addWidget(self.box)
-        self.box.valueChanged.connect(self.edited.emit)
+        self.box.valueChanged.connect(self._typed)
+
+    def _typed(self, value: float) -> None:
+        problem = range_problem(self.spec.name, value, self.spec.minimum, self.spec.maximum)
+        if problem:
+            self.invalid.emit(problem)
+            return
+        self.invalid.emit("")
+        self.edited.emit(value)
 
     def _show(self, value: Any) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):

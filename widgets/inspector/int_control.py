@@ -1,10 +1,15 @@
-"""Whole-number parameters (units, filters, axis): a spin box limited to the spec's range."""
+"""Whole-number parameters (units, filters, axis): a spin box limited to the spec's range.
+
+The box accepts any whole number as it is typed, so ``-3`` typed into ``units`` is reported
+("units must be at least 1; received -3") instead of silently becoming ``3`` (Qt's own range
+check drops the minus sign). The arrows still step only within the spec's range.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QSpinBox, QWidget
 
 from studio.catalog import ParamSpec
 from widgets.inspector.base import ParamControl
@@ -12,20 +17,58 @@ from widgets.inspector.base import ParamControl
 _BIG = 2**31 - 1
 
 
+def range_problem(name: str, value: float, low: float | None, high: float | None) -> str:
+    """Why ``value`` is outside ``[low, high]``, in the words the inspector shows; or ""."""
+    if low is not None and value < low:
+        return f"{name} must be at least {low:g}; received {value:g}"
+    if high is not None and value > high:
+        return f"{name} must be at most {high:g}; received {value:g}"
+    return ""
+
+
+class StepLimitedSpinBox(QSpinBox):
+    """Types any whole number; steps (arrows, wheel, keys) stay inside ``[low, high]``."""
+
+    def __init__(self, low: int, high: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.low, self.high = low, high
+        self.setRange(-_BIG, _BIG)
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+        self.setValue(min(self.high, max(self.low, self.value() + steps * self.singleStep())))
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:  # noqa: N802 - Qt's name
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self.value() < self.high:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.value() > self.low:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+
 class IntControl(ParamControl):
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.box = QSpinBox(self)
-        self.box.setRange(
-            int(spec.minimum) if spec.minimum is not None else -_BIG,
-            int(spec.maximum) if spec.maximum is not None else _BIG,
-        )
+        self.low = int(spec.minimum) if spec.minimum is not None else -_BIG
+        self.high = int(spec.maximum) if spec.maximum is not None else _BIG
+        self.box = StepLimitedSpinBox(self.low, self.high, self)
         self.box.setKeyboardTracking(False)  # one edit per committed number, not per keystroke
+        self._shown = self.box.value()
         self.layout_.addWidget(self.box)
-        self.box.valueChanged.connect(self.edited.emit)
+        self.box.valueChanged.connect(self._typed)
+
+    def _typed(self, value: int) -> None:
+        problem = range_problem(self.spec.name, value, self.spec.minimum, self.spec.maximum)
+        if problem:
+            self.invalid.emit(problem)
+            return
+        self.invalid.emit("")
+        self._shown = value
+        self.edited.emit(value)
 
     def _show(self, value: Any) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
+            self._shown = value
             self.box.setValue(value)
 
     def value(self) -> int:

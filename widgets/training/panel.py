@@ -57,12 +57,14 @@ from widgets.training.trainer_thread import TrainerThread
 
 if TYPE_CHECKING:  # widgets only hold models the core built
     import keras
+ModelReady = Callable[[Any], None]  # gets a keras.Model, or the message saying why not
 
 
 class TrainingPanel(QWidget):
     settingsChanged = Signal(object)
     weightsLoaded = Signal(object)
     trainingFinished = Signal(object, object)  # TrainingResult, the trained keras.Model
+    runningChanged = Signal(bool)
 
     def __init__(
         self,
@@ -81,6 +83,10 @@ class TrainingPanel(QWidget):
         self.trainer: TrainerThread | None = None
         self.last_result: TrainingResult | None = None
         self._loading = False
+        self._preparing = False
+        # Set by the app: builds the model off the UI thread and calls back with it (or with
+        # the reason it could not); without it the synchronous ``model_provider`` is used.
+        self.prepare_model: Callable[[ModelReady, str], None] | None = None
         self._build()
         self.set_settings(settings or TrainingSettings())
         self.refresh_runs()
@@ -132,6 +138,9 @@ class TrainingPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(settings_widget)
+        # Tall enough to read a dozen settings at once in either theme; the dock scrolls.
+        scroll.setMinimumHeight(280)
+        self.settings_scroll = scroll
 
         self.device_label = QLabel(f"Backend: {backend_name()} · Device: {describe_device()}")
         self.train_button = QPushButton("Train")
@@ -307,18 +316,64 @@ class TrainingPanel(QWidget):
         return self.trainer is not None and self.trainer.isRunning()
 
     def _set_running(self, running: bool, paused: bool = False) -> None:
-        self.train_button.setEnabled(not running)
+        busy = running or self._preparing
+        self.train_button.setEnabled(not busy)
         self.pause_button.setEnabled(running and not paused)
         self.resume_button.setEnabled(running and paused)
         self.stop_button.setEnabled(running)
+        for button in (self.load_best_button, self.load_last_button, self.delete_run_button):
+            button.setEnabled(not busy)
+        self.runningChanged.emit(busy)
+
+    def reset(self) -> None:
+        """Forget everything shown about the previous project's training: curves, progress,
+        messages and the last result. The runs list follows the new project's store."""
+        if self.is_running():
+            self.trainer.stop()
+        self._preparing = False
+        self.last_result = None
+        self._run_id = None
+        self.plots.clear()
+        self.progress.setValue(0)
+        self.eta_label.setText("")
+        self.show_message("")
+        self._set_running(self.is_running())
+        self.refresh_runs()
 
     def train(self) -> None:
-        if self.is_running():
+        if self.is_running() or self._preparing:
             return
         try:
             settings = replace(self.settings())
             settings.validate()
-            self._model = self._model_provider()
+        except TrainingError as exc:
+            self.show_message(str(exc))
+            return
+        if self.prepare_model is None:
+            try:
+                model = self._model_provider()
+            except Exception as exc:  # noqa: BLE001 - providers may fail in any way; show it
+                self.show_message(describe_error(exc))
+                return
+            self._start(settings, model)
+            return
+        self._preparing = True
+        self._set_running(False)
+        self.show_message("")
+        self.eta_label.setText("Building the model…")
+        self.prepare_model(lambda outcome: self._prepared(settings, outcome), "train")
+
+    def _prepared(self, settings: TrainingSettings, outcome: Any) -> None:
+        self._preparing = False
+        self.eta_label.setText("")
+        self._set_running(False)
+        if isinstance(outcome, str):
+            self.show_message(outcome)
+            return
+        self._start(settings, outcome)
+
+    def _start(self, settings: TrainingSettings, model: keras.Model) -> None:
+        try:
             dataset = self._dataset_provider()
             store = self._run_store_provider()
         except Exception as exc:  # noqa: BLE001 - providers may fail in any way; show it
@@ -326,6 +381,7 @@ class TrainingPanel(QWidget):
                 describe_error(exc) if not isinstance(exc, TrainingError) else str(exc)
             )
             return
+        self._model = model
         self.show_message("")
         self.plots.prepare(["loss", *settings.metrics])
         trainer = TrainerThread(self._model, dataset, settings, store, parent=self)
@@ -334,11 +390,20 @@ class TrainingPanel(QWidget):
         trainer.epochEnded.connect(self._epoch_ended)
         trainer.errorOccurred.connect(self.show_message)
         trainer.runFinished.connect(self._run_finished)
+        trainer.finished.connect(lambda: self._thread_ended(trainer))
         self.trainer = trainer
         self._run_id: str | None = None
         self._set_running(True)
         self.progress.setValue(0)
         trainer.start()
+
+    def _thread_ended(self, trainer: TrainerThread) -> None:
+        """A run that died before reporting a result (an error) must not leave the buttons
+        saying it is still running."""
+        if self.trainer is trainer and trainer.result is None:
+            self.trainer = None
+            trainer.deleteLater()
+            self._set_running(False)
 
     def pause(self) -> None:
         if self.trainer is not None:
@@ -449,9 +514,26 @@ class TrainingPanel(QWidget):
         if store is None or len(selected) != 1:
             self.show_message("Select one run to load its weights.")
             return
+        if self.prepare_model is None:
+            try:
+                model = self._model_provider()
+            except Exception as exc:  # noqa: BLE001 - shown in the panel, never raised into Qt
+                self.show_message(describe_error(exc))
+                return
+            self._load_into(model, store, selected[0], which)
+            return
+        self.eta_label.setText("Building the model…")
+        self.prepare_model(
+            lambda outcome: self._load_into(outcome, store, selected[0], which), "load"
+        )
+
+    def _load_into(self, model: Any, store: RunStore, run_id: str, which: str) -> None:
+        self.eta_label.setText("")
+        if isinstance(model, str):
+            self.show_message(model)
+            return
         try:
-            model = self._model_provider()
-            store.load_weights_into(model, selected[0], which)  # type: ignore[arg-type]
+            store.load_weights_into(model, run_id, which)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - shown in the panel, never raised into Qt
             self.show_message(str(exc) if isinstance(exc, TrainingError) else describe_error(exc))
             return

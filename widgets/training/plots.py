@@ -161,7 +161,17 @@ class TrainingPlots(QWidget):
             # redraw ~25 ms and the window stutter while training; the hover readout and the
             # crosshair give exact values instead.
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-10, 10))
+            # A small, see-through legend in two columns: long run names neither get clipped
+            # at the plot's edge nor hide the curves behind an opaque box.
+            plot.addLegend(
+                offset=(-6, 6),
+                labelTextSize="7pt",
+                colCount=2,
+                brush=pg.mkBrush(255, 255, 255, 150),
+                pen=pg.mkPen(200, 200, 200, 180),
+                verSpacing=-6,
+            )
+            plot.setMinimumHeight(160)
             cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
             cursor.setVisible(False)
             plot.addItem(cursor, ignoreBounds=True)

@@ -1,0 +1,122 @@
+"""Long work (imports, exports, analysis, inspection) on a worker thread, results back on the
+UI thread.
+
+The UI thread only draws: a job runs a plain function from the core on the runner's one
+worker thread and its outcome (the return value, or a ``JobFailed`` with a one-line reason)
+arrives through a queued signal. The runner keeps each job alive until that signal has been
+delivered; PySide would otherwise collect the job's signal object under it.
+
+A job may carry a ``key``: a newer job with the same key replaces one still waiting in the
+queue (only the latest request for "the analysis" or "the code" is worth computing), and
+``cancel(key)`` drops the outcome of one already running, so a result nobody wants any more
+never reaches the views.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from studio.common.errors import short_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobFailed:
+    message: str
+
+
+class _Signals(QObject):
+    done = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], key: str | None) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.args = args
+        self.key = key
+        self.dropped = False  # superseded or cancelled: run nothing, deliver nothing
+        self.started = False
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        self.started = True
+        outcome: Any = None
+        if not self.dropped:
+            try:
+                outcome = self.fn(*self.args)
+            except Exception as exc:  # noqa: BLE001 - a worker must report every failure
+                log.debug("job %s failed", getattr(self.fn, "__name__", self.fn), exc_info=True)
+                outcome = JobFailed(short_message(exc))
+        if shiboken6.isValid(self.signals):  # gone when the app quit while this ran
+            self.signals.done.emit(outcome)
+
+
+class JobRunner(QObject):
+    """Runs jobs one at a time; ``busyChanged`` lets a window show that work is going on."""
+
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._jobs: list[_Job] = []
+
+    @property
+    def busy(self) -> bool:
+        return any(not job.dropped for job in self._jobs)
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None],
+        key: str | None = None,
+    ) -> None:
+        """Queue ``fn(*args)``; ``on_done(outcome)`` runs on the UI thread unless dropped."""
+        if key is not None:
+            for older in self._jobs:
+                if older.key == key and not older.started:
+                    older.dropped = True
+        job = _Job(fn, args, key)
+        job.signals.done.connect(lambda outcome, job=job: self._finished(job, outcome, on_done))
+        was_busy = self.busy
+        self._jobs.append(job)
+        if not was_busy:
+            self.busyChanged.emit(True)
+        self.pool.start(job)
+
+    def cancel(self, key: str) -> None:
+        """Forget every job with ``key``: waiting ones do not run, a running one's outcome
+        is thrown away when it arrives."""
+        was_busy = self.busy
+        for job in self._jobs:
+            if job.key == key:
+                job.dropped = True
+        if was_busy and not self.busy:
+            self.busyChanged.emit(False)
+
+    def pending(self, key: str) -> bool:
+        return any(job.key == key and not job.dropped for job in self._jobs)
+
+    def _finished(self, job: _Job, outcome: Any, on_done: Callable[[Any], None]) -> None:
+        if not shiboken6.isValid(self):
+            return  # the window that asked was closed meanwhile: nobody is left to tell
+        was_busy = self.busy
+        self._jobs.remove(job)
+        if was_busy and not self.busy:
+            self.busyChanged.emit(False)
+        if not job.dropped:
+            on_done(outcome)
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,239 @@
+"""Everything derived from the graph that costs more than a frame: analysis, compiled models
+and generated code, computed on one worker thread from snapshots of the document.
+
+The UI thread takes a snapshot (a copy of the graph at its current revision, a millisecond
+for a 177-layer model) and hands it to the worker; the worker keeps the one incremental
+``Analyzer`` of the open document warm, so after an edit only the layers it affected are
+rebuilt. A result is delivered with the revision it was computed for, and callers drop
+results for a revision the graph has already left behind.
+
+``ContentTracker`` says which edits can change a derived result at all: moving a layer or
+selecting it changes neither its shapes, its code nor its compiled model, so those are cached
+by *content* revision, which moves do not bump.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.checks import Analysis, Analyzer
+from studio.graph import Change, Graph, Node
+from widgets.common.jobs import JobFailed, JobRunner
+
+log = logging.getLogger(__name__)
+
+
+def snapshot(graph: Graph) -> Graph:
+    """A private copy of ``graph`` at its current revision, safe to read on another thread."""
+    copy = graph.copy()
+    copy.revision = graph.revision
+    return copy
+
+
+def _content(node: Node) -> Node:
+    return replace(node, position=(0.0, 0.0))
+
+
+class ContentTracker:
+    """Counts the edits of one graph that change more than positions."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.revision = 0
+        self._records = {n.id: _content(n) for n in graph.nodes}
+        self._unsubscribe = graph.subscribe(self._changed)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    def _changed(self, change: Change) -> None:
+        if change.structural or not change.nodes:
+            self.revision += 1
+            self._records = {n.id: _content(n) for n in self.graph.nodes}
+            return
+        moved_only = True
+        for nid in change.nodes:
+            now = _content(self.graph.node(nid)) if nid in self.graph else None
+            if now != self._records.get(nid):
+                moved_only = False
+            if now is None:
+                self._records.pop(nid, None)
+            else:
+                self._records[nid] = now
+        if not moved_only:
+            self.revision += 1
+
+
+class ModelService(QObject):
+    """Analysis, compiling and code generation for the open document, off the UI thread.
+
+    ``analysisReady(graph, analysis)`` carries each finished analysis with the live graph it
+    was asked for; receivers check ``analysis.revision`` against ``graph.revision``.
+    """
+
+    analysisReady = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = JobRunner(self)
+        self._lock = threading.RLock()
+        self._doc: Graph | None = None
+        self._analyzer: Analyzer | None = None
+        self._tracker: ContentTracker | None = None
+        self._models: dict[tuple, tuple[Any, Any]] = {}
+        # Shared with the ``destroyed`` connection, which must not touch ``self``: when Qt
+        # deletes the service, the graph stops calling its tracker.
+        self._closers: list[Callable[[], None]] = []
+        self.destroyed.connect(partial(_close_all, self._closers))
+
+    # ----- the document ---------------------------------------------------------------------
+    def attach(self, graph: Graph, analyzer: Analyzer | None = None) -> None:
+        """Follow another document; an analyzer warmed elsewhere (an import) is adopted."""
+        with self._lock:
+            if self._doc is graph and analyzer is None:
+                return
+            self.runner.cancel("analysis")
+            self.runner.cancel("code")
+            self.runner.cancel("compile")
+            _close_all(self._closers)
+            self._doc = graph
+            self._analyzer = analyzer if analyzer is not None else Analyzer(graph)
+            self._analyzer.graph = graph
+            self._tracker = ContentTracker(graph)
+            self._closers.append(self._tracker.close)
+            self._models = {}
+
+    @property
+    def analyzer(self) -> Analyzer:
+        assert self._analyzer is not None
+        return self._analyzer
+
+    def content_revision(self, graph: Graph) -> int:
+        """The document's count of edits that change more than positions."""
+        if self._doc is not graph or self._tracker is None:
+            self.attach(graph)
+        assert self._tracker is not None
+        return self._tracker.revision
+
+    def _analyzer_for(self, graph: Graph) -> Analyzer:
+        if self._doc is not graph:
+            self.attach(graph)
+        assert self._analyzer is not None
+        return self._analyzer
+
+    # ----- analysis ------------------------------------------------------------------------
+    def analysis_now(self, graph: Graph) -> Analysis:
+        """The analysis of ``graph`` computed here and now (waits for the worker's turn)."""
+        with self._lock:
+            analyzer = self._analyzer_for(graph)
+            analyzer.graph = graph
+            return analyzer.analysis()
+
+    def request_analysis(self, graph: Graph) -> None:
+        """Analyse the current revision on the worker; ``analysisReady`` says when done."""
+        self._analyzer_for(graph)
+        self.runner.run(
+            self._analyze,
+            graph,
+            snapshot(graph),
+            key="analysis",
+            on_done=lambda outcome: self._analysis_done(graph, outcome),
+        )
+
+    def _analyze(self, live: Graph, snap: Graph) -> Analysis:
+        with self._lock:
+            if self._doc is not live:
+                raise RuntimeError("the document was closed")
+            analyzer = self.analyzer
+            analyzer.graph = snap
+            try:
+                return analyzer.analysis()
+            finally:
+                analyzer.graph = live
+
+    def _analysis_done(self, graph: Graph, outcome: Any) -> None:
+        if isinstance(outcome, JobFailed):
+            log.debug("analysis failed: %s", outcome.message)
+            return
+        self.analysisReady.emit(graph, outcome)
+
+    # ----- compiled models -----------------------------------------------------------------
+    def request_model(
+        self,
+        graph: Graph,
+        on_done: Callable[[Any], None],
+        *,
+        with_weights: bool = True,
+        cached: bool = True,
+        key: str = "compile",
+    ) -> None:
+        """Compile the current design on the worker. ``on_done`` gets the ``keras.Model`` or a
+        ``JobFailed``. With ``cached`` the same content and weights give the same model (the
+        inspect views share it); training asks for a fresh one (``cached=False``)."""
+        cache_key = (self.content_revision(graph), with_weights)
+        entry = self._models.get(cache_key)
+        if cached and entry is not None and entry[0] is graph.weights:
+            on_done(entry[1])
+            return
+        weights = graph.weights
+
+        def finished(outcome: Any) -> None:
+            if cached and not isinstance(outcome, JobFailed) and self._doc is graph:
+                self._models = {cache_key: (weights, outcome)}
+            on_done(outcome)
+
+        self.runner.run(
+            self._compile, graph, snapshot(graph), with_weights, key=key, on_done=finished
+        )
+
+    def compile_now(self, graph: Graph, *, with_weights: bool = True) -> Any:
+        """Compile here and now (for callers that must have the model at once)."""
+        from studio.compile.compiler import compile_graph
+
+        with self._lock:
+            analyzer = self._analyzer_for(graph)
+            analyzer.graph = graph
+            return compile_graph(graph, analyzer=analyzer, with_weights=with_weights)
+
+    def _compile(self, live: Graph, snap: Graph, with_weights: bool) -> Any:
+        from studio.compile.compiler import compile_graph
+
+        with self._lock:
+            if self._doc is not live:
+                raise RuntimeError("the document was closed")
+            analyzer = self.analyzer
+            analyzer.graph = snap
+            try:
+                return compile_graph(snap, analyzer=analyzer, with_weights=with_weights)
+            finally:
+                analyzer.graph = live
+
+    def forget_models(self) -> None:
+        self._models = {}
+
+    # ----- generated code ------------------------------------------------------------------
+    def request_code(self, graph: Graph, on_done: Callable[[Any], None]) -> None:
+        """Generate the script of the current revision on the worker."""
+        self.runner.run(_generate, snapshot(graph), self._lock, key="code", on_done=on_done)
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self.runner.wait(msecs)
+
+
+def _close_all(closers: list[Callable[[], None]]) -> None:
+    while closers:
+        closers.pop()()
+
+
+def _generate(graph: Graph, lock: threading.RLock) -> Any:
+    from studio.compile.codegen import generate
+
+    with lock:  # codegen builds Keras layers to find their defaults: one Keras user at a time
+        return generate(graph)
