@@ -20,6 +20,7 @@ import pytest
 from studio.checks import Analyzer
 from studio.cli import main
 from studio.compile.compiler import compile_graph
+from studio.interop.export import export
 from studio.interop.importer import ModelImportError, import_model
 from studio.project import Project, ProjectError
 from tests import hostile
@@ -93,7 +94,7 @@ def mutate(doc: dict[str, Any], rng: random.Random) -> str:
     return text
 
 
-def _check_project_file(path: Path, compile_it: bool = True) -> None:
+def _check_project_file(path: Path, compile_it: bool = True, export_it: bool = False) -> None:
     before = path.read_bytes()
     try:
         project = Project.load(path)
@@ -107,6 +108,9 @@ def _check_project_file(path: Path, compile_it: bool = True) -> None:
     assert all("\n" not in i.message and len(i.message) < 1200 for i in analysis.issues)
     if analysis.ok and compile_it:
         compile_graph(project.graph)  # every graph the checks accept compiles
+    if analysis.ok and export_it:  # ... and exports
+        report = export(project.graph, "keras", path.with_suffix(".keras"))
+        assert report.verified
 
 
 def test_mutated_projects_end_in_a_message_or_a_sound_graph(tmp_path):
@@ -121,7 +125,7 @@ def test_mutated_projects_end_in_a_message_or_a_sound_graph(tmp_path):
             outcomes["opened"] += 1
         except ProjectError:
             outcomes["refused"] += 1
-        _check_project_file(path, compile_it=i % 6 == 0)
+        _check_project_file(path, compile_it=i % 6 == 0, export_it=i % 50 == 0)
     assert outcomes["refused"] > 50 and outcomes["opened"] > 50  # the mutations reach both
 
 

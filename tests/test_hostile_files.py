@@ -367,3 +367,35 @@ def test_clipboard_payloads_are_checked_like_project_files():
         assert from_text(json.dumps(broken)) is None
     deep = "[" * 5000 + "]" * 5000
     assert from_text(f'{{"format": "{FORMAT}", "nodes": {deep}}}') is None
+
+
+# ----- model files: zip tricks and devices through `studio import` -------------------------
+def test_keras_file_with_escaping_zip_members_writes_nothing_outside(box, capsys, tmp_path):
+    import zipfile
+
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="d")])
+    good = box / "good.keras"
+    model.save(good)
+    evil = box / "evil.keras"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(evil, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        dst.writestr("../outside/escaped.txt", b"x")
+        dst.writestr("/tmp/absolute-escape-i17.txt", b"x")
+    before = hostile.tree_snapshot(tmp_path / "outside")
+    code = main(["import", str(evil), "-o", str(box / "m.studio.json")])
+    assert code in (0, 2)
+    if code == 2:
+        _one_line(_err(capsys))
+    assert hostile.tree_snapshot(tmp_path / "outside") == before
+    assert not Path("/tmp/absolute-escape-i17.txt").exists()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".keras"])
+def test_import_of_a_device_or_pipe_is_refused_at_once(box, capsys, suffix):
+    fifo = box / f"model{suffix}"
+    os.mkfifo(fifo)
+    assert main(["import", str(fifo), "-o", str(box / "m.studio.json")]) == 2
+    assert "not a regular file" in _one_line(_err(capsys))

@@ -159,3 +159,29 @@ def test_projects_with_weights_beside_them_under_the_old_name_still_open(tmp_pat
     project.save(path)  # saved the new way; the old-name file is superseded and removed
     assert not (tmp_path / "old.weights.npz").exists()
     assert Project.load(path).graph.weights["n2"][0].shape == (4, 8)
+
+
+def test_a_mismatched_file_of_another_project_is_never_renamed(tmp_path):
+    other = _design(1).save(tmp_path / "other.studio.json")
+    other_file = json.loads(other.read_text())["weights"]["file"]
+    doc = hostile.with_weights_record(hostile.project_doc(), other_file, "f" * 64)
+    path = hostile.write_doc(tmp_path / "mine.studio.json", doc)
+    project = Project.load(path)
+    assert project.graph.weights == {} and (tmp_path / other_file).is_file()
+    assert any("left as is" in w for w in project.warnings)
+    _assert_pair_matches(other)
+
+
+def test_version_1_files_cannot_smuggle_a_weights_record(tmp_path):
+    outside = tmp_path / "outside.weights.npz"
+    np.savez(outside, **{"n2/0": np.ones((4, 8), "float32")})
+    v1 = {
+        "format": "model-studio-project",
+        "version": 1,
+        "layers": [{"id": 1, "class_name": "Input", "config": {"shape": [4]}}],
+        "weights": {"file": "../outside.weights.npz", "sha256": "0" * 64},
+    }
+    folder = tmp_path / "p"
+    folder.mkdir()
+    project = Project.load(hostile.write_doc(folder / "old.studio.json", v1))
+    assert project.graph.weights == {} and project.warnings == [] and outside.is_file()

@@ -70,6 +70,8 @@ class Project:
     metadata: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    # The validated ``weights`` record of the document this project was read from.
+    weights_record: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     # ----- places beside the document --------------------------------------------------
     @staticmethod
@@ -115,6 +117,7 @@ class Project:
             training=dict(data.get("training") or {}),
             dataset=data.get("dataset"),
             metadata=dict(data.get("metadata") or {}),
+            weights_record=data.get("weights"),
         )
 
     def save(self, path: Path | str | None = None) -> Path:
@@ -186,7 +189,7 @@ class Project:
             project.warnings.append(
                 f"removed {len(cleaned)} temporary file(s) left by an interrupted save"
             )
-        project._load_weights(data.get("weights"))
+        project._load_weights(project.weights_record)
         return project
 
     def _load_weights(self, record: dict[str, Any] | None) -> None:
@@ -211,7 +214,12 @@ class Project:
                     raise WeightsRefused(f"{file.name} belongs to another save of this design")
             self.graph.weights = read_weights(file, ids)
         except (WeightsRefused, OSError) as exc:
-            kept = set_aside(file) if file.is_file() and not file.is_symlink() else None
+            own = hashed_pattern(_stem(self.path)).fullmatch(
+                file.name
+            ) or file == self.weights_path_for(self.path)
+            # Only this project's own weights file is renamed; one it merely names (another
+            # project's, after a rename) is left exactly where it is.
+            kept = set_aside(file) if own and file.is_file() and not file.is_symlink() else None
             where = f"the old weights are kept as {kept.name}" if kept else "the file is left as is"
             self.warnings.append(
                 f"weights not loaded: {exc}; the design opens with fresh weights, {where}"
