@@ -126,7 +126,7 @@ def _plan(graph: Graph, opts: LayoutOptions, boxes: dict[str, str]) -> Layout:
         for edge, route in inner.routes.items():
             out.routes[edge] = _shifted(route, dx, dy)
     for pair, points in bends.items():
-        route = Route(tuple(points), corner[pair[0]], corner[pair[1]])
+        route = Route(tuple(points), corner[pair[0]], corner[pair[1]], pair)
         for edge in box_edges[pair]:
             out.routes[edge] = route
     return out
@@ -137,6 +137,7 @@ def _shifted(route: Route, dx: float, dy: float) -> Route:
         tuple((x + dx, y + dy) for x, y in route.points),
         (route.src_at[0] + dx, route.src_at[1] + dy),
         (route.dst_at[0] + dx, route.dst_at[1] + dy),
+        route.boxes,
     )
 
 

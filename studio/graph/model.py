@@ -123,12 +123,14 @@ class Route:
     points: tuple[Point, ...]
     src_at: Point
     dst_at: Point
+    boxes: tuple[str, str] = ("", "")  # the boxes it joins: node ids, or "group:<id>"
 
     def follow(self, src_at: Point, dst_at: Point) -> list[Point]:
         dsx, dsy = src_at[0] - self.src_at[0], src_at[1] - self.src_at[1]
         ddx, ddy = dst_at[0] - self.dst_at[0], dst_at[1] - self.dst_at[1]
         if (dsx, dsy) == (ddx, ddy):
             return [(x + dsx, y + dsy) for x, y in self.points]
+
         count = len(self.points)
         out = []
         for i, (x, y) in enumerate(self.points):
@@ -141,6 +143,7 @@ class Route:
             "points": [[float(x), float(y)] for x, y in self.points],
             "src_at": [float(self.src_at[0]), float(self.src_at[1])],
             "dst_at": [float(self.dst_at[0]), float(self.dst_at[1])],
+            "boxes": list(self.boxes),
         }
 
     @classmethod
@@ -152,6 +155,7 @@ class Route:
             tuple(point(p) for p in data.get("points", [])),
             point(data.get("src_at", (0.0, 0.0))),
             point(data.get("dst_at", (0.0, 0.0))),
+            tuple(str(b) for b in data.get("boxes", ("", "")))[:2],  # type: ignore[arg-type]
         )
 
 

@@ -79,7 +79,11 @@ def edge_points(graph: Graph, edge: Edge, in_count: int, out_count: int) -> list
     ox, oy = port_offset(edge.src_port, out_count, True, graph.direction)
     ix, iy = port_offset(edge.dst_port, in_count, False, graph.direction)
     route = graph.routes.get(edge)
-    bends = route.follow(src, dst) if route is not None else []
+    bends = (
+        route.follow(src, dst)
+        if route is not None and route_fits(route, edge.src, edge.dst)
+        else []
+    )
     return [(src[0] + ox, src[1] + oy), *bends, (dst[0] + ix, dst[1] + iy)]
 
 
@@ -91,6 +95,12 @@ def input_slots(graph: Graph, node_id: str) -> int:
     if spec.max_inputs is not None:
         return spec.max_inputs
     return max(n_in + 1, spec.min_inputs)
+
+
+def route_fits(route, src_box: str, dst_box: str) -> bool:
+    """Whether a route was made for the boxes an edge is drawn between now (a route made
+    while a block was collapsed means nothing once it is expanded, and the other way round)."""
+    return route.boxes == ("", "") or route.boxes == (src_box, dst_box)
 
 
 def polylines(graph: Graph, steps: int = 12) -> dict[Edge, list[Point]]:

@@ -1,8 +1,10 @@
 """A layer (or a collapsed block) drawn as a box: name, type, key parameters, output shape
 and parameter count, with its ports on the sides.
 
-Painting is hand-written and cached per item in device coordinates, and text is skipped when
-zoomed out (level of detail), so a graph of several hundred layers pans at full frame rate.
+Painting is hand-written and cached per item in device coordinates. Zoomed out (level of
+detail) a box becomes a block of its type's colour with its name in a font sized for the
+screen, not the scene, so it stays legible down to the zoom Fit to View uses; further out it is
+only the colour. Every shortened text is whole in the tooltip.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from studio.graph.routing import port_offset
 from widgets.app.theme import LIGHT, Theme
 from widgets.canvas.port_item import PortItem
 
@@ -29,6 +32,11 @@ _TITLE_FONT.setPointSizeF(8.6)
 _TITLE_FONT.setBold(True)
 _BODY_FONT = QFont()
 _BODY_FONT.setPointSizeF(7.6)
+# Scale bands of the level of detail (1.0 = 100 % zoom).
+DETAIL_LOD = 0.62  # from here up: every line of text
+NAME_LOD = 0.2  # from here up: the name, in a font of BLOCK_NAME_PX screen pixels
+BLOCK_NAME_PX = 11.0
+_ELIDE_SLACK = 0.92  # hinting makes text a little wider at some zooms than at 100 %
 
 
 @dataclass
@@ -58,6 +66,7 @@ class NodeItem(QGraphicsItem):
         self.look = look
         self.theme = theme
         self.ports_shown = True
+        self.direction = "LR"
         self.in_ports: list[PortItem] = []
         self.out_ports: list[PortItem] = []
         self._texts: tuple[str, str, str, str] = ("", "", "", "")
@@ -90,16 +99,19 @@ class NodeItem(QGraphicsItem):
         ):
             self._make_ports()
         metrics = QFontMetrics(_BODY_FONT)
-        room = WIDTH - 28 - metrics.horizontalAdvance(look.subtitle) - (14 if look.frozen else 0)
+        elide = Qt.TextElideMode.ElideRight
+        subtitle = metrics.elidedText(look.subtitle, elide, int(WIDTH * 0.45))
+        room = WIDTH - 28 - metrics.horizontalAdvance(subtitle) - (14 if look.frozen else 0)
         title = QFontMetrics(_TITLE_FONT).elidedText(
-            look.title, Qt.TextElideMode.ElideRight, int(max(room, 40))
+            look.title, elide, int(max(room, 40) * _ELIDE_SLACK)
         )
-        middle = metrics.elidedText(
-            "  ".join(look.lines), Qt.TextElideMode.ElideRight, int(WIDTH - 16)
-        )
-        bottom = metrics.elidedText(look.shape, Qt.TextElideMode.ElideRight, int(WIDTH - 70))
-        self._texts = (title, look.subtitle, middle, bottom)
+        middle = metrics.elidedText("  ".join(look.lines), elide, int((WIDTH - 20) * _ELIDE_SLACK))
+        params_w = metrics.horizontalAdvance(look.params) + 10 if look.params else 0
+        bottom = metrics.elidedText(look.shape, elide, int((WIDTH - 20 - params_w) * _ELIDE_SLACK))
+        self._texts = (title, subtitle, middle, bottom)
         tip = [f"<b>{look.title}</b> — {look.subtitle}"]
+        if look.lines:
+            tip.append(", ".join(look.lines))
         if look.shape:
             tip.append(f"output {look.shape}")
         if look.params:
@@ -127,11 +139,22 @@ class NodeItem(QGraphicsItem):
             port.setParentItem(None)
         self.in_ports = [PortItem(self, i, False, n) for i, n in enumerate(self.look.inputs)]
         self.out_ports = [PortItem(self, i, True, n) for i, n in enumerate(self.look.outputs)]
-        for ports, x in ((self.in_ports, 0.0), (self.out_ports, WIDTH)):
+        for port in (*self.in_ports, *self.out_ports):
+            port.color = self.theme.edge
+            port.setVisible(self.ports_shown)
+        self._place_ports()
+
+    def _place_ports(self) -> None:
+        for ports in (self.in_ports, self.out_ports):
             for port in ports:
-                port.color = self.theme.edge
-                port.setPos(x, self.port_y(port.index, len(ports)))
-                port.setVisible(self.ports_shown)
+                x, y = port_offset(port.index, len(ports), port.output, self.direction)
+                port.setPos(x, y)
+
+    def set_direction(self, direction: str) -> None:
+        """Inputs on top and outputs below ("TB"), or on the left and right ("LR")."""
+        if direction != self.direction:
+            self.direction = direction
+            self._place_ports()
 
     def show_ports(self, shown: bool) -> None:
         """Ports are too small to hit when zoomed far out, and thousands of them would
@@ -140,17 +163,11 @@ class NodeItem(QGraphicsItem):
         for port in (*self.in_ports, *self.out_ports):
             port.setVisible(shown)
 
-    @staticmethod
-    def port_y(index: int, count: int) -> float:
-        body = HEIGHT - HEADER
-        return HEADER + body * (index + 1) / (count + 1)
-
     def port_pos(self, index: int, output: bool) -> QPointF:
         """Where edges attach, in scene coordinates."""
         ports = self.out_ports if output else self.in_ports
-        count = max(len(ports), 1)
-        index = min(index, count - 1)
-        return self.pos() + QPointF(WIDTH if output else 0.0, self.port_y(index, count))
+        x, y = port_offset(index, len(ports), output, self.direction)
+        return self.pos() + QPointF(x, y)
 
     def set_connected(self, index: int, output: bool, connected: bool) -> None:
         ports = self.out_ports if output else self.in_ports
@@ -183,12 +200,11 @@ class NodeItem(QGraphicsItem):
             width = 2.4
         if self.isSelected():
             border, width = t.selection, 2.6
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.5)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.3)
         painter.setPen(QPen(border, width))
         painter.setBrush(QBrush(t.frozen_fill if look.frozen else t.node_fill))
-        if lod < 0.25:  # a dot in a crowd: colour and outline say enough
-            painter.setBrush(QBrush(header_color))
-            painter.drawRect(rect)
+        if lod < DETAIL_LOD:
+            self._paint_block(painter, lod, header_color, border, width)
             return
         painter.drawRoundedRect(rect, 7, 7)
         header = QPainterPath()
@@ -203,8 +219,6 @@ class NodeItem(QGraphicsItem):
         if look.block:  # a stacked edge says "there is more inside"
             painter.setPen(QPen(border, 1.0))
             painter.drawLine(QPointF(6, HEIGHT + 3), QPointF(WIDTH - 6, HEIGHT + 3))
-        if lod < 0.55:
-            return
         title, subtitle, middle, bottom = self._texts
         text_on_header = QColor("#10151f") if t.name == "light" else QColor("#f2f4f8")
         painter.setFont(_TITLE_FONT)
@@ -237,13 +251,44 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QPen(t.muted_text))
         painter.drawText(
             QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip,
             look.params,
         )
         if look.problem:
             painter.setPen(_NO_PEN)
             painter.setBrush(QBrush(t.error if look.severity == "error" else t.warning))
             painter.drawEllipse(QRectF(WIDTH - 13, HEADER + 5, 8, 8))
+
+    def _paint_block(
+        self, painter: QPainter, lod: float, color: QColor, border: QColor, width: float
+    ) -> None:
+        """Zoomed out: the box in its type's colour and its name at a fixed screen size."""
+        rect = QRectF(0, 0, WIDTH, HEIGHT)
+        fill = QColor(color)
+        if self.look.block:
+            fill = fill.lighter(115)
+        painter.setBrush(QBrush(fill))
+        painter.setPen(QPen(border, width / max(lod, 0.05) * 0.6 if self.isSelected() else width))
+        painter.drawRoundedRect(rect, 9, 9)
+        if self.look.block:
+            painter.drawLine(QPointF(8, HEIGHT + 3), QPointF(WIDTH - 8, HEIGHT + 3))
+        if lod < NAME_LOD:
+            return
+        font = QFont(_TITLE_FONT)
+        font.setPixelSize(max(1, round(min(BLOCK_NAME_PX / lod, HEIGHT * 0.7))))
+        metrics = QFontMetrics(font)
+        text = metrics.elidedText(
+            self.look.title, Qt.TextElideMode.ElideMiddle, int((WIDTH - 12) * _ELIDE_SLACK)
+        )
+        if len(text) < 3:  # an ellipsis alone says nothing
+            return
+        painter.setFont(font)
+        painter.setPen(QPen(QColor("#10151f") if self.theme.name == "light" else QColor("#f2f4f8")))
+        painter.drawText(
+            rect.adjusted(6, 0, -6, 0),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextDontClip,
+            text,
+        )
 
     @staticmethod
     def _draw_lock(painter: QPainter, at: QPointF, color: QColor) -> None:

@@ -173,6 +173,7 @@ class GraphView(QGraphicsView):
     def _start_wire(self, port: PortItem) -> None:
         self._wire_from = port
         self._wire = EdgeItem(None, self.graph_scene.theme)
+        self._wire.direction = self.graph_scene.graph.direction
         self._wire.setZValue(5)
         self.graph_scene.addItem(self._wire)
         self._wire.set_ends(port.scenePos(), port.scenePos())
