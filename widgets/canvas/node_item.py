@@ -35,8 +35,30 @@ _BODY_FONT.setPointSizeF(7.6)
 # Scale bands of the level of detail (1.0 = 100 % zoom).
 DETAIL_LOD = 0.62  # from here up: every line of text
 NAME_LOD = 0.2  # from here up: the name, in a font of BLOCK_NAME_PX screen pixels
-BLOCK_NAME_PX = 11.0
+BLOCK_NAME_PX = 10.5
 _ELIDE_SLACK = 0.92  # hinting makes text a little wider at some zooms than at 100 %
+
+
+def name_lines(name: str, metrics: QFontMetrics, width: float, most: int) -> list[str]:
+    """A layer name broken after underscores into at most ``most`` lines that fit ``width``;
+    the last line is elided in the middle if the name is longer still."""
+    most = max(int(most), 1)
+    pieces = [p for p in name.replace("_", "_\n").split("\n") if p]
+    lines: list[str] = []
+    current = ""
+    for i, piece in enumerate(pieces):
+        if not current or metrics.horizontalAdvance(current + piece) <= width:
+            current += piece
+            continue
+        if len(lines) == most - 1:
+            current += "".join(pieces[i:])
+            break
+        lines.append(current)
+        current = piece
+    lines.append(current)
+    return [
+        metrics.elidedText(line, Qt.TextElideMode.ElideMiddle, int(width)) for line in lines[:most]
+    ]
 
 
 @dataclass
@@ -275,19 +297,18 @@ class NodeItem(QGraphicsItem):
         if lod < NAME_LOD:
             return
         font = QFont(_TITLE_FONT)
-        font.setPixelSize(max(1, round(min(BLOCK_NAME_PX / lod, HEIGHT * 0.7))))
+        size = min(BLOCK_NAME_PX / lod, HEIGHT * 0.7)
+        font.setPixelSize(max(1, round(size)))
         metrics = QFontMetrics(font)
-        text = metrics.elidedText(
-            self.look.title, Qt.TextElideMode.ElideMiddle, int((WIDTH - 12) * _ELIDE_SLACK)
-        )
-        if len(text) < 3:  # an ellipsis alone says nothing
+        lines = name_lines(self.look.title, metrics, (WIDTH - 12) * _ELIDE_SLACK, HEIGHT // size)
+        if not lines or len(lines[0]) < 3:  # an ellipsis alone says nothing
             return
         painter.setFont(font)
         painter.setPen(QPen(QColor("#10151f") if self.theme.name == "light" else QColor("#f2f4f8")))
         painter.drawText(
             rect.adjusted(6, 0, -6, 0),
             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextDontClip,
-            text,
+            "\n".join(lines),
         )
 
     @staticmethod

@@ -1,5 +1,6 @@
 """The canvas view: zoom around the mouse, pan (middle button or space+drag), drop layers
-from the palette, and drag from an output port to an input port to connect."""
+from the palette, drag from an output port to an input port to connect, and an overview
+(minimap) in the corner for models bigger than the screen."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from widgets.canvas.edge_item import EdgeItem
+from widgets.canvas.minimap import Minimap
 from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem
 from widgets.canvas.port_item import PortItem
 from widgets.canvas.scene import GraphScene
@@ -24,6 +26,10 @@ from widgets.canvas.scene import GraphScene
 LAYER_MIME = "application/x-model-studio-layer"
 MIN_SCALE, MAX_SCALE = 0.03, 4.0
 PORTS_MIN_SCALE = 0.3  # below this a port is a pixel or two: not worth drawing or aiming at
+# The smallest zoom at which a node's name is still readable (its zoomed-out block shows the
+# name in an 11 px font, elided to about a dozen characters). Fit to View stops here.
+READABLE_SCALE = 0.36
+FIT_MAX_SCALE = 1.0  # a tiny model is shown at 100 %, not blown up
 NUDGE = 10.0
 
 
@@ -50,6 +56,7 @@ class GraphView(QGraphicsView):
         self._wire: EdgeItem | None = None
         self._wire_from: PortItem | None = None
         self._nudge_gesture: int | None = None
+        self.minimap = Minimap(self)
 
     # ----- zoom -------------------------------------------------------------------------------
     # Every way the zoom changes passes here, so the level of detail follows it.
@@ -71,6 +78,12 @@ class GraphView(QGraphicsView):
 
     def _zoom_changed(self) -> None:
         self.graph_scene.show_ports(self.transform().m11() >= PORTS_MIN_SCALE)
+        if hasattr(self, "minimap"):
+            self.minimap.follow_view()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.minimap.place()
 
     def zoom(self, factor: float) -> None:
         current = self.transform().m11()
@@ -84,13 +97,22 @@ class GraphView(QGraphicsView):
         self.zoom(0.8)
 
     def fit_all(self) -> None:
+        """Show the whole model if it fits at a readable zoom; otherwise show it at the
+        smallest readable zoom from where data enters it (top, or left), to scroll from there.
+        """
         rect = self.graph_scene.items_bounds()
         if rect.isNull():
             return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.transform().m11() > 1.2:  # a tiny model should not be blown up
-            self.setTransform(self.transform().fromScale(1.2, 1.2))
-            self.centerOn(rect.center())
+        rect = rect.adjusted(-40, -40, 40, 40)
+        port = self.viewport().rect()
+        fit = min(port.width() / rect.width(), port.height() / rect.height())
+        scale = max(READABLE_SCALE, min(fit, FIT_MAX_SCALE))
+        self.setTransform(self.transform().fromScale(scale, scale))
+        half_w, half_h = port.width() / scale / 2, port.height() / scale / 2
+        x = rect.center().x() if rect.width() <= 2 * half_w else rect.left() + half_w
+        y = rect.center().y() if rect.height() <= 2 * half_h else rect.top() + half_h
+        self.centerOn(QPointF(x, y))
+        self.minimap.follow_view()
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene.item_for(node_id)
