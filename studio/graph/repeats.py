@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 
 MIN_SIZE = 3
 MIN_BLOCKS = 3
-NAME_COVERAGE = 0.5  # names win when their blocks hold at least half the layers
-STRUCTURE_COVERAGE = 0.3
+MIN_COVERAGE = 0.3  # a grouping that folds less than this share of the layers is no overview
+NAME_PREFERENCE = 0.05
 
 _DIGIT = re.compile(r"\d")
 _AUTO_SUFFIX = re.compile(r"^(?P<base>.+?)(?:_\d+)?$")
@@ -110,15 +110,14 @@ def find_repeated_blocks(graph: Graph) -> list[Block]:
         (kind, _blocks(graph, free, keys(named), kind))
         for kind, keys in (("prefix", _prefix_keys), ("suffix", _suffix_keys))
     ]
-    best_names = max(candidates, key=lambda c: _covered(c[1]))
-    if _covered(best_names[1]) >= NAME_COVERAGE * len(free):
-        return best_names[1]
-    segments = _blocks(graph, free, _segments(graph, free), "structure")
-    if _covered(segments) >= STRUCTURE_COVERAGE * len(free):
-        return segments
-    if _covered(best_names[1]) >= STRUCTURE_COVERAGE * len(free):
-        return best_names[1]
-    return []
+    candidates.append(("structure", _blocks(graph, free, _segments(graph, free), "structure")))
+    # The grouping that folds the most layers wins; names win near-ties (within
+    # NAME_PREFERENCE), since they carry the author's own idea of the blocks.
+    kind, blocks = max(
+        candidates,
+        key=lambda c: _covered(c[1]) * (1.0 if c[0] == "structure" else 1.0 + NAME_PREFERENCE),
+    )
+    return blocks if _covered(blocks) >= MIN_COVERAGE * len(free) else []
 
 
 def _covered(blocks: list[Block]) -> int:
@@ -135,25 +134,17 @@ def _blocks(graph: Graph, free: list[str], keys: dict[str, str], kind: str) -> l
             neighbours[e.src].add(e.dst)
             neighbours[e.dst].add(e.src)
     key_of = dict(keys)
-    for _ in range(4):  # unnamed layers join the one block they are wired into
-        joined = {}
+    for _ in range(8):  # unkeyed layers join the block they belong to, until nothing changes
+        grown = False
         for nid in free:
             if nid in key_of:
                 continue
-            around = {key_of.get(m) for m in neighbours[nid]}
-            if len(around) == 1 and None not in around:
-                joined[nid] = around.pop()
-        if not joined:
+            joined = _joins(graph, nid, neighbours[nid], key_of)
+            if joined is not None:
+                key_of[nid] = joined
+                grown = True
+        if not grown:
             break
-        key_of.update(joined)
-    for nid in free:  # a block's output activation, feeding only later blocks, is its own
-        if nid in key_of:
-            continue
-        before = {key_of.get(e.src) for e in graph.in_edges(nid)}
-        after = {key_of.get(m) for m in graph.successors(nid)}
-        if len(before) == 1 and None not in before and after and None not in after:
-            if before.isdisjoint(after):
-                key_of[nid] = before.pop()
     seen: set[str] = set()
     out = []
     for nid in free:  # connected pieces of each key, in document order
@@ -173,6 +164,26 @@ def _blocks(graph: Graph, free: list[str], keys: dict[str, str], kind: str) -> l
             ids = sorted(piece, key=free.index)
             out.append(Block(_block_name(key, kind, graph, ids), tuple(ids)))
     return out if len(out) >= MIN_BLOCKS else []
+
+
+def _joins(graph: Graph, nid: str, around: set[str], key_of: dict[str, str]) -> str | None:
+    """The block an unkeyed layer belongs to, if its wiring says so: it sits inside one block
+    (everything it is wired to is in it); or (for a name Keras made up) it prepares the input of the one block it
+    feeds, or it is a block's output feeding only later blocks."""
+    keys = {key_of.get(m) for m in around}
+    inner = graph.in_edges(nid) and graph.out_edges(nid)  # a model output stays outside
+    if inner and len(keys) == 1 and None not in keys:
+        return keys.pop()
+    node = graph.node(nid)
+    if not is_auto_name(node.name, node.type):
+        return None
+    before = {key_of.get(e.src) for e in graph.in_edges(nid)}
+    after = {key_of.get(m) for m in graph.successors(nid)}
+    if len(after) == 1 and None not in after:
+        return after.pop()
+    if len(before) == 1 and None not in before and after and None not in after:
+        return before.pop() if before.isdisjoint(after) else None
+    return None
 
 
 def _block_name(key: str, kind: str, graph: Graph, ids: list[str]) -> str:

@@ -40,25 +40,30 @@ _ELIDE_SLACK = 0.92  # hinting makes text a little wider at some zooms than at 1
 
 
 def name_lines(name: str, metrics: QFontMetrics, width: float, most: int) -> list[str]:
-    """A layer name broken after underscores into at most ``most`` lines that fit ``width``;
-    the last line is elided in the middle if the name is longer still."""
-    most = max(int(most), 1)
-    pieces = [p for p in name.replace("_", "_\n").split("\n") if p]
+    """A layer name in at most ``most`` lines that fit ``width``.
+
+    Lines break after an underscore where one fits, else inside a word; when the name is
+    longer still, the last line keeps the name's end (block and layer numbers live there)
+    behind an ellipsis.
+    """
     lines: list[str] = []
-    current = ""
-    for i, piece in enumerate(pieces):
-        if not current or metrics.horizontalAdvance(current + piece) <= width:
-            current += piece
-            continue
-        if len(lines) == most - 1:
-            current += "".join(pieces[i:])
+    rest = name
+    most = max(int(most), 1)
+    while rest and len(lines) < most - 1:
+        if metrics.horizontalAdvance(rest) <= width:
             break
-        lines.append(current)
-        current = piece
-    lines.append(current)
-    return [
-        metrics.elidedText(line, Qt.TextElideMode.ElideMiddle, int(width)) for line in lines[:most]
-    ]
+        cut = 1
+        while cut < len(rest) and metrics.horizontalAdvance(rest[: cut + 1]) <= width:
+            cut += 1
+        under = rest.rfind("_", 0, cut)
+        room = width * (most - len(lines) - 1)  # what the lines after this one can hold
+        if under > 0 and metrics.horizontalAdvance(rest[under + 1 :]) <= room:
+            cut = under + 1
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideLeft, int(width)))
+    return lines
 
 
 @dataclass
