@@ -64,8 +64,8 @@ class Minimap(QWidget):
 
     def follow_view(self) -> None:
         """Show only when part of the model is out of view; repaint the frame."""
-        rect = self.items_rect()
-        wanted = not rect.isNull() and not self.visible_rect().contains(rect)
+        rect = self.items_rect().adjusted(40, 40, -40, -40)  # the boxes, without the margin
+        wanted = not rect.isNull() and not self.visible_rect().adjusted(-1, -1, 1, 1).contains(rect)
         if wanted != self.isVisible():
             self.setVisible(wanted)
             if wanted:

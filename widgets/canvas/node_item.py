@@ -57,7 +57,9 @@ def name_lines(name: str, metrics: QFontMetrics, width: float, most: int) -> lis
             cut += 1
         under = rest.rfind("_", 0, cut)
         room = width * (most - len(lines) - 1)  # what the lines after this one can hold
-        if under > 0 and metrics.horizontalAdvance(rest[under + 1 :]) <= room:
+        if under >= cut // 2 or (
+            under > 0 and metrics.horizontalAdvance(rest[under + 1 :]) <= room
+        ):
             cut = under + 1
         lines.append(rest[:cut])
         rest = rest[cut:]
