@@ -80,15 +80,15 @@ class EdgeItem(QGraphicsItem):
             self._bounds = self._bounds.united(self._label_box)
 
     def _place_label(self) -> QRectF:
-        """Beside the first piece, near the tensor's source: the shape is the source's output,
-        and a long routed edge would otherwise put it far from both ends."""
+        """Just past the source port: the shape is the source's output, every edge leaving
+        that port carries the same one (so their labels coincide and read as one), and a long
+        routed edge would otherwise put it far from both ends."""
         w = _METRICS.horizontalAdvance(self.label) + _PAD
         h = _METRICS.height() + 4
-        first = curve(self._points[:2], self.direction)
-        at = first.pointAtPercent(0.5)
+        at = self._points[0]
         if self.direction == "TB":
-            return QRectF(at.x() + 5, at.y() - h / 2, w, h)
-        return QRectF(at.x() - w / 2, at.y() - h - 1, w, h)
+            return QRectF(at.x() + 4, at.y() + 3, w, h)
+        return QRectF(at.x() + 4, at.y() - h - 2, w, h)
 
     def set_label(self, text: str) -> None:
         if text != self.label:
@@ -139,6 +139,8 @@ class EdgeItem(QGraphicsItem):
             painter.setPen(QPen(t.edge_label))
             painter.drawText(
                 self._label_box,
-                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextDontClip,
+                Qt.AlignmentFlag.AlignLeft
+                | Qt.AlignmentFlag.AlignVCenter
+                | Qt.TextFlag.TextDontClip,
                 self.label,
             )

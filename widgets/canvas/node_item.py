@@ -129,15 +129,19 @@ class NodeItem(QGraphicsItem):
             self._make_ports()
         metrics = QFontMetrics(_BODY_FONT)
         elide = Qt.TextElideMode.ElideRight
-        subtitle = metrics.elidedText(look.subtitle, elide, int(WIDTH * 0.45))
-        room = WIDTH - 28 - metrics.horizontalAdvance(subtitle) - (14 if look.frozen else 0)
-        title = QFontMetrics(_TITLE_FONT).elidedText(
-            look.title, elide, int(max(room, 40) * _ELIDE_SLACK)
+        # The header holds the name alone; the type leads the line of key parameters.
+        room = (WIDTH - 16 - (14 if look.frozen else 0)) * _ELIDE_SLACK
+        title = QFontMetrics(_TITLE_FONT).elidedText(look.title, elide, int(room))
+        middle = metrics.elidedText(
+            "  ".join([look.subtitle, *look.lines]), elide, int((WIDTH - 20) * _ELIDE_SLACK)
         )
-        middle = metrics.elidedText("  ".join(look.lines), elide, int((WIDTH - 20) * _ELIDE_SLACK))
-        params_w = metrics.horizontalAdvance(look.params) + 10 if look.params else 0
-        bottom = metrics.elidedText(look.shape, elide, int((WIDTH - 20 - params_w) * _ELIDE_SLACK))
-        self._texts = (title, subtitle, middle, bottom)
+        count = look.params
+        shape_room = WIDTH - 20 - (metrics.horizontalAdvance(count) + 8 if count else 0)
+        if count and metrics.horizontalAdvance(look.shape) > shape_room * _ELIDE_SLACK:
+            count = count.replace(" params", "").replace(" param", "")  # the tooltip says it
+            shape_room = WIDTH - 20 - metrics.horizontalAdvance(count) - 8
+        bottom = metrics.elidedText(look.shape, elide, int(shape_room * _ELIDE_SLACK))
+        self._texts = (title, count, middle, bottom)
         tip = [f"<b>{look.title}</b> — {look.subtitle}"]
         if look.lines:
             tip.append(", ".join(look.lines))
@@ -248,21 +252,16 @@ class NodeItem(QGraphicsItem):
         if look.block:  # a stacked edge says "there is more inside"
             painter.setPen(QPen(border, 1.0))
             painter.drawLine(QPointF(6, HEIGHT + 3), QPointF(WIDTH - 6, HEIGHT + 3))
-        title, subtitle, middle, bottom = self._texts
+        title, count, middle, bottom = self._texts
         text_on_header = QColor("#10151f") if t.name == "light" else QColor("#f2f4f8")
         painter.setFont(_TITLE_FONT)
         painter.setPen(QPen(text_on_header))
         painter.drawText(
             QRectF(8, 0, WIDTH - 16, HEADER),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextDontClip,
             title,
         )
         painter.setFont(_BODY_FONT)
-        painter.drawText(
-            QRectF(8, 0, WIDTH - 16 - (14 if look.frozen else 0), HEADER),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-            subtitle,
-        )
         if look.frozen:
             self._draw_lock(painter, QPointF(WIDTH - 14, 6), text_on_header)
         painter.setPen(QPen(t.muted_text))
@@ -281,7 +280,7 @@ class NodeItem(QGraphicsItem):
         painter.drawText(
             QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip,
-            look.params,
+            count,
         )
         if look.problem:
             painter.setPen(_NO_PEN)

@@ -4,7 +4,7 @@ from the palette, drag from an output port to an input port to connect, and an o
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -57,6 +57,13 @@ class GraphView(QGraphicsView):
         self._wire_from: PortItem | None = None
         self._nudge_gesture: int | None = None
         self.minimap = Minimap(self)
+        # The scrollable area follows what is shown (the scene's own rect only ever grows,
+        # and counts the hidden layers of collapsed blocks).
+        self._area_timer = QTimer(self)
+        self._area_timer.setSingleShot(True)
+        self._area_timer.setInterval(150)
+        self._area_timer.timeout.connect(self.update_area)
+        scene.changed.connect(lambda _rects: self._area_timer.start())
 
     # ----- zoom -------------------------------------------------------------------------------
     # Every way the zoom changes passes here, so the level of detail follows it.
@@ -78,6 +85,8 @@ class GraphView(QGraphicsView):
 
     def _zoom_changed(self) -> None:
         self.graph_scene.show_ports(self.transform().m11() >= PORTS_MIN_SCALE)
+        if hasattr(self, "_area_timer"):
+            self._area_timer.start()  # the margin is one screen at the new zoom
         if hasattr(self, "minimap"):
             self.minimap.follow_view()
 
@@ -96,6 +105,20 @@ class GraphView(QGraphicsView):
     def zoom_out(self) -> None:
         self.zoom(0.8)
 
+    def update_area(self) -> None:
+        """Scroll over the visible boxes plus a margin of one screen to place new layers in."""
+        self._area_timer.stop()
+        rect = self.graph_scene.items_bounds()
+        scale = max(self.transform().m11(), MIN_SCALE)
+        mx, my = self.viewport().width() / scale, self.viewport().height() / scale
+        area = (
+            rect.adjusted(-mx, -my, mx, my)
+            if not rect.isNull()
+            else QRectF(-mx, -my, 2 * mx, 2 * my)
+        )
+        if area != self.sceneRect():
+            self.setSceneRect(area)
+
     def fit_all(self) -> None:
         """Show the whole model if it fits at a readable zoom; otherwise show it at the
         smallest readable zoom from where data enters it (top, or left), to scroll from there.
@@ -108,6 +131,7 @@ class GraphView(QGraphicsView):
         fit = min(port.width() / rect.width(), port.height() / rect.height())
         scale = max(READABLE_SCALE, min(fit, FIT_MAX_SCALE))
         self.setTransform(self.transform().fromScale(scale, scale))
+        self.update_area()
         half_w, half_h = port.width() / scale / 2, port.height() / scale / 2
         x = rect.center().x() if rect.width() <= 2 * half_w else rect.left() + half_w
         y = rect.center().y() if rect.height() <= 2 * half_h else rect.top() + half_h
