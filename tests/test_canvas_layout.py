@@ -233,3 +233,32 @@ def _look(name: str):
         outputs=["out"],
         shape="(None, 56, 56, 64)",
     )
+
+
+def test_folded_model_draws_no_edge_through_a_block(window):
+    """NASNet-style cells read the two cells before them: once folded, the edges that skip a
+    cell must still run beside it."""
+    from tests.test_repeats import _cells
+
+    graph = _cells(6)
+    apply_layout(graph)
+    show(window, graph)
+    window.actions_by_name["group_repeats"].trigger()
+    assert len(window.scene.blocks) == 6
+    routed = 0
+    for edge, item in window.scene.edges.items():
+        if not item.isVisible():
+            continue
+        src, _ = window.scene._end(edge, True)
+        dst, _ = window.scene._end(edge, False)
+        routed += len(item.points()) > 2
+        path = item.path()
+        for i in range(101):
+            at = path.pointAtPercent(i / 100)
+            hit = [
+                n
+                for n in window.scene.items(QRectF(at.x() - 1, at.y() - 1, 2, 2))
+                if isinstance(n, NodeItem) and n.isVisible() and n not in (src, dst)
+            ]
+            assert not hit, f"{edge} runs through {hit[0].key}"
+    assert routed >= 4  # the skips from each cell to the one after next
