@@ -11,8 +11,16 @@ from studio.graph import Graph
 from studio.graph.layout import apply_layout
 from studio.project import Project
 from widgets.app.main_window import MainWindow
-from widgets.canvas.node_item import HEADER, HEIGHT, WIDTH, NodeItem, name_lines
-from widgets.canvas.view import READABLE_SCALE
+from widgets.canvas.node_item import (
+    _TITLE_FONT,
+    BLOCK_NAME_PX,
+    HEADER,
+    HEIGHT,
+    WIDTH,
+    NodeItem,
+    name_lines,
+    readable_scale,
+)
 
 
 def residual(blocks: int) -> Graph:
@@ -105,7 +113,7 @@ def test_dragging_a_node_takes_its_routes_along_and_undo_puts_them_back(window, 
     assert window.scene.edges[edge].points() == before
 
 
-def test_zoomed_out_a_node_is_its_colour_and_name_in_a_legible_font():
+def test_zoomed_out_a_node_is_its_colour_and_name_in_a_legible_font(qapp):
     item = NodeItem("n1", _look("conv2_block1_1_conv"))
 
     def dark_pixels(scale: float) -> int:
@@ -124,11 +132,11 @@ def test_zoomed_out_a_node_is_its_colour_and_name_in_a_legible_font():
             if QColor(image.pixel(x, y)).lightness() < 60
         )
 
-    assert dark_pixels(READABLE_SCALE) > 40  # the name is drawn
+    assert dark_pixels(0.4) > 40  # the name is drawn
     assert dark_pixels(0.1) == 0  # a dot in a crowd: colour only
 
 
-def test_long_names_break_after_underscores_and_keep_their_end():
+def test_long_names_break_after_underscores_and_keep_their_end(qapp):
     font = QFont()
     font.setPixelSize(11)
     metrics = QFontMetrics(font)
@@ -138,22 +146,34 @@ def test_long_names_break_after_underscores_and_keep_their_end():
     assert name_lines("conv1", metrics, 70, 2) == ["conv1"]
 
 
-def test_clipped_titles_show_whole_in_the_tooltip():
+def test_clipped_titles_show_whole_in_the_tooltip(qapp):
     name = "a_layer_with_a_name_far_too_long_for_its_box"
     item = NodeItem("n1", _look(name))
     assert item._texts[0].endswith("…") and name in item.toolTip()
 
 
+def test_readable_zoom_depends_on_how_long_the_names_are(qapp):
+    short, long = readable_scale(["c1", "s2", "f6"]), readable_scale(["conv2_block1_1_conv"] * 3)
+    assert short < long
+    font = QFont(_TITLE_FONT)
+    font.setPixelSize(round(BLOCK_NAME_PX + 0.5))
+    metrics = QFontMetrics(font)
+    most = int(HEIGHT * long // metrics.lineSpacing())
+    lines = name_lines("conv2_block1_1_conv", metrics, (WIDTH - 12) * 0.92 * long, most)
+    assert "…" not in "".join(lines)  # whole, at the zoom Fit to View stops at
+
+
 def test_fit_to_view_stops_at_a_readable_zoom_and_starts_at_the_inputs(window):
     show(window, residual(20))
     window.view.fit_all()
-    assert window.view.transform().m11() == pytest.approx(READABLE_SCALE)
+    readable = window.view.readable_scale()
+    assert window.view.transform().m11() == pytest.approx(readable)
     top = node_item(window, "input")
     at = window.view.mapFromScene(top.pos() + QPointF(WIDTH / 2, HEIGHT / 2))
     assert window.view.viewport().rect().contains(at)
     show(window, residual(1))
     window.view.fit_all()
-    assert READABLE_SCALE < window.view.transform().m11() <= 1.0
+    assert readable <= window.view.transform().m11() <= 1.0
     seen = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
     assert seen.contains(window.scene.items_bounds())
 

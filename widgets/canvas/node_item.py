@@ -68,6 +68,33 @@ def name_lines(name: str, metrics: QFontMetrics, width: float, most: int) -> lis
     return lines
 
 
+def readable_scale(names: list[str], share: float = 0.8, sample: int = 200) -> float:
+    """The smallest zoom at which ``share`` of the names show whole (no ellipsis) in a
+    zoomed-out block, never below the zoom where names are drawn at all.
+
+    Tried on the same line breaking the block paints with, on up to ``sample`` names spread
+    over the model.
+    """
+    unique = list(dict.fromkeys(names))
+    if not unique:
+        return NAME_LOD
+    step = max(1, len(unique) // sample)
+    font = QFont(_TITLE_FONT)
+    font.setPixelSize(round(BLOCK_NAME_PX + 0.5))
+    metrics = QFontMetrics(font)
+    room = (WIDTH - 12) * _ELIDE_SLACK  # scene units across a block, at 100 %
+    scales = [NAME_LOD + 0.02 * i for i in range(int((DETAIL_LOD - NAME_LOD) / 0.02) + 1)]
+    need = []
+    for name in unique[::step]:
+        for scale in scales:
+            most = int(HEIGHT * scale // metrics.lineSpacing())
+            if most and "…" not in "".join(name_lines(name, metrics, room * scale, most)):
+                break
+        need.append(scale)
+    need.sort()
+    return need[min(len(need) - 1, int(share * len(need)))]
+
+
 @dataclass
 class NodeLook:
     """Everything a node box shows; built by the scene from the graph and the analysis."""
@@ -303,11 +330,11 @@ class NodeItem(QGraphicsItem):
         if lod < NAME_LOD:
             return
         font = QFont(_TITLE_FONT)
-        size = min(BLOCK_NAME_PX / lod, HEIGHT * 0.7)
-        font.setPixelSize(max(1, round(size)))
+        font.setPixelSize(max(1, round(min(BLOCK_NAME_PX / lod, HEIGHT * 0.7))))
         metrics = QFontMetrics(font)
-        lines = name_lines(self.look.title, metrics, (WIDTH - 12) * _ELIDE_SLACK, HEIGHT // size)
-        if not lines or len(lines[0]) < 3:  # an ellipsis alone says nothing
+        most = max(1, int(HEIGHT // metrics.lineSpacing()))
+        lines = name_lines(self.look.title, metrics, (WIDTH - 12) * _ELIDE_SLACK, most)
+        if not lines or lines[0] in ("", "…"):  # an ellipsis alone says nothing
             return
         painter.setFont(font)
         painter.setPen(QPen(QColor("#10151f") if self.theme.name == "light" else QColor("#f2f4f8")))

@@ -19,16 +19,13 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from widgets.canvas.edge_item import EdgeItem
 from widgets.canvas.minimap import Minimap
-from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem
+from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, readable_scale
 from widgets.canvas.port_item import PortItem
 from widgets.canvas.scene import GraphScene
 
 LAYER_MIME = "application/x-model-studio-layer"
 MIN_SCALE, MAX_SCALE = 0.03, 4.0
 PORTS_MIN_SCALE = 0.3  # below this a port is a pixel or two: not worth drawing or aiming at
-# The smallest zoom at which a node's name is still readable (its zoomed-out block shows the
-# name in an 11 px font, elided to about a dozen characters). Fit to View stops here.
-READABLE_SCALE = 0.36
 FIT_MAX_SCALE = 1.0  # a tiny model is shown at 100 %, not blown up
 NUDGE = 10.0
 
@@ -119,6 +116,12 @@ class GraphView(QGraphicsView):
         if area != self.sceneRect():
             self.setSceneRect(area)
 
+    def readable_scale(self) -> float:
+        """The smallest zoom at which the names of the boxes shown can still be read (a
+        zoomed-out box shows its name in a font of fixed screen size; see ``node_item``)."""
+        items = (*self.graph_scene.nodes.values(), *self.graph_scene.blocks.values())
+        return readable_scale([i.look.title for i in items if i.isVisible()])
+
     def fit_all(self) -> None:
         """Show the whole model if it fits at a readable zoom; otherwise show it at the
         smallest readable zoom from where data enters it (top, or left), to scroll from there.
@@ -129,7 +132,7 @@ class GraphView(QGraphicsView):
         rect = rect.adjusted(-40, -40, 40, 40)
         port = self.viewport().rect()
         fit = min(port.width() / rect.width(), port.height() / rect.height())
-        scale = max(READABLE_SCALE, min(fit, FIT_MAX_SCALE))
+        scale = max(self.readable_scale(), min(fit, FIT_MAX_SCALE))
         self.setTransform(self.transform().fromScale(scale, scale))
         self.update_area()
         half_w, half_h = port.width() / scale / 2, port.height() / scale / 2
