@@ -207,3 +207,13 @@ def test_nasnet_mobile_lays_out_in_under_a_second_with_no_edge_through_a_box():
     apply_layout(graph)
     assert time.perf_counter() - start < 1.0
     assert edges_through_boxes(graph) == []
+
+
+def test_laying_out_a_part_keeps_the_other_routes_and_drops_those_it_invalidates():
+    graph = _residual(3)
+    apply_layout(graph)
+    skips = sorted((e for e in graph.edges if e.dst_port == 1), key=lambda e: graph.index_of(e.dst))
+    last = [n.id for n in graph.nodes][-3:]  # the third block: two Dense layers and its Add
+    graph.apply(layout_op(graph, node_ids=last, origin=(2000.0, 0.0)))
+    assert skips[0] in graph.routes and skips[1] in graph.routes
+    assert skips[2] not in graph.routes  # its Add moved away from where the route was made
