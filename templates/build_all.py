@@ -50,13 +50,11 @@ def _tidy_params(graph: Graph) -> None:
 
 
 def _layout(graph: Graph) -> None:
-    """Left-to-right layered positions, the same the canvas's auto-layout gives."""
-    try:
-        from studio.graph.layout import compute_layout
-    except ImportError:  # the importer's own column placement is kept
-        return
-    for nid, position in compute_layout(graph).items():
-        graph.node(nid).position = (float(position[0]), float(position[1]))
+    """Top-to-bottom layered positions and routed edges, the same the canvas's auto-layout
+    gives."""
+    from studio.graph.layout import apply_layout
+
+    apply_layout(graph)
 
 
 def _expected_accuracy(

@@ -1,7 +1,7 @@
 """The graph document: nodes, ports, edges and positions, edited through reversible ops."""
 
 from studio.graph.document import Graph, GraphError
-from studio.graph.model import Change, Edge, Group, Node, snake_name
+from studio.graph.model import Change, Edge, Group, Node, Route, snake_name
 from studio.graph.ops import (
     AddNode,
     Batch,
@@ -11,6 +11,7 @@ from studio.graph.ops import (
     RemoveNode,
     SetAttr,
     SetGroup,
+    SetLayout,
     SetOutputs,
     SetParams,
 )
@@ -28,8 +29,10 @@ __all__ = [
     "Node",
     "Op",
     "RemoveNode",
+    "Route",
     "SetAttr",
     "SetGroup",
+    "SetLayout",
     "SetOutputs",
     "SetParams",
     "snake_name",

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from studio.catalog import get_spec
-from studio.graph.model import Change, Edge, Group, Node, snake_name
+from studio.graph.model import Change, Edge, Group, Node, Route, snake_name
 from studio.graph.naming import free_name
 from studio.graph.ops import AddNode, Batch, Connect, Disconnect, Op, RemoveNode, SetAttr, SetParams
 
@@ -34,6 +34,10 @@ class Graph:
         self.groups: dict[str, Group] = {}
         self.input_order: list[str] = []
         self.output_order: list[tuple[str, int]] = []
+        # How the document is drawn: flow direction ("TB" or "LR") and the bend points of the
+        # edges that the auto-layout routed around other boxes (``studio.graph.layout``).
+        self.direction = "TB"
+        self.routes: dict[Edge, Route] = {}
         self.revision = 0
         self._listeners: list[Listener] = []
         self._ids = itertools.count(1)
@@ -282,6 +286,11 @@ class Graph:
             out["outputs"] = [list(p) for p in self.output_order]
         if self.groups:
             out["groups"] = [g.to_dict() for g in self.groups.values()]
+        edges = set(self.edges)
+        out["layout"] = {
+            "direction": self.direction,
+            "routes": [[*e.to_list(), r.to_dict()] for e, r in self.routes.items() if e in edges],
+        }
         return out
 
     @classmethod
@@ -296,6 +305,11 @@ class Graph:
         for gd in data.get("groups", []):
             group = Group.from_dict(gd)
             graph.groups[group.id] = group
+        layout = data.get("layout")
+        # Files from before routed layouts were all laid out left to right, and keep that look.
+        graph.direction = str(layout.get("direction", "TB")) if layout else "LR"
+        for entry in (layout or {}).get("routes", []):
+            graph.routes[Edge.from_list(entry[:4])] = Route.from_dict(entry[4])
         return graph
 
     def copy(self) -> Graph:

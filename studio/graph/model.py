@@ -106,6 +106,59 @@ class Group:
         )
 
 
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the auto-layout ran one edge: bend points between the boxes it skips.
+
+    ``src_at`` and ``dst_at`` are the top-left corners of the two boxes the edge joined when the
+    route was made. When a box moves, ``follow`` shifts each bend point by a blend of the two
+    ends' moves (the nearer end weighs more), so a route moves rigidly with a dragged selection
+    that holds both ends and bends gently towards a single dragged end, instead of staying
+    behind or being thrown away.
+    """
+
+    points: tuple[Point, ...]
+    src_at: Point
+    dst_at: Point
+    boxes: tuple[str, str] = ("", "")  # the boxes it joins: node ids, or "group:<id>"
+
+    def follow(self, src_at: Point, dst_at: Point) -> list[Point]:
+        dsx, dsy = src_at[0] - self.src_at[0], src_at[1] - self.src_at[1]
+        ddx, ddy = dst_at[0] - self.dst_at[0], dst_at[1] - self.dst_at[1]
+        if (dsx, dsy) == (ddx, ddy):
+            return [(x + dsx, y + dsy) for x, y in self.points]
+
+        count = len(self.points)
+        out = []
+        for i, (x, y) in enumerate(self.points):
+            t = (i + 1) / (count + 1)
+            out.append((x + (1 - t) * dsx + t * ddx, y + (1 - t) * dsy + t * ddy))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "points": [[float(x), float(y)] for x, y in self.points],
+            "src_at": [float(self.src_at[0]), float(self.src_at[1])],
+            "dst_at": [float(self.dst_at[0]), float(self.dst_at[1])],
+            "boxes": list(self.boxes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Route:
+        def point(p: Any) -> Point:
+            return (float(p[0]), float(p[1]))
+
+        return cls(
+            tuple(point(p) for p in data.get("points", [])),
+            point(data.get("src_at", (0.0, 0.0))),
+            point(data.get("dst_at", (0.0, 0.0))),
+            tuple(str(b) for b in data.get("boxes", ("", "")))[:2],  # type: ignore[arg-type]
+        )
+
+
 @dataclass(frozen=True)
 class Change:
     """What an edit touched, for observers: the nodes whose own state changed and whether

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from studio.graph.model import Edge, Group, Node
+from studio.graph.model import Edge, Group, Node, Route
 
 if TYPE_CHECKING:
     from studio.graph.document import Graph
@@ -180,6 +180,38 @@ class SetOutputs(Op):
 
     def touched(self) -> tuple[frozenset[str], bool]:
         return frozenset(), True
+
+
+@dataclass
+class SetLayout(Op):
+    """Set the flow direction the document is drawn in and the edges' bend points.
+
+    Notifies the end nodes of every route that appears, changes or goes (every node when the
+    direction changes, since all ports move), so views redraw exactly those edges.
+    """
+
+    direction: str
+    routes: dict[Edge, Route]
+    label = "Auto-layout"
+    _touched: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+
+    def apply(self, graph: Graph) -> Op:
+        old_direction, old_routes = graph.direction, graph.routes
+        graph.direction = self.direction
+        graph.routes = dict(self.routes)
+        changed = {
+            e
+            for e in old_routes.keys() | self.routes.keys()
+            if old_routes.get(e) != self.routes.get(e)
+        }
+        touched = {nid for e in changed for nid in (e.src, e.dst) if nid in graph}
+        if old_direction != self.direction:
+            touched |= {n.id for n in graph.nodes}
+        self._touched = frozenset(touched)
+        return SetLayout(old_direction, old_routes)
+
+    def touched(self) -> tuple[frozenset[str], bool]:
+        return self._touched, False
 
 
 @dataclass

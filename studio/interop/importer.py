@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import numpy as np
 from studio.catalog import get_spec
 from studio.common.errors import clean_errors, short_message
 from studio.graph import Graph, Group
-from studio.graph.layout import compute_layout
+from studio.graph.layout import apply_layout
 from studio.graph.naming import free_name
 
 _MODEL_CLASSES = ("Functional", "Sequential", "Model")
@@ -177,8 +177,7 @@ class _Builder:
         graph.weights = self.weights
         # Laid out by the editor's own layered layout, so every import (file, code, CLI)
         # opens readable without a second pass.
-        for nid, position in compute_layout(graph).items():
-            graph._replace_node(replace(graph.node(nid), position=position))
+        apply_layout(graph)
         return ImportResult(graph, self.messages)
 
     # ----- containers -----------------------------------------------------------------

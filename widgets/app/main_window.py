@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from studio.checks import Analyzer
 from studio.common.paths import resource
 from studio.graph import Graph
+from studio.graph.layout import DIRECTIONS
 from studio.project import Project, ProjectError, clipboard
 from widgets.app import issue_fixes
 from widgets.app.autosave import (
@@ -243,6 +244,18 @@ class MainWindow(QMainWindow):
         a["zoom_out"] = self._action("Zoom &Out", self.view.zoom_out, K.ZoomOut)
         a["fit"] = self._action("&Fit to View", self.view.fit_all, "Ctrl+0")
         a["layout"] = self._action("&Auto-layout", self.auto_layout, "Ctrl+Shift+L")
+        a["group_repeats"] = self._action(
+            "Group &Repeated Blocks",
+            self.group_repeated_blocks,
+            "Ctrl+Shift+R",
+            "Fold the model's stages, modules or cells into collapsed blocks",
+        )
+        self.direction_actions = QActionGroup(self)
+        for key, text in DIRECTIONS.items():
+            act = self._action(text, lambda k=key: self.set_layout_direction(k))
+            act.setCheckable(True)
+            self.direction_actions.addAction(act)
+            a[f"direction_{key}"] = act
         a["labels"] = self._action("Edge Shape &Labels", self.toggle_labels)
         a["labels"].setCheckable(True)
         a["labels"].setChecked(True)
@@ -281,8 +294,11 @@ class MainWindow(QMainWindow):
         ):
             edit.addSeparator() if name is None else edit.addAction(a[name])
         view = bar.addMenu("&View")
-        for name in ("zoom_in", "zoom_out", "fit", None, "layout", "labels"):
+        for name in ("zoom_in", "zoom_out", "fit", None, "layout", "group_repeats", "labels"):
             view.addSeparator() if name is None else view.addAction(a[name])
+        direction_menu = view.addMenu("Layout &Direction")
+        for key in DIRECTIONS:
+            direction_menu.addAction(a[f"direction_{key}"])
         theme_menu = view.addMenu("&Theme")
         self.theme_actions = QActionGroup(self)
         for name in ("light", "dark"):
@@ -331,6 +347,7 @@ class MainWindow(QMainWindow):
             "zoom_out",
             "fit",
             "layout",
+            "group_repeats",
         ):
             tools.addSeparator() if name is None else tools.addAction(a[name])
         tools.addSeparator()
@@ -349,6 +366,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.stack.indexChanged.connect(lambda _index: self._show_direction())
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.analysisChanged.connect(self._analysis_changed)
         self.issues.nodeActivated.connect(self.reveal_node)
@@ -442,6 +460,7 @@ class MainWindow(QMainWindow):
         else:
             self.issues.show_pending()  # analysed on the worker; the scene asks for it
         self.view.fit_all()
+        self._show_direction()
         self._update_title()
         self.projectChanged.emit(project)
 
@@ -750,6 +769,22 @@ class MainWindow(QMainWindow):
     def auto_layout(self) -> None:
         if self.editor.auto_layout():
             self.view.fit_all()
+
+    def group_repeated_blocks(self) -> None:
+        count = self.editor.group_repeated()
+        if count:
+            self.view.fit_all()
+            self.statusBar().showMessage(f"Grouped {count} repeated blocks", 8000)
+
+    def set_layout_direction(self, direction: str) -> None:
+        if self.editor.set_direction(direction):
+            self.view.fit_all()
+        self._show_direction()
+
+    def _show_direction(self) -> None:
+        act = self.actions_by_name.get(f"direction_{self.graph.direction}")
+        if act is not None:
+            act.setChecked(True)
 
     def group_selection(self, name: str = "block") -> str | None:
         return self.editor.group(self.selected_node_ids(), name)

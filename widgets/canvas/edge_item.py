@@ -1,7 +1,13 @@
-"""A connection drawn as a cubic curve from an output port to an input port, labelled with
-the tensor shape that flows along it."""
+"""A connection drawn as a smooth curve from an output port through the layout's bend points
+to an input port, labelled with the tensor shape that flows along it.
+
+The curve is made of the pieces ``studio.graph.routing`` defines, the same ones the layout
+benchmark checks against node boxes.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -16,6 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from studio.graph import Edge
+from studio.graph.routing import pieces
 from widgets.common.theme import LIGHT, Theme
 
 # Enum overloads of setBrush/setPen leak a reference to None in PySide6 6.12 and crash
@@ -25,14 +32,15 @@ _NO_BRUSH = QBrush()
 _LABEL_FONT = QFont()
 _LABEL_FONT.setPointSizeF(7.0)
 _METRICS = QFontMetricsF(_LABEL_FONT)
+LABEL_LOD = 0.7  # shape labels below this zoom would be smaller than about five pixels
+_PAD = 10.0  # room around a label's text, more than hinting ever adds at any zoom
 
 
-def curve(a: QPointF, b: QPointF) -> QPainterPath:
-    """A left-to-right S-curve; the handles grow with distance so long edges stay smooth, and
-    stay short for edges that run backwards (a wrapped row) so they do not loop wide."""
-    dx = max(abs(b.x() - a.x()) * 0.5, 40.0) if b.x() >= a.x() else 150.0
-    path = QPainterPath(a)
-    path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+def curve(points: Sequence[QPointF], direction: str = "LR") -> QPainterPath:
+    """The drawn path through ``points`` (port, bend points, port)."""
+    path = QPainterPath(points[0])
+    for _a, c1, c2, b in pieces([(p.x(), p.y()) for p in points], direction):
+        path.cubicTo(QPointF(*c1), QPointF(*c2), QPointF(*b))
     return path
 
 
@@ -44,28 +52,50 @@ class EdgeItem(QGraphicsItem):
         self.label = ""
         self.show_label = True
         self.problem = ""
+        self.direction = "LR"
+        self._points: list[QPointF] = [QPointF(), QPointF()]
         self._path = QPainterPath()
         self._shape: QPainterPath | None = None
         self._bounds = QRectF()
-        self._label_at = QPointF()
+        self._label_box = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, edge is not None)
         self.setZValue(0)
         if edge is not None:  # panning then blits pixmaps instead of calling paint per edge
             self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def set_ends(self, a: QPointF, b: QPointF) -> None:
+        self.set_points([a, b])
+
+    def set_points(self, points: Sequence[QPointF], direction: str | None = None) -> None:
+        """Ports and bend points in scene coordinates; ``direction`` is the flow ("TB"/"LR")."""
         self.prepareGeometryChange()
-        self._path = curve(a, b)
+        if direction is not None:
+            self.direction = direction
+        self._points = [QPointF(p) for p in points]
+        self._path = curve(self._points, self.direction)
         self._shape = None  # built on the first hit test; dragging never needs it
-        self._label_at = self._path.pointAtPercent(0.5)
-        w = _METRICS.horizontalAdvance(self.label) + 8 if self.label else 0
-        label_box = QRectF(self._label_at.x() - w / 2, self._label_at.y() - 16, w, 14)
-        self._bounds = self._path.boundingRect().adjusted(-4, -4, 4, 4).united(label_box)
+        self._label_box = self._place_label()
+        self._bounds = self._path.boundingRect().adjusted(-4, -4, 4, 4)
+        if self.label:
+            self._bounds = self._bounds.united(self._label_box)
+
+    def _place_label(self) -> QRectF:
+        """Just past the source port: the shape is the source's output, every edge leaving
+        that port carries the same one (so their labels coincide and read as one), and a long
+        routed edge would otherwise put it far from both ends."""
+        w = _METRICS.horizontalAdvance(self.label) + _PAD
+        h = _METRICS.height() + 4
+        at = self._points[0]
+        if self.direction == "TB":
+            return QRectF(at.x() + 4, at.y() + 3, w, h)
+        return QRectF(at.x() + 4, at.y() - h - 2, w, h)
 
     def set_label(self, text: str) -> None:
         if text != self.label:
             self.label = text
-            self.set_ends(self._path.pointAtPercent(0), self._path.pointAtPercent(1))
+            self.set_points(self._points)
+            if not self.problem:
+                self.setToolTip(text)
             self.update()
 
     def set_problem(self, message: str) -> None:
@@ -73,6 +103,12 @@ class EdgeItem(QGraphicsItem):
             self.problem = message
             self.setToolTip(message or self.label)
             self.update()
+
+    def points(self) -> list[QPointF]:
+        return list(self._points)
+
+    def path(self) -> QPainterPath:
+        return QPainterPath(self._path)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         return self._bounds
@@ -90,19 +126,21 @@ class EdgeItem(QGraphicsItem):
         t = self.theme
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         color = t.error if self.problem else (t.selection if self.isSelected() else t.edge)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.5)
-        pen = QPen(color, 2.2 if self.isSelected() or self.problem else 1.5)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.3)
+        width = 2.2 if self.isSelected() or self.problem else 1.5
+        pen = QPen(color, max(width, 1.0 / max(lod, 0.01)))  # never thinner than a pixel
         if self.edge is None:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(_NO_BRUSH)
         painter.drawPath(self._path)
-        if self.show_label and self.label and lod > 0.7:
+        if self.show_label and self.label and lod > LABEL_LOD:
             painter.setFont(_LABEL_FONT)
             painter.setPen(QPen(t.edge_label))
-            w = _METRICS.horizontalAdvance(self.label) + 8
             painter.drawText(
-                QRectF(self._label_at.x() - w / 2, self._label_at.y() - 16, w, 14),
-                Qt.AlignmentFlag.AlignCenter,
+                self._label_box,
+                Qt.AlignmentFlag.AlignLeft
+                | Qt.AlignmentFlag.AlignVCenter
+                | Qt.TextFlag.TextDontClip,
                 self.label,
             )

@@ -29,11 +29,16 @@ from studio.graph import (
     SetParams,
 )
 from studio.graph.grouping import GroupingError, collapse_op, group_op, ungroup_op
-from studio.graph.layout import LayoutOptions, layout_op
+from studio.graph.layout import Direction, LayoutOptions, layout_op
+from studio.graph.repeats import group_repeats_op, relayout_after
 from widgets.common.commands import MoveCommand, OpCommand
 
 # Horizontal step between a node and one added after it; matches the auto-layout spacing.
 NEXT_STEP = LayoutOptions().node_width + LayoutOptions().layer_gap
+
+
+def _direction(name: str) -> Direction:
+    return "LR" if name == "LR" else "TB"
 
 
 class GraphEditor(QObject):
@@ -169,7 +174,13 @@ class GraphEditor(QObject):
     def auto_layout(
         self, node_ids: Iterable[str] | None = None, options: LayoutOptions | None = None
     ) -> bool:
+        """Lay out (in the document's own flow direction unless ``options`` say otherwise)."""
+        options = options or LayoutOptions(direction=_direction(self.graph.direction))
         return self.push(layout_op(self.graph, options, node_ids))
+
+    def set_direction(self, direction: str) -> bool:
+        """Lay the whole model out again flowing ``direction`` ("TB" or "LR"), one undo step."""
+        return self.auto_layout(options=LayoutOptions(direction=_direction(direction)))
 
     def group(self, node_ids: Iterable[str], name: str = "block") -> str | None:
         try:
@@ -187,6 +198,18 @@ class GraphEditor(QObject):
             return False
 
     def set_collapsed(self, group_id: str, collapsed: bool) -> bool:
+        """Collapse or expand a block in place: the model is laid out again around it in the
+        same undo step, so an expanded block's layers get room where the block stood."""
         if group_id not in self.graph.groups:
             return False
-        return self.push(collapse_op(self.graph, group_id, collapsed))
+        return self.push(relayout_after(self.graph, collapse_op(self.graph, group_id, collapsed)))
+
+    def group_repeated(self) -> int:
+        """Fold the model's repeated blocks (stages, modules, cells) into collapsed blocks, as
+        one undo step; returns how many blocks were made."""
+        op = group_repeats_op(self.graph)
+        if not op.ops:
+            self.message.emit("No repeated blocks found (layers already in blocks are left alone)")
+            return 0
+        count = sum(1 for o in op.ops if o.label.startswith("Group"))
+        return count if self.push(op) else 0

@@ -1,8 +1,10 @@
 """A layer (or a collapsed block) drawn as a box: name, type, key parameters, output shape
 and parameter count, with its ports on the sides.
 
-Painting is hand-written and cached per item in device coordinates, and text is skipped when
-zoomed out (level of detail), so a graph of several hundred layers pans at full frame rate.
+Painting is hand-written and cached per item in device coordinates. Zoomed out (level of
+detail) a box becomes a block of its type's colour with its name in a font sized for the
+screen, not the scene, so it stays legible down to the zoom Fit to View uses; further out it is
+only the colour. Every shortened text is whole in the tooltip.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from studio.graph.routing import port_offset
 from widgets.canvas.port_item import PortItem
 from widgets.common.theme import LIGHT, Theme
 
@@ -29,6 +32,67 @@ _TITLE_FONT.setPointSizeF(8.6)
 _TITLE_FONT.setBold(True)
 _BODY_FONT = QFont()
 _BODY_FONT.setPointSizeF(7.6)
+# Scale bands of the level of detail (1.0 = 100 % zoom).
+DETAIL_LOD = 0.62  # from here up: every line of text
+NAME_LOD = 0.2  # from here up: the name, in a font of BLOCK_NAME_PX screen pixels
+BLOCK_NAME_PX = 10.5
+_ELIDE_SLACK = 0.92  # hinting makes text a little wider at some zooms than at 100 %
+
+
+def name_lines(name: str, metrics: QFontMetrics, width: float, most: int) -> list[str]:
+    """A layer name in at most ``most`` lines that fit ``width``.
+
+    Lines break after an underscore where one fits, else inside a word; when the name is
+    longer still, the last line keeps the name's end (block and layer numbers live there)
+    behind an ellipsis.
+    """
+    lines: list[str] = []
+    rest = name
+    most = max(int(most), 1)
+    while rest and len(lines) < most - 1:
+        if metrics.horizontalAdvance(rest) <= width:
+            break
+        cut = 1
+        while cut < len(rest) and metrics.horizontalAdvance(rest[: cut + 1]) <= width:
+            cut += 1
+        under = rest.rfind("_", 0, cut)
+        room = width * (most - len(lines) - 1)  # what the lines after this one can hold
+        if under >= cut // 2 or (
+            under > 0 and metrics.horizontalAdvance(rest[under + 1 :]) <= room
+        ):
+            cut = under + 1
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideLeft, int(width)))
+    return lines
+
+
+def readable_scale(names: list[str], share: float = 0.8, sample: int = 200) -> float:
+    """The smallest zoom at which ``share`` of the names show whole (no ellipsis) in a
+    zoomed-out block, never below the zoom where names are drawn at all.
+
+    Tried on the same line breaking the block paints with, on up to ``sample`` names spread
+    over the model.
+    """
+    unique = list(dict.fromkeys(names))
+    if not unique:
+        return NAME_LOD
+    step = max(1, len(unique) // sample)
+    font = QFont(_TITLE_FONT)
+    font.setPixelSize(round(BLOCK_NAME_PX + 0.5))
+    metrics = QFontMetrics(font)
+    room = (WIDTH - 12) * _ELIDE_SLACK  # scene units across a block, at 100 %
+    scales = [NAME_LOD + 0.02 * i for i in range(int((DETAIL_LOD - NAME_LOD) / 0.02) + 1)]
+    need = []
+    for name in unique[::step]:
+        for scale in scales:
+            most = int(HEIGHT * scale // metrics.lineSpacing())
+            if most and "…" not in "".join(name_lines(name, metrics, room * scale, most)):
+                break
+        need.append(scale)
+    need.sort()
+    return need[min(len(need) - 1, int(share * len(need)))]
 
 
 @dataclass
@@ -58,6 +122,7 @@ class NodeItem(QGraphicsItem):
         self.look = look
         self.theme = theme
         self.ports_shown = True
+        self.direction = "LR"
         self.in_ports: list[PortItem] = []
         self.out_ports: list[PortItem] = []
         self._texts: tuple[str, str, str, str] = ("", "", "", "")
@@ -90,16 +155,23 @@ class NodeItem(QGraphicsItem):
         ):
             self._make_ports()
         metrics = QFontMetrics(_BODY_FONT)
-        room = WIDTH - 28 - metrics.horizontalAdvance(look.subtitle) - (14 if look.frozen else 0)
-        title = QFontMetrics(_TITLE_FONT).elidedText(
-            look.title, Qt.TextElideMode.ElideRight, int(max(room, 40))
-        )
+        elide = Qt.TextElideMode.ElideRight
+        # The header holds the name alone; the type leads the line of key parameters.
+        room = (WIDTH - 16 - (14 if look.frozen else 0)) * _ELIDE_SLACK
+        title = QFontMetrics(_TITLE_FONT).elidedText(look.title, elide, int(room))
         middle = metrics.elidedText(
-            "  ".join(look.lines), Qt.TextElideMode.ElideRight, int(WIDTH - 16)
+            "  ".join([look.subtitle, *look.lines]), elide, int((WIDTH - 20) * _ELIDE_SLACK)
         )
-        bottom = metrics.elidedText(look.shape, Qt.TextElideMode.ElideRight, int(WIDTH - 70))
-        self._texts = (title, look.subtitle, middle, bottom)
+        count = look.params
+        shape_room = WIDTH - 20 - (metrics.horizontalAdvance(count) + 8 if count else 0)
+        if count and metrics.horizontalAdvance(look.shape) > shape_room * _ELIDE_SLACK:
+            count = count.replace(" params", "").replace(" param", "")  # the tooltip says it
+            shape_room = WIDTH - 20 - metrics.horizontalAdvance(count) - 8
+        bottom = metrics.elidedText(look.shape, elide, int(shape_room * _ELIDE_SLACK))
+        self._texts = (title, count, middle, bottom)
         tip = [f"<b>{look.title}</b> — {look.subtitle}"]
+        if look.lines:
+            tip.append(", ".join(look.lines))
         if look.shape:
             tip.append(f"output {look.shape}")
         if look.params:
@@ -127,11 +199,22 @@ class NodeItem(QGraphicsItem):
             port.setParentItem(None)
         self.in_ports = [PortItem(self, i, False, n) for i, n in enumerate(self.look.inputs)]
         self.out_ports = [PortItem(self, i, True, n) for i, n in enumerate(self.look.outputs)]
-        for ports, x in ((self.in_ports, 0.0), (self.out_ports, WIDTH)):
+        for port in (*self.in_ports, *self.out_ports):
+            port.color = self.theme.edge
+            port.setVisible(self.ports_shown)
+        self._place_ports()
+
+    def _place_ports(self) -> None:
+        for ports in (self.in_ports, self.out_ports):
             for port in ports:
-                port.color = self.theme.edge
-                port.setPos(x, self.port_y(port.index, len(ports)))
-                port.setVisible(self.ports_shown)
+                x, y = port_offset(port.index, len(ports), port.output, self.direction)
+                port.setPos(x, y)
+
+    def set_direction(self, direction: str) -> None:
+        """Inputs on top and outputs below ("TB"), or on the left and right ("LR")."""
+        if direction != self.direction:
+            self.direction = direction
+            self._place_ports()
 
     def show_ports(self, shown: bool) -> None:
         """Ports are too small to hit when zoomed far out, and thousands of them would
@@ -140,17 +223,11 @@ class NodeItem(QGraphicsItem):
         for port in (*self.in_ports, *self.out_ports):
             port.setVisible(shown)
 
-    @staticmethod
-    def port_y(index: int, count: int) -> float:
-        body = HEIGHT - HEADER
-        return HEADER + body * (index + 1) / (count + 1)
-
     def port_pos(self, index: int, output: bool) -> QPointF:
         """Where edges attach, in scene coordinates."""
         ports = self.out_ports if output else self.in_ports
-        count = max(len(ports), 1)
-        index = min(index, count - 1)
-        return self.pos() + QPointF(WIDTH if output else 0.0, self.port_y(index, count))
+        x, y = port_offset(index, len(ports), output, self.direction)
+        return self.pos() + QPointF(x, y)
 
     def set_connected(self, index: int, output: bool, connected: bool) -> None:
         ports = self.out_ports if output else self.in_ports
@@ -183,12 +260,11 @@ class NodeItem(QGraphicsItem):
             width = 2.4
         if self.isSelected():
             border, width = t.selection, 2.6
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.5)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod > 0.3)
         painter.setPen(QPen(border, width))
         painter.setBrush(QBrush(t.frozen_fill if look.frozen else t.node_fill))
-        if lod < 0.25:  # a dot in a crowd: colour and outline say enough
-            painter.setBrush(QBrush(header_color))
-            painter.drawRect(rect)
+        if lod < DETAIL_LOD:
+            self._paint_block(painter, lod, header_color, border, width)
             return
         painter.drawRoundedRect(rect, 7, 7)
         header = QPainterPath()
@@ -203,23 +279,16 @@ class NodeItem(QGraphicsItem):
         if look.block:  # a stacked edge says "there is more inside"
             painter.setPen(QPen(border, 1.0))
             painter.drawLine(QPointF(6, HEIGHT + 3), QPointF(WIDTH - 6, HEIGHT + 3))
-        if lod < 0.55:
-            return
-        title, subtitle, middle, bottom = self._texts
+        title, count, middle, bottom = self._texts
         text_on_header = QColor("#10151f") if t.name == "light" else QColor("#f2f4f8")
         painter.setFont(_TITLE_FONT)
         painter.setPen(QPen(text_on_header))
         painter.drawText(
             QRectF(8, 0, WIDTH - 16, HEADER),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextDontClip,
             title,
         )
         painter.setFont(_BODY_FONT)
-        painter.drawText(
-            QRectF(8, 0, WIDTH - 16 - (14 if look.frozen else 0), HEADER),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-            subtitle,
-        )
         if look.frozen:
             self._draw_lock(painter, QPointF(WIDTH - 14, 6), text_on_header)
         painter.setPen(QPen(t.muted_text))
@@ -237,13 +306,43 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QPen(t.muted_text))
         painter.drawText(
             QRectF(10, HEIGHT - 24, WIDTH - 20, 18),
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            look.params,
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip,
+            count,
         )
         if look.problem:
             painter.setPen(_NO_PEN)
             painter.setBrush(QBrush(t.error if look.severity == "error" else t.warning))
             painter.drawEllipse(QRectF(WIDTH - 13, HEADER + 5, 8, 8))
+
+    def _paint_block(
+        self, painter: QPainter, lod: float, color: QColor, border: QColor, width: float
+    ) -> None:
+        """Zoomed out: the box in its type's colour and its name at a fixed screen size."""
+        rect = QRectF(0, 0, WIDTH, HEIGHT)
+        fill = QColor(color)
+        if self.look.block:
+            fill = fill.lighter(115)
+        painter.setBrush(QBrush(fill))
+        painter.setPen(QPen(border, width / max(lod, 0.05) * 0.6 if self.isSelected() else width))
+        painter.drawRoundedRect(rect, 9, 9)
+        if self.look.block:
+            painter.drawLine(QPointF(8, HEIGHT + 3), QPointF(WIDTH - 8, HEIGHT + 3))
+        if lod < NAME_LOD:
+            return
+        font = QFont(_TITLE_FONT)
+        font.setPixelSize(max(1, round(min(BLOCK_NAME_PX / lod, HEIGHT * 0.7))))
+        metrics = QFontMetrics(font)
+        most = max(1, int(HEIGHT // metrics.lineSpacing()))
+        lines = name_lines(self.look.title, metrics, (WIDTH - 12) * _ELIDE_SLACK, most)
+        if not lines or lines[0] in ("", "…"):  # an ellipsis alone says nothing
+            return
+        painter.setFont(font)
+        painter.setPen(QPen(QColor("#10151f") if self.theme.name == "light" else QColor("#f2f4f8")))
+        painter.drawText(
+            rect.adjusted(6, 0, -6, 0),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextDontClip,
+            "\n".join(lines),
+        )
 
     @staticmethod
     def _draw_lock(painter: QPainter, at: QPointF, color: QColor) -> None:

@@ -18,6 +18,7 @@ from studio.catalog.build import spec_for
 from studio.checks import Analysis, Analyzer, Issue, NodeInfo
 from studio.graph import Change, Edge, Graph, Group, Node
 from studio.graph.grouping import boundary
+from studio.graph.routing import route_fits
 from widgets.canvas.edge_item import EdgeItem
 from widgets.canvas.editor import GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, NodeLook
@@ -228,6 +229,7 @@ class GraphScene(QGraphicsScene):
 
     def _add_node(self, node: Node) -> None:
         item = NodeItem(node.id, self._look(node), self.theme)
+        item.set_direction(self.graph.direction)
         if not self.ports_shown:
             item.show_ports(False)
         item.setPos(*node.position)
@@ -237,6 +239,7 @@ class GraphScene(QGraphicsScene):
     def _update_node(self, item: NodeItem, node: Node) -> None:
         if (item.pos().x(), item.pos().y()) != node.position:
             item.setPos(*node.position)
+        item.set_direction(self.graph.direction)
         item.set_look(self._look(node))
         for edge in self._by_node.get(node.id, ()):  # port counts may have moved the ends
             self._place_edge(edge)
@@ -313,7 +316,13 @@ class GraphScene(QGraphicsScene):
         if item.isVisible() != visible:
             item.setVisible(visible)
         if visible:
-            item.set_ends(src.port_pos(sp, True), dst.port_pos(dp, False))
+            points = [src.port_pos(sp, True)]
+            route = self.graph.routes.get(edge)
+            if route is not None and route_fits(route, src.key, dst.key):
+                a, b = src.pos(), dst.pos()
+                points += [QPointF(x, y) for x, y in route.follow((a.x(), a.y()), (b.x(), b.y()))]
+            points.append(dst.port_pos(dp, False))
+            item.set_points(points, self.graph.direction)
 
     def node_item_moved(self, item: NodeItem) -> None:
         edges = (
@@ -404,10 +413,12 @@ class GraphScene(QGraphicsScene):
         item = self.blocks.get(gid)
         if item is None:
             item = NodeItem(f"group:{gid}", look, self.theme)
+            item.set_direction(graph.direction)
             item.show_ports(self.ports_shown)
             self.blocks[gid] = item
             self.addItem(item)
         else:
+            item.set_direction(graph.direction)
             item.set_look(look)
         pos = self.block_position(gid)
         if item.pos() != pos:

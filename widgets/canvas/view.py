@@ -1,9 +1,10 @@
 """The canvas view: zoom around the mouse, pan (middle button or space+drag), drop layers
-from the palette, and drag from an output port to an input port to connect."""
+from the palette, drag from an output port to an input port to connect, and an overview
+(minimap) in the corner for models bigger than the screen."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -17,13 +18,15 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from widgets.canvas.edge_item import EdgeItem
-from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem
+from widgets.canvas.minimap import Minimap
+from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, readable_scale
 from widgets.canvas.port_item import PortItem
 from widgets.canvas.scene import GraphScene
 
 LAYER_MIME = "application/x-model-studio-layer"
 MIN_SCALE, MAX_SCALE = 0.03, 4.0
 PORTS_MIN_SCALE = 0.3  # below this a port is a pixel or two: not worth drawing or aiming at
+FIT_MAX_SCALE = 1.0  # a tiny model is shown at 100 %, not blown up
 NUDGE = 10.0
 
 
@@ -50,6 +53,14 @@ class GraphView(QGraphicsView):
         self._wire: EdgeItem | None = None
         self._wire_from: PortItem | None = None
         self._nudge_gesture: int | None = None
+        self.minimap = Minimap(self)
+        # The scrollable area follows what is shown (the scene's own rect only ever grows,
+        # and counts the hidden layers of collapsed blocks).
+        self._area_timer = QTimer(self)
+        self._area_timer.setSingleShot(True)
+        self._area_timer.setInterval(150)
+        self._area_timer.timeout.connect(self.update_area)
+        scene.changed.connect(lambda _rects: self._area_timer.start())
 
     # ----- zoom -------------------------------------------------------------------------------
     # Every way the zoom changes passes here, so the level of detail follows it.
@@ -71,6 +82,14 @@ class GraphView(QGraphicsView):
 
     def _zoom_changed(self) -> None:
         self.graph_scene.show_ports(self.transform().m11() >= PORTS_MIN_SCALE)
+        if hasattr(self, "_area_timer"):
+            self._area_timer.start()  # the margin is one screen at the new zoom
+        if hasattr(self, "minimap"):
+            self.minimap.follow_view()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.minimap.place()
 
     def zoom(self, factor: float) -> None:
         current = self.transform().m11()
@@ -83,14 +102,44 @@ class GraphView(QGraphicsView):
     def zoom_out(self) -> None:
         self.zoom(0.8)
 
+    def update_area(self) -> None:
+        """Scroll over the visible boxes plus a margin of one screen to place new layers in."""
+        self._area_timer.stop()
+        rect = self.graph_scene.items_bounds()
+        scale = max(self.transform().m11(), MIN_SCALE)
+        mx, my = self.viewport().width() / scale, self.viewport().height() / scale
+        area = (
+            rect.adjusted(-mx, -my, mx, my)
+            if not rect.isNull()
+            else QRectF(-mx, -my, 2 * mx, 2 * my)
+        )
+        if area != self.sceneRect():
+            self.setSceneRect(area)
+
+    def readable_scale(self) -> float:
+        """The smallest zoom at which the names of the boxes shown can still be read (a
+        zoomed-out box shows its name in a font of fixed screen size; see ``node_item``)."""
+        items = (*self.graph_scene.nodes.values(), *self.graph_scene.blocks.values())
+        return readable_scale([i.look.title for i in items if i.isVisible()])
+
     def fit_all(self) -> None:
+        """Show the whole model if it fits at a readable zoom; otherwise show it at the
+        smallest readable zoom from where data enters it (top, or left), to scroll from there.
+        """
         rect = self.graph_scene.items_bounds()
         if rect.isNull():
             return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.transform().m11() > 1.2:  # a tiny model should not be blown up
-            self.setTransform(self.transform().fromScale(1.2, 1.2))
-            self.centerOn(rect.center())
+        rect = rect.adjusted(-40, -40, 40, 40)
+        port = self.viewport().rect()
+        fit = min(port.width() / rect.width(), port.height() / rect.height())
+        scale = max(self.readable_scale(), min(fit, FIT_MAX_SCALE))
+        self.setTransform(self.transform().fromScale(scale, scale))
+        self.update_area()
+        half_w, half_h = port.width() / scale / 2, port.height() / scale / 2
+        x = rect.center().x() if rect.width() <= 2 * half_w else rect.left() + half_w
+        y = rect.center().y() if rect.height() <= 2 * half_h else rect.top() + half_h
+        self.centerOn(QPointF(x, y))
+        self.minimap.follow_view()
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene.item_for(node_id)
@@ -173,6 +222,7 @@ class GraphView(QGraphicsView):
     def _start_wire(self, port: PortItem) -> None:
         self._wire_from = port
         self._wire = EdgeItem(None, self.graph_scene.theme)
+        self._wire.direction = self.graph_scene.graph.direction
         self._wire.setZValue(5)
         self.graph_scene.addItem(self._wire)
         self._wire.set_ends(port.scenePos(), port.scenePos())
