@@ -369,6 +369,17 @@ class _Reporter(keras.callbacks.Callback):
             self.best_weights = self.model.get_weights()
 
 
+def _explained(message: str, callbacks: list[keras.callbacks.Callback]) -> str:
+    """The failure message with what diagnosing callbacks found (before weights are reset)."""
+    for callback in callbacks:
+        explain = getattr(callback, "explain_failure", None)
+        if explain is not None:
+            extra = explain()
+            if extra:
+                message = f"{message} {extra}"
+    return message
+
+
 class TrainingEngine:
     """Trains one model at a time; create one per panel or CLI call and reuse it.
 
@@ -390,6 +401,9 @@ class TrainingEngine:
         self._not_paused = threading.Event()
         self._not_paused.set()
         self._running = threading.Event()
+        # More Keras callbacks for every run (e.g. ``studio.training.health.HealthMonitor``);
+        # one with ``explain_failure() -> str`` gets to add to a failed run's message.
+        self.extra_callbacks: list[keras.callbacks.Callback] = []
 
     # -- control, from any thread ----------------------------------------------------------
     def pause(self) -> None:
@@ -459,7 +473,7 @@ class TrainingEngine:
                 compile_model(model, settings)
             elif not model.compiled:
                 raise TrainingError("The model is not compiled; run with compile=True.")
-            callbacks = build_callbacks(settings)
+            callbacks = [*build_callbacks(settings), *self.extra_callbacks]
         except TrainingError as exc:
             return self._finish(record, "failed", str(exc), model, run_store, None)
         samples = _training_samples(dataset, settings)
@@ -477,6 +491,7 @@ class TrainingEngine:
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result, never a raise
             reporter.failure = describe_error(exc)
         if reporter.failure is not None:
+            reporter.failure = _explained(reporter.failure, self.extra_callbacks)
             try:
                 model.set_weights(initial_weights)
             except Exception:  # noqa: BLE001 - the failure message matters more
