@@ -108,8 +108,8 @@ def _store_run(store: RunStore, run_id: str, losses, lr: float, units: int = 3) 
     ]
     record = RunRecord(
         id=run_id,
-        started="2026-01-01T10:00:00",
-        finished="2026-01-01T10:00:09",
+        started=f"2026-01-01T{run_id[9:11]}:00:00",
+        finished=f"2026-01-01T{run_id[9:11]}:00:09",
         status="completed",
         settings=settings_dict,
         epochs=epochs,

@@ -30,7 +30,7 @@ def blowup_graph():
             "Dense",
             {
                 "units": 8,
-                "kernel_initializer": {"class_name": "Constant", "config": {"value": 1e37}},
+                "kernel_initializer": {"class_name": "Constant", "config": {"value": 1e38}},
             },
         ),
         ("Dense", {"units": 3, "activation": "softmax"}),
@@ -65,6 +65,17 @@ def test_nan_loss_message_names_the_first_layer_whose_output_went_non_finite():
     # Upstream of the overflow the output is fine; only the gradient flowing back is broken.
     assert not last.nodes["dense"].nonfinite
     assert "gradient is NaN/Inf" in last.nodes["dense"].problems
+
+
+def test_a_loss_that_overflows_with_finite_outputs_is_said_in_words():
+    from studio.training.health import HealthSample, NodeHealth, _gradient_blame
+
+    nodes = {"a": NodeHealth("a", grad_norm=1.0), "b": NodeHealth("b", grad_norm=float("nan"))}
+    assert "at 'b' (nearest the loss)" in _gradient_blame(
+        HealthSample(0, 0, 0.0, nodes, ("a", "b"))
+    )
+    calm = {"a": NodeHealth("a", grad_norm=1.0)}
+    assert "loss itself overflowed" in _gradient_blame(HealthSample(0, 0, 0.0, calm, ("a",)))
 
 
 def test_without_the_monitor_the_message_stays_generic():

@@ -78,11 +78,12 @@ class NodeHealth:
     @property
     def badge(self) -> str:
         """A few characters for the canvas: the most telling figure."""
-        if self.level == "bad":
+        if self.nonfinite:
             return "NaN"
         parts = []
         if self.grad_norm is not None:
-            parts.append(f"∇{self.grad_norm:.1e}")
+            finite = math.isfinite(self.grad_norm)
+            parts.append(f"∇{self.grad_norm:.1e}" if finite else "∇NaN")
         if self.dead_share is not None:
             parts.append(f"dead {self.dead_share:.0%}")
         if self.saturation is not None:
@@ -375,6 +376,7 @@ class HealthMonitor(keras.callbacks.Callback):
         elif self._start_weights is not None:
             tries.append(("with the weights training started from", self._start_weights))
         tries.append(("after the failing step", current))
+        found: HealthSample | None = None
         try:
             for when, weights in tries:
                 self.model.set_weights(weights)
@@ -390,11 +392,32 @@ class HealthMonitor(keras.callbacks.Callback):
                         f"The first layer whose output went non-finite {when} is "
                         f"{name!r} ({where})."
                     )
+            if found is not None:
+                return _gradient_blame(found)
         except Exception:  # noqa: BLE001 - the original failure message still stands
             log.debug("could not explain the failure", exc_info=True)
         finally:
             self.model.set_weights(current)
         return ""
+
+
+def _gradient_blame(sample: HealthSample) -> str:
+    """Every output is finite: the loss or its gradient overflowed. Backprop runs from the
+    loss backwards, so the broken gradient nearest the loss is where it started."""
+    broken = [
+        n
+        for n in sample.order
+        if sample.nodes[n].grad_norm is not None and not math.isfinite(sample.nodes[n].grad_norm)
+    ]
+    if not broken:
+        return (
+            "Every layer's output is finite on a probe batch, so the loss itself overflowed: "
+            "check the targets and that the loss suits the output layer."
+        )
+    return (
+        "Every layer's output is finite on a probe batch; the gradient first goes non-finite "
+        f"at {broken[-1]!r} (nearest the loss)."
+    )
 
 
 def _layer_type(model: keras.Model, name: str) -> str:
