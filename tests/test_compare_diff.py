@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from studio.checks.sizes import param_sizes
 from studio.cli import main
 from studio.graph.diff import diff_graphs, format_diff
 from studio.project import Project
@@ -43,7 +44,7 @@ def _edited_cnn():
 
 def test_diff_of_two_known_graphs_marks_added_removed_changed_and_param_deltas():
     a, b = _edited_cnn()
-    diff = diff_graphs(a, b, "before", "after")
+    diff = diff_graphs(a, b, "before", "after", sizes=param_sizes)
     status = {n.name: n.status for n in diff.nodes}
     assert status == {
         "input": "same",
@@ -81,6 +82,7 @@ def test_renamed_layer_is_matched_by_structure_and_defaults_are_not_differences(
     assert [c.name for c in head.changes] == ["name"]
     assert not diff.added and not diff.removed
     assert diff_graphs(a, a.copy()).identical
+    assert diff_graphs(a, b).total_a is None  # no sizes asked for, none given
 
 
 # ----- runs ---------------------------------------------------------------------------------

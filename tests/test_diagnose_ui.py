@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QListWidget
 
+from studio.checks.sizes import param_sizes
 from studio.graph.diff import diff_graphs
 from studio.project import Project
 from studio.training.memory import DeviceMemory
@@ -115,7 +116,7 @@ def test_runs_of_another_project_join_the_comparison(qtbot, tmp_path, runs):
 
 def test_diff_dialog_marks_added_removed_and_changed_layers(qtbot):
     a, b = _edited_cnn()
-    dialog = DiffDialog(diff_graphs(a, b, "before", "after"), a, b)
+    dialog = DiffDialog(diff_graphs(a, b, "before", "after", sizes=param_sizes), a, b)
     qtbot.addWidget(dialog)
     dialog.show()
     items = dialog.items

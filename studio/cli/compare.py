@@ -81,11 +81,12 @@ def _graph_of(where: str):
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from studio.checks.sizes import param_sizes
     from studio.graph.diff import diff_graphs, format_diff
 
     graph_a, name_a = _graph_of(args.a)
     graph_b, name_b = _graph_of(args.b)
-    diff = diff_graphs(graph_a, graph_b, name_a, name_b)
+    diff = diff_graphs(graph_a, graph_b, name_a, name_b, sizes=param_sizes)
     if args.json:
         print(json.dumps(diff.to_dict(), default=str))
     else:

@@ -5,21 +5,19 @@ the layers left over are matched by structure: same type, fed by layers that are
 matched to each other, walked in topological order so a match found early lets its successors
 match too. Parameters are compared with the catalogue's defaults filled in, so a project that
 spells out ``strides=1`` and one that leaves it out are not "different". Parameter counts come
-from the checks (built Keras layers), so the per-layer delta equals the ``model.summary()``
-difference.
+from the checks (built Keras layers, passed in as ``sizes``), so the per-layer delta equals the
+``model.summary()`` difference.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from studio.catalog import get_spec
 from studio.graph.document import Graph
 from studio.graph.model import Node
-
-log = logging.getLogger(__name__)
 
 NodeStatus = Literal["added", "removed", "changed", "same"]
 
@@ -140,20 +138,6 @@ def _param_changes(a: Node, b: Node) -> list[ParamChange]:
     return changes
 
 
-def _param_counts(graph: Graph) -> tuple[dict[str, int], int | None]:
-    """Per-node parameter counts from the checks; an unbuildable graph gives what it can."""
-    from studio.checks import Analyzer
-
-    try:
-        analysis = Analyzer(graph).analysis()
-    except Exception:  # noqa: BLE001 - a diff must not fail because one side is broken
-        log.debug("could not analyse %s for the diff", graph.name, exc_info=True)
-        return {}, None
-    counts = {nid: info.params for nid, info in analysis.infos.items()}
-    total = analysis.total_params if len(counts) == len(graph) else None
-    return counts, total
-
-
 def _order(graph: Graph) -> list[str]:
     return graph.topological_order() if not graph.has_cycle() else [n.id for n in graph.nodes]
 
@@ -194,11 +178,20 @@ def match_nodes(a: Graph, b: Graph) -> dict[str, tuple[str, str]]:
     return matches
 
 
-def diff_graphs(a: Graph, b: Graph, name_a: str = "A", name_b: str = "B") -> GraphDiff:
-    """Compare design ``a`` (before) with ``b`` (after)."""
+Sizes = Callable[[Graph], tuple[dict[str, int], "int | None"]]
+
+
+def diff_graphs(
+    a: Graph, b: Graph, name_a: str = "A", name_b: str = "B", *, sizes: Sizes | None = None
+) -> GraphDiff:
+    """Compare design ``a`` (before) with ``b`` (after).
+
+    ``sizes`` gives per-node parameter counts and the total (``studio.checks.sizes.
+    param_sizes``, which builds the layers); without it the diff has no parameter figures.
+    """
     matches = match_nodes(a, b)
-    counts_a, total_a = _param_counts(a)
-    counts_b, total_b = _param_counts(b)
+    counts_a, total_a = sizes(a) if sizes is not None else ({}, None)
+    counts_b, total_b = sizes(b) if sizes is not None else ({}, None)
     a_for_b = {id_b: id_a for id_b, (id_a, _how) in matches.items()}
     b_for_a = {id_a: id_b for id_b, id_a in a_for_b.items()}
     rows: list[NodeDiff] = []

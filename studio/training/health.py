@@ -28,8 +28,6 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
-from studio.inspect.activations import as_batch, as_functional, feed
-
 log = logging.getLogger(__name__)
 
 HealthLevel = Literal["ok", "warn", "bad"]
@@ -116,6 +114,23 @@ class HealthSample:
     @property
     def first_nonfinite(self) -> str | None:
         return next((n for n in self.order if self.nodes[n].nonfinite), None)
+
+
+# ----- feeding the probe (training sits beside inspect, so it keeps its own few lines) ----
+def _functional(model: keras.Model) -> keras.Model:
+    """The model as a functional graph whose layers' symbolic outputs can be reused."""
+    if isinstance(model, keras.Sequential):
+        return keras.Model(model.inputs, model.outputs, name=model.name)
+    return model
+
+
+def _batches(x: Any) -> list[np.ndarray]:
+    items = list(x.values()) if isinstance(x, dict) else x
+    return [np.asarray(a) for a in items] if isinstance(items, (list, tuple)) else [np.asarray(x)]
+
+
+def _feed(batches: list[np.ndarray]) -> Any:
+    return batches[0] if len(batches) == 1 else batches
 
 
 # ----- measures -----------------------------------------------------------------------------
@@ -223,7 +238,7 @@ class HealthProbe:
         self.model = model
         self.x = x
         self.y = y
-        functional = as_functional(model)
+        functional = _functional(model)
         self._input_layers = [
             layer.name for layer in functional.layers if isinstance(layer, keras.layers.InputLayer)
         ]
@@ -242,20 +257,21 @@ class HealthProbe:
         self._kinds = {layer.name: _activation_kind(layer) for layer in functional.layers}
 
     def measure(self, epoch: int = 0, batch: int = 0, seconds: float = 0.0) -> HealthSample:
-        batches = as_batch(self.model, self.x)
-        outs = self._submodel(feed(self._submodel, batches), training=False)
+        batches = _batches(self.x)
+        outs = self._submodel(batches, training=False)  # built on the list of inputs
         if not isinstance(outs, (list, tuple)):
             outs = [outs]
         outputs = {n: keras.ops.convert_to_numpy(o) for n, o in zip(self._names, outs)}
         try:
-            grads = layer_gradient_norms(self.model, feed(self.model, batches), self.y)
+            grads = layer_gradient_norms(self.model, _feed(batches), self.y)
         except Exception:  # noqa: BLE001 - a missing gradient only blanks that figure
             log.debug("health gradients failed", exc_info=True)
             grads = {}
         nodes: dict[str, NodeHealth] = {}
         order: list[str] = []
         for name, data in zip(self._input_layers, batches):
-            nodes[name] = NodeHealth(name, nonfinite=not bool(np.isfinite(data).all()))
+            floating = np.issubdtype(data.dtype, np.floating)
+            nodes[name] = NodeHealth(name, nonfinite=floating and not bool(np.isfinite(data).all()))
             order.append(name)
         for name, out in outputs.items():
             kind = self._kinds.get(name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,6 @@ from studio.training.compare import (
     restore_plan,
 )
 from studio.training.settings import TrainingError
-from widgets.app.jobs import JobFailed, JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,11 @@ def _text(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    message: str
 
 
 class RestoreRunCommand(QUndoCommand):
@@ -109,14 +114,18 @@ class CompareView(QWidget):
         self,
         graph_provider: Callable[[], Graph] | None = None,
         parent: QWidget | None = None,
+        jobs: Any = None,
     ) -> None:
+        """``jobs`` runs long work off the UI thread (the window's ``JobRunner``: its
+        ``run(fn, *args, on_done=...)`` reports a ``JobFailed``-like value with ``message``
+        on failure); without one, the work runs in place."""
         super().__init__(parent)
         self._graph_provider = graph_provider
         self._folders: list[Path] = []
         self._runs: dict[str, LoadedRun] = {}
         self.comparison: RunComparison | None = None
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self.jobs = JobRunner(self)
+        self.jobs = jobs
         self._build()
 
     # ----- layout -------------------------------------------------------------------------------
@@ -394,11 +403,18 @@ class CompareView(QWidget):
         graph = self._graph_provider().copy()  # edits made meanwhile cannot race the read
         self.restore_button.setEnabled(False)
         self._say(f"Reading the weights of {run.label}…")
-        self.jobs.run(restore_plan, run, graph, on_done=self._restore_done)
+        if self.jobs is not None:
+            self.jobs.run(restore_plan, run, graph, on_done=self._restore_done)
+            return
+        try:
+            outcome: Any = restore_plan(run, graph)
+        except TrainingError as exc:
+            outcome = _Failed(str(exc))
+        self._restore_done(outcome)
 
     def _restore_done(self, outcome: Any) -> None:
         self._enable()
-        if isinstance(outcome, JobFailed):
+        if not isinstance(outcome, RestorePlan):
             self._say(f"Cannot restore: {outcome.message}")
             return
         self._say(outcome.message)

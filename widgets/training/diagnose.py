@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog, QVBoxLayout
 
+from studio.checks.sizes import param_sizes
 from studio.graph import Graph
 from studio.graph.diff import diff_graphs
 from studio.training.compare import save_run_graph
@@ -154,7 +155,7 @@ class DiagnoseTools(QObject):
             dialog = QDialog(self.window)
             dialog.setWindowTitle("Compare runs")
             dialog.resize(1000, 620)
-            view = CompareView(lambda: self.window.graph, dialog)
+            view = CompareView(lambda: self.window.graph, dialog, jobs=self.window.jobs)
             QVBoxLayout(dialog).addWidget(view)
             view.restoreReady.connect(self.apply_restore)
             view.diffRequested.connect(self.show_diff)
@@ -181,7 +182,7 @@ class DiagnoseTools(QObject):
 
     # ----- architecture diff --------------------------------------------------------------------
     def show_diff(self, a: Graph, b: Graph, name_a: str, name_b: str) -> DiffDialog:
-        diff = diff_graphs(a, b, name_a, name_b)
+        diff = diff_graphs(a, b, name_a, name_b, sizes=param_sizes)
         if self.diff_dialog is not None and shiboken6.isValid(self.diff_dialog):
             self.diff_dialog.close()
         self.diff_dialog = DiffDialog(diff, a, b, self.window)
