@@ -198,7 +198,7 @@ def layer_gradient_norms(model: keras.Model, x: Any, y: Any) -> dict[str, float]
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=False))
+            loss = keras.ops.mean(loss_fn(y, model(x, training=False)))
         grads = tape.gradient(loss, variables)
         values = [None if g is None else keras.ops.convert_to_numpy(g) for g in grads]
     elif backend == "jax":
@@ -208,14 +208,14 @@ def layer_gradient_norms(model: keras.Model, x: Any, y: Any) -> dict[str, float]
 
         def objective(trainable: list[Any]) -> Any:
             pred, _ = model.stateless_call(trainable, non_trainable, x, training=False)
-            return loss_fn(y, pred)
+            return keras.ops.mean(loss_fn(y, pred))  # a loss function is per sample
 
         grads = jax.grad(objective)([v.value for v in variables])
         values = [np.asarray(g) for g in grads]
     elif backend == "torch":
         import torch
 
-        loss = loss_fn(keras.ops.convert_to_tensor(y), model(x, training=False))
+        loss = keras.ops.mean(loss_fn(keras.ops.convert_to_tensor(y), model(x, training=False)))
         grads = torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True)
         values = [None if g is None else g.detach().cpu().numpy() for g in grads]
     else:

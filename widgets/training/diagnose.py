@@ -119,11 +119,15 @@ class DiagnoseTools(QObject):
         self._training_graph = self.window.graph.copy()
         self.monitor = None
         show_health(self.window.scene, None)
-        if not self.health_enabled or dataset is None:
+        if not self.health_enabled or getattr(dataset, "y_train", None) is None:
             return
-        self.monitor = HealthMonitor(
-            dataset.x_train, dataset.y_train, on_sample=self.healthSampled.emit
-        )
+        try:
+            self.monitor = HealthMonitor(
+                dataset.x_train, dataset.y_train, on_sample=self.healthSampled.emit
+            )
+        except (TypeError, ValueError, IndexError):  # data it cannot slice: train without
+            log.debug("no health monitor for this dataset", exc_info=True)
+            return
         trainer.engine.extra_callbacks.append(self.monitor)
 
     def _show_health(self, sample: HealthSample) -> None:
