@@ -30,12 +30,14 @@ from tests.helpers import chain, small_cnn
 def _edited_cnn():
     """small_cnn with conv filters 8→16, the pooling removed and a Dropout before the Dense."""
     a, ids = small_cnn()
+    for i, nid in enumerate(ids):  # left to right, as the editor lays a chain out
+        a.move(nid, (i * 230.0, 0.0))
     b = a.copy()
     inp, conv, pool, flat, dense = ids
     b.set_params(conv, filters=16)
     b.remove(pool)
     b.connect(conv, flat)
-    drop = b.add_layer("Dropout", {"rate": 0.5})
+    drop = b.add_layer("Dropout", {"rate": 0.5}, position=a.node(pool).position)
     b.disconnect(b.out_edges(flat)[0])
     b.connect(flat, drop)
     b.connect(drop, dense)

@@ -126,6 +126,8 @@ def test_diff_dialog_marks_added_removed_and_changed_layers(qtbot):
     assert removed.pen().style() == Qt.PenStyle.DashLine
     assert items["conv2d"].pen().color() == COLORS["changed"]
     assert items["input"].pen().color() == COLORS["same"]
+    others = [i for name, i in items.items() if name != "max_pooling2d"]
+    assert not any(removed.sceneBoundingRect().intersects(i.sceneBoundingRect()) for i in others)
     assert "filters: 8 → 16" in items["conv2d"].toolTip()
     assert dialog.changes.count() == 5  # every layer but the unchanged input
     assert "1 added, 1 removed, 3 changed" in dialog.summary.text()

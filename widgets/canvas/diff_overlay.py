@@ -87,11 +87,18 @@ def draw_diff(
     scene.clear()
     items: dict[str, DiffNodeItem] = {}
     anchors: dict[tuple[str, str], DiffNodeItem] = {}
+    taken: list[QRectF] = [
+        QRectF(*b.node(r.id_b).position, WIDTH, HEIGHT) for r in diff.nodes if r.id_b is not None
+    ]
     for row in diff.nodes:
         if row.id_b is not None:
             x, y = b.node(row.id_b).position
         else:
             x, y = a.node(row.id_a).position  # type: ignore[arg-type]
+            # Where it was may now hold another layer: move it down until it stands free.
+            while any(QRectF(x, y, WIDTH, HEIGHT).intersects(r) for r in taken):
+                y += HEIGHT + 24
+            taken.append(QRectF(x, y, WIDTH, HEIGHT))
         item = DiffNodeItem(row, QPointF(x, y))
         scene.addItem(item)
         items[row.name] = item

@@ -327,7 +327,7 @@ class CompareView(QWidget):
             curve = self.curves.get(s.run)
             if curve is None:
                 pen = pg.mkPen(_PENS[i % len(_PENS)], width=2)
-                curve = self.plot.plot([], [], pen=pen, symbol="o", symbolSize=5, name=s.run)
+                curve = self.plot.plot([], [], pen=pen, symbol="o", symbolSize=5)
                 self.curves[s.run] = curve
             curve.setData(list(s.x), list(s.y))
             self.legend.addItem(curve, s.run)
