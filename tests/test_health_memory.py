@@ -203,3 +203,13 @@ def test_optimizer_settings_feed_the_estimate():
     settings = TrainingSettings(optimizer=OptimizerSettings("SGD", {"momentum": 0.9}), batch_size=7)
     estimate = estimate_for_settings(graph, settings)
     assert estimate.batch_size == 7 and estimate.optimizer_state == 110 * 4
+
+
+def test_free_gpu_memory_counts_other_processes_not_tensorflows_reservation():
+    from studio.training.memory import gpu_free_from_smi
+
+    apps = "4242, 70000\n1234, 2000\n"
+    free, name = gpu_free_from_smi("81920, NVIDIA H100", apps, own_pid=4242, own_use=1000 * MiB)
+    assert name == "NVIDIA H100"
+    assert free == 81920 * MiB - 2000 * MiB - 1000 * MiB
+    assert gpu_free_from_smi("100, X", "1, 500", own_pid=2, own_use=0)[0] == 0

@@ -256,25 +256,50 @@ def _gpu_free_torch() -> DeviceMemory | None:
     return DeviceMemory(int(free), f"GPU ({torch.cuda.get_device_name(0)})")
 
 
+def gpu_free_from_smi(gpu_line: str, apps: str, own_pid: int, own_use: int) -> tuple[int, str]:
+    """Free bytes on GPU 0 for this process, from ``nvidia-smi`` output.
+
+    TensorFlow reserves most of the card for itself up front, so the driver's "free" figure
+    says nothing about room for training: the card's total minus what other processes use
+    minus what this process actually holds (``own_use``) does.
+    ``gpu_line`` is ``"TOTAL_MIB, NAME"``; ``apps`` holds ``"PID, USED_MIB"`` lines.
+    """
+    total_text, name = (part.strip() for part in gpu_line.split(",", 1))
+    others = 0
+    for line in apps.splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            if int(parts[0]) != own_pid:
+                others += int(parts[1]) * MiB
+    return max(0, int(total_text) * MiB - others - own_use), name
+
+
 def _gpu_free_tensorflow() -> DeviceMemory | None:
     import tensorflow as tf
 
     if not tf.config.list_physical_devices("GPU"):
         return None
-    # TensorFlow reports its own use, not the card's size: ask the driver.
     smi = shutil.which("nvidia-smi")
     if smi is None:
         return None
-    out = subprocess.run(
-        [smi, "--query-gpu=memory.free,name", "--format=csv,noheader,nounits"],
-        capture_output=True,
-        text=True,
-        timeout=5,
-        check=True,
-    ).stdout.splitlines()[0]
-    free, name = (part.strip() for part in out.split(",", 1))
-    in_use = tf.config.experimental.get_memory_info("GPU:0").get("current", 0)
-    return DeviceMemory(int(free) * MiB + int(in_use), f"GPU ({name})")
+
+    def query(*args: str) -> str:
+        return subprocess.run(
+            [smi, *args, "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
+
+    gpu_line = query("--query-gpu=memory.total,name", "--id=0").splitlines()[0]
+    apps = query("--query-compute-apps=pid,used_memory")
+    try:
+        own = int(tf.config.experimental.get_memory_info("GPU:0").get("current", 0))
+    except ValueError:  # no GPU op has run yet: nothing held
+        own = 0
+    free, name = gpu_free_from_smi(gpu_line, apps, os.getpid(), own)
+    return DeviceMemory(free, f"GPU ({name})")
 
 
 def device_memory() -> DeviceMemory:
