@@ -17,10 +17,10 @@ from studio.training.compare import (
     format_comparison,
     load_run,
     load_run_graph,
-    restore_plan,
     save_run_graph,
     settings_diff,
 )
+from studio.training.restore import restore_plan
 from studio.training.runs import RunRecord, RunStore
 from studio.training.settings import TrainingError, TrainingSettings
 from tests.helpers import chain, small_cnn

@@ -28,13 +28,22 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
+from studio.training.health_measures import (
+    activation_kind,
+    batches_of,
+    dead_share,
+    feed,
+    functional,
+    layer_gradient_norms,
+    saturation,
+)
+
 log = logging.getLogger(__name__)
 
 HealthLevel = Literal["ok", "warn", "bad"]
 
 DEAD_WARN = 0.5  # half the ReLU units never fire on the probe batch
 SATURATION_WARN = 0.5  # half the sigmoid/tanh outputs sit at their limits
-SATURATION_EDGE = 0.99
 VANISHING = 1e-7
 EXPLODING = 1e3
 
@@ -116,121 +125,6 @@ class HealthSample:
         return next((n for n in self.order if self.nodes[n].nonfinite), None)
 
 
-# ----- feeding the probe (training sits beside inspect, so it keeps its own few lines) ----
-def _functional(model: keras.Model) -> keras.Model:
-    """The model as a functional graph whose layers' symbolic outputs can be reused."""
-    if isinstance(model, keras.Sequential):
-        return keras.Model(model.inputs, model.outputs, name=model.name)
-    return model
-
-
-def _batches(x: Any) -> list[np.ndarray]:
-    items = list(x.values()) if isinstance(x, dict) else x
-    return [np.asarray(a) for a in items] if isinstance(items, (list, tuple)) else [np.asarray(x)]
-
-
-def _feed(batches: list[np.ndarray]) -> Any:
-    return batches[0] if len(batches) == 1 else batches
-
-
-# ----- measures -----------------------------------------------------------------------------
-def _activation_kind(layer: keras.Layer) -> str | None:
-    name = type(layer).__name__
-    if name == "ReLU":
-        return "relu"
-    act = getattr(layer, "activation", None)
-    if act is None:
-        return None
-    act_name = act if isinstance(act, str) else getattr(act, "__name__", "")
-    act_name = str(act_name).lower()
-    for kind in ("relu", "sigmoid", "tanh"):
-        if act_name == kind or (kind == "relu" and act_name == "relu6"):
-            return kind
-    return None
-
-
-def dead_share(output: np.ndarray) -> float:
-    """Share of units (last axis) that are zero for every sample and position."""
-    out = np.asarray(output)
-    if out.ndim < 2:
-        return 0.0
-    alive = (out.reshape(-1, out.shape[-1]) > 0).any(axis=0)
-    return float(1.0 - alive.mean())
-
-
-def saturation(output: np.ndarray, kind: str) -> float:
-    out = np.asarray(output, dtype="float64")
-    if kind == "sigmoid":
-        edge = (out < 1 - SATURATION_EDGE) | (out > SATURATION_EDGE)
-    else:
-        edge = np.abs(out) > SATURATION_EDGE
-    return float(edge.mean()) if out.size else 0.0
-
-
-def _loss_function(model: keras.Model) -> Callable[[Any, Any], Any] | None:
-    loss = getattr(model, "loss", None)
-    if loss is None or isinstance(loss, (list, tuple, dict)):
-        return None
-    try:
-        return keras.losses.get(loss) if isinstance(loss, str) else loss
-    except (ValueError, TypeError):
-        log.debug("no loss function for health gradients", exc_info=True)
-        return None
-
-
-def _owners(model: keras.Model) -> dict[int, str]:
-    """Trainable variable id -> name of the top-level layer (node) it belongs to."""
-    owners: dict[int, str] = {}
-    for layer in model.layers:
-        for var in layer.trainable_weights:
-            owners.setdefault(id(var), layer.name)
-    return owners
-
-
-def layer_gradient_norms(model: keras.Model, x: Any, y: Any) -> dict[str, float]:
-    """L2 norm of d loss / d weights per layer, for the active backend."""
-    loss_fn = _loss_function(model)
-    variables = list(model.trainable_variables)
-    if loss_fn is None or not variables:
-        return {}
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            loss = keras.ops.mean(loss_fn(y, model(x, training=False)))
-        grads = tape.gradient(loss, variables)
-        values = [None if g is None else keras.ops.convert_to_numpy(g) for g in grads]
-    elif backend == "jax":
-        import jax
-
-        non_trainable = [v.value for v in model.non_trainable_variables]
-
-        def objective(trainable: list[Any]) -> Any:
-            pred, _ = model.stateless_call(trainable, non_trainable, x, training=False)
-            return keras.ops.mean(loss_fn(y, pred))  # a loss function is per sample
-
-        grads = jax.grad(objective)([v.value for v in variables])
-        values = [np.asarray(g) for g in grads]
-    elif backend == "torch":
-        import torch
-
-        loss = keras.ops.mean(loss_fn(keras.ops.convert_to_tensor(y), model(x, training=False)))
-        grads = torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True)
-        values = [None if g is None else g.detach().cpu().numpy() for g in grads]
-    else:
-        return {}
-    owners = _owners(model)
-    squares: dict[str, float] = {}
-    for var, grad in zip(variables, values):
-        name = owners.get(id(var))
-        if name is None:
-            continue
-        part = 0.0 if grad is None else float(np.sum(np.square(grad, dtype="float64")))
-        squares[name] = squares.get(name, 0.0) + part
-    return {name: math.sqrt(s) if math.isfinite(s) else math.nan for name, s in squares.items()}
-
-
 class HealthProbe:
     """Measures a model on a fixed probe batch; shares the model's weights."""
 
@@ -238,12 +132,12 @@ class HealthProbe:
         self.model = model
         self.x = x
         self.y = y
-        functional = _functional(model)
+        graph_model = functional(model)
         self._input_layers = [
-            layer.name for layer in functional.layers if isinstance(layer, keras.layers.InputLayer)
+            layer.name for layer in graph_model.layers if isinstance(layer, keras.layers.InputLayer)
         ]
         names, outputs = [], []
-        for layer in functional.layers:
+        for layer in graph_model.layers:
             if isinstance(layer, keras.layers.InputLayer):
                 continue
             try:
@@ -253,17 +147,17 @@ class HealthProbe:
             outputs.append(out[0] if isinstance(out, (list, tuple)) else out)
             names.append(layer.name)
         self._names = names
-        self._submodel = keras.Model(functional.inputs, outputs, name="health_probe")
-        self._kinds = {layer.name: _activation_kind(layer) for layer in functional.layers}
+        self._submodel = keras.Model(graph_model.inputs, outputs, name="health_probe")
+        self._kinds = {layer.name: activation_kind(layer) for layer in graph_model.layers}
 
     def measure(self, epoch: int = 0, batch: int = 0, seconds: float = 0.0) -> HealthSample:
-        batches = _batches(self.x)
+        batches = batches_of(self.x)
         outs = self._submodel(batches, training=False)  # built on the list of inputs
         if not isinstance(outs, (list, tuple)):
             outs = [outs]
         outputs = {n: keras.ops.convert_to_numpy(o) for n, o in zip(self._names, outs)}
         try:
-            grads = layer_gradient_norms(self.model, _feed(batches), self.y)
+            grads = layer_gradient_norms(self.model, feed(batches), self.y)
         except Exception:  # noqa: BLE001 - a missing gradient only blanks that figure
             log.debug("health gradients failed", exc_info=True)
             grads = {}

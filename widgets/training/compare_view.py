@@ -38,13 +38,12 @@ from PySide6.QtWidgets import (
 from studio.graph import Graph
 from studio.training.compare import (
     LoadedRun,
-    RestorePlan,
     RunComparison,
     compare_runs,
     list_runs,
     load_run_graph,
-    restore_plan,
 )
+from studio.training.restore import RestorePlan, restore_plan
 from studio.training.settings import TrainingError
 
 log = logging.getLogger(__name__)
