@@ -3,6 +3,8 @@
 Run with any backend, e.g. ``KERAS_BACKEND=jax python benchmarks/bench_training_throughput.py``.
 The naive callback reads every metric as a float after every batch, which forces the device to
 finish each step before the next is queued; the engine should stay close to plain ``fit``.
+Variant (d) adds the training-health monitor (``studio.training.health``) at its default rate;
+it should cost under 2 % against (b).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np  # noqa: E402
 from studio.data.dataset import Dataset  # noqa: E402
 from studio.training.device import describe_device  # noqa: E402
 from studio.training.engine import TrainingEngine, TrainingListener  # noqa: E402
+from studio.training.health import HealthMonitor  # noqa: E402
 from studio.training.settings import TrainingSettings  # noqa: E402
 
 
@@ -72,7 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=32768)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument(
         "--rounds",
@@ -128,6 +131,16 @@ def main() -> None:
         if result.status != "completed":
             raise SystemExit(f"engine run failed: {result.message}")
 
+    health_engine = TrainingEngine(TrainingListener(on_batch=count))
+    monitor = HealthMonitor(data.x_train, data.y_train)
+    health_engine.extra_callbacks.append(monitor)
+
+    def with_health() -> None:
+        model.set_weights(initial)
+        result = health_engine.run(model, data, settings, compile=False)
+        if result.status != "completed":
+            raise SystemExit(f"engine run with health failed: {result.message}")
+
     def naive() -> None:
         model.set_weights(initial)
         model.fit(**fit_kwargs, callbacks=[NaiveFloatLogger()])
@@ -135,9 +148,15 @@ def main() -> None:
     total = args.samples * args.epochs
     # Interleaved rounds and medians: one run each is at the mercy of whatever else the
     # machine does for a second or two.
-    runs: dict[str, list[float]] = {"plain": [], "engine": [], "naive": []}
+    variants = (
+        ("plain", plain),
+        ("engine", with_engine),
+        ("health", with_health),
+        ("naive", naive),
+    )
+    runs: dict[str, list[float]] = {name: [] for name, _fn in variants}
     for _ in range(args.rounds):
-        for name, fn in (("plain", plain), ("engine", with_engine), ("naive", naive)):
+        for name, fn in variants:
             runs[name].append(timed(fn))
     seconds = {name: statistics.median(times) for name, times in runs.items()}
     rate = {name: total / s for name, s in seconds.items()}
@@ -150,10 +169,20 @@ def main() -> None:
         ("plain", "(a) plain model.fit"),
         ("engine", "(b) engine, all reporting on"),
         ("naive", "(c) naive per-batch float callback"),
+        ("health", "(d) engine + health monitor"),
     ):
         print(f"{label:40s} {rate[name]:12.0f} samples/s  ({seconds[name]:.2f} s)")
     print(f"(b)/(a) = {rate['engine'] / rate['plain']:.3f}")
     print(f"(c)/(a) = {rate['naive'] / rate['plain']:.3f}")
+    print(f"(d)/(b) = {rate['health'] / rate['engine']:.3f}  (health monitor cost; target >= 0.98)")
+    # The monitor's only other cost is one clock read per batch, so the time inside its
+    # probes is its cost, free of the run-to-run noise of a shared machine.
+    share = monitor.seconds_spent / sum(runs["health"])
+    print(
+        f"health samples: {len(monitor.samples)}, seconds in probes: "
+        f"{monitor.seconds_spent:.3f} of {sum(runs['health']):.2f} = {share:.2%} of training "
+        "time (target < 2 %)"
+    )
     print(f"engine listener calls: {batches['n']}, metric samples: {batches['samples']}")
 
 

@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--save-weights", action="store_true", help="also store the trained weights in the project"
     )
+    from studio.cli.compare import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

@@ -190,3 +190,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     from studio.cli.train import run_training
 
     return run_training(args, _load_project(args.project), _compile)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from studio.cli.compare import cmd_compare as run
+
+    return run(args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from studio.cli.compare import cmd_diff as run
+
+    return run(args)

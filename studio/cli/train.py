@@ -167,6 +167,10 @@ def run_training(
             log_json=Path(args.log_json) if args.log_json else None,
             project_folder=project.folder,
         )
+        if store is not None:  # the design beside the run, for `studio diff` and compare
+            from studio.training.compare import save_run_graph
+
+            save_run_graph(store, result.record.id, project.graph)
     if not result.ok:
         print(f"studio: training {result.status}: {result.message}", file=sys.stderr)
         return 1

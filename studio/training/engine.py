@@ -373,6 +373,17 @@ class _Reporter(keras.callbacks.Callback):
             self.best_weights = self.model.get_weights()
 
 
+def _explained(message: str, callbacks: list[keras.callbacks.Callback]) -> str:
+    """The failure message with what diagnosing callbacks found (before weights are reset)."""
+    for callback in callbacks:
+        explain = getattr(callback, "explain_failure", None)
+        if explain is not None:
+            extra = explain()
+            if extra:
+                message = f"{message} {extra}"
+    return message
+
+
 class TrainingEngine:
     """Trains one model at a time; create one per panel or CLI call and reuse it.
 
@@ -395,6 +406,9 @@ class TrainingEngine:
         self._not_paused.set()
         self._running = threading.Event()
         self._project_folder: Any = None
+        # More Keras callbacks for every run (e.g. ``studio.training.health.HealthMonitor``);
+        # one with ``explain_failure() -> str`` gets to add to a failed run's message.
+        self.extra_callbacks: list[keras.callbacks.Callback] = []
 
     # -- control, from any thread ----------------------------------------------------------
     def pause(self) -> None:
@@ -468,7 +482,7 @@ class TrainingEngine:
                 compile_model(model, settings)
             elif not model.compiled:
                 raise TrainingError("The model is not compiled; run with compile=True.")
-            callbacks = build_callbacks(settings, self._project_folder)
+            callbacks = [*build_callbacks(settings, self._project_folder), *self.extra_callbacks]
             samples = _training_samples(dataset, settings)
             if samples < 1:
                 raise TrainingError(
@@ -491,6 +505,7 @@ class TrainingEngine:
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result, never a raise
             reporter.failure = describe_error(exc)
         if reporter.failure is not None:
+            reporter.failure = _explained(reporter.failure, self.extra_callbacks)
             try:
                 model.set_weights(initial_weights)
             except Exception:  # noqa: BLE001 - the failure message matters more

@@ -31,6 +31,7 @@ from widgets.common.commands import ProjectFieldCommand, WeightsCommand
 from widgets.common.jobs import JobFailed
 from widgets.data.panel import DatasetPanel
 from widgets.inspect.panel import InspectPanel
+from widgets.training.diagnose import DiagnoseTools
 from widgets.training.panel import TrainingPanel
 
 EXPORT_FILTERS: dict[str, str] = {
@@ -107,6 +108,7 @@ class Workbench(QObject):
         self._add_actions()
         self._wire()
         self._follow_project(window.project)
+        self.diagnose = DiagnoseTools(self)  # compare runs, diffs, health badges, memory
 
     # ----- menus ------------------------------------------------------------------------------
     def _add_actions(self) -> None:

@@ -352,6 +352,13 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(QBrush(color))
         painter.drawRect(QRectF(at.x(), at.y() + 4, 9, 6))
 
+    # ----- training health (a child item of its own; see widgets/canvas/health_badge.py) --------
+    def set_health(self, health) -> None:
+        """Show a ``studio.training.health.NodeHealth`` badge on this box (``None`` hides it)."""
+        from widgets.canvas.health_badge import set_badge
+
+        set_badge(self, health)
+
     # ----- interaction -----------------------------------------------------------------------
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):  # noqa: N802
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:

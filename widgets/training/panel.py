@@ -51,6 +51,7 @@ from studio.training.settings import (
     available_optimizers,
     default_schedule_params,
 )
+from widgets.training.memory_budget import MemoryBudget
 from widgets.training.param_form import ParamForm
 from widgets.training.plots import TrainingPlots
 from widgets.training.trainer_thread import TrainerThread
@@ -65,6 +66,7 @@ class TrainingPanel(QWidget):
     weightsLoaded = Signal(object)
     trainingFinished = Signal(object, object)  # TrainingResult, the trained keras.Model
     runningChanged = Signal(bool)
+    trainerCreated = Signal(object, object)  # TrainerThread, Dataset: before it starts
 
     def __init__(
         self,
@@ -179,6 +181,9 @@ class TrainingPanel(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(scroll, 1)
         left_layout.addWidget(self.device_label)
+        self.memory_budget = MemoryBudget()  # filled in once the app gives it a source
+        self.memory_budget.fixRequested.connect(self.batch_spin.setValue)
+        left_layout.addWidget(self.memory_budget)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.eta_label)
@@ -236,6 +241,7 @@ class TrainingPanel(QWidget):
             self._set_callbacks(settings.callbacks)
         finally:
             self._loading = False
+        self.memory_budget.refresh(settings)
 
     def _set_callbacks(self, callbacks: list[CallbackSettings]) -> None:
         for box, _form in self.callback_boxes.values():
@@ -306,6 +312,7 @@ class TrainingPanel(QWidget):
             self.show_message(str(exc))
             return
         self.show_message("")
+        self.memory_budget.refresh(settings)
         self.settingsChanged.emit(settings)
 
     # -- running ---------------------------------------------------------------------------
@@ -392,6 +399,7 @@ class TrainingPanel(QWidget):
         trainer.runFinished.connect(self._run_finished)
         trainer.finished.connect(lambda: self._thread_ended(trainer))
         self.trainer = trainer
+        self.trainerCreated.emit(trainer, dataset)
         self._run_id: str | None = None
         self._set_running(True)
         self.progress.setValue(0)

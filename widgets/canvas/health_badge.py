@@ -1,0 +1,116 @@
+"""Training-health badges on canvas nodes: a small pill above a node's top-right corner.
+
+A badge is a child item of its ``NodeItem``, so it moves with the node and paints on its own:
+the node's cached drawing is untouched when a new sample arrives a few times a minute. Green
+is healthy, amber a warning (dead ReLUs, saturation, vanishing or exploding gradient), red
+NaN/Inf. The tooltip lists every figure of the last sample.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from studio.training.health import HealthSample, NodeHealth
+
+if TYPE_CHECKING:
+    from widgets.canvas.node_item import NodeItem
+    from widgets.canvas.scene import GraphScene
+
+_FONT = QFont()
+_FONT.setPointSizeF(7.0)
+_FONT.setBold(True)
+_COLORS = {"ok": QColor("#2e7d32"), "warn": QColor("#ef8f00"), "bad": QColor("#c62828")}
+_NO_PEN = QPen(Qt.PenStyle.NoPen)
+HEIGHT = 15.0
+
+
+class HealthBadgeItem(QGraphicsItem):
+    """The pill; ``health`` is the node's last ``NodeHealth``."""
+
+    def __init__(self, parent: QGraphicsItem, health: NodeHealth) -> None:
+        super().__init__(parent)
+        self.health = health
+        self._text = ""
+        self._width = 0.0
+        self.setZValue(5)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.set_health(health)
+
+    def set_health(self, health: NodeHealth) -> None:
+        self.prepareGeometryChange()
+        self.health = health
+        self._text = health.badge or "ok"
+        self._width = QFontMetrics(_FONT).horizontalAdvance(self._text) + 12.0
+        parent = self.parentItem()
+        right = parent.boundingRect().right() - 3 if parent is not None else self._width
+        self.setPos(right - self._width, -HEIGHT - 2)
+        self.setToolTip(health.describe().replace("\n", "<br>"))
+        self.update()
+
+    @property
+    def level(self) -> str:
+        return self.health.level
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return QRectF(0, 0, self._width, HEIGHT)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(_NO_PEN)
+        painter.setBrush(QBrush(_COLORS[self.level]))
+        painter.drawRoundedRect(self.boundingRect(), HEIGHT / 2, HEIGHT / 2)
+        painter.setPen(QPen(QColor("white")))
+        painter.setFont(_FONT)
+        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, self._text)
+
+
+def set_badge(item: NodeItem, health: NodeHealth | None) -> HealthBadgeItem | None:
+    """Show, update or (``None``) remove the badge of one node item."""
+    badge = getattr(item, "_health_badge", None)
+    if health is None:
+        if badge is not None:
+            if badge.scene() is not None:
+                badge.scene().removeItem(badge)
+            badge.setParentItem(None)
+            item._health_badge = None
+        return None
+    if badge is None:
+        badge = HealthBadgeItem(item, health)
+        item._health_badge = badge
+    else:
+        badge.set_health(health)
+    return badge
+
+
+def badge_of(item: NodeItem) -> HealthBadgeItem | None:
+    return getattr(item, "_health_badge", None)
+
+
+def show_health(scene: GraphScene, sample: HealthSample | None) -> int:
+    """Put each node's figures from ``sample`` on its box; ``None`` clears every badge.
+
+    Layers are matched to nodes by name (the compiler names layers after nodes). Returns how
+    many badges are shown.
+    """
+    shown = 0
+    graph = scene.graph
+    for nid, item in scene.nodes.items():
+        health = None
+        if sample is not None and nid in graph:
+            health = sample.nodes.get(graph.node(nid).name)
+        item.set_health(health)
+        shown += health is not None
+    return shown
+
+
+__all__ = ["HealthBadgeItem", "badge_of", "set_badge", "show_health"]
