@@ -148,9 +148,9 @@ def app(qtbot, tmp_path: Path):
 
 def test_health_badges_show_nan_on_the_layer_that_overflowed(app, qtbot):
     window, bench = app
-    _click_bundled(qtbot, bench, "iris")
     graph, ids = blowup_graph()
-    window.set_project(Project(graph=graph))
+    window.set_project(Project(graph=graph))  # a new project starts without the old data
+    _click_bundled(qtbot, bench, "iris")
     panel = bench.training_panel
     panel.epochs_spin.setValue(2)
     with qtbot.waitSignal(panel.trainingFinished, timeout=60000):
