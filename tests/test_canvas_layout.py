@@ -282,3 +282,12 @@ def test_folded_model_draws_no_edge_through_a_block(window):
             ]
             assert not hit, f"{edge} runs through {hit[0].key}"
     assert routed >= 4  # the skips from each cell to the one after next
+
+
+def test_group_repeated_blocks_says_so_when_there_is_nothing_to_fold(window):
+    graph = Project.load(Path(__file__).resolve().parent.parent / "templates/lenet5.studio.json")
+    window.set_project(graph)
+    depth = window.stack.count()
+    window.actions_by_name["group_repeats"].trigger()
+    assert window.graph.groups == {} and window.stack.count() == depth
+    assert "No repeated blocks" in window.statusBar().currentMessage()

@@ -255,5 +255,5 @@ def test_a_graph_imported_from_code_opens_laid_out(app, qtbot):
     with qtbot.waitSignal(window.projectChanged):
         bench.code_view.graphImported.emit(graph)
     assert window.graph is graph
-    xs = [window.graph.node_by_name(n).position[0] for n in ("features", "hidden", "species")]
-    assert xs == sorted(xs) and len(set(xs)) == 3  # layered left to right
+    ys = [window.graph.node_by_name(n).position[1] for n in ("features", "hidden", "species")]
+    assert ys == sorted(ys) and len(set(ys)) == 3  # layered top to bottom

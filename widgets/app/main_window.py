@@ -782,6 +782,8 @@ class MainWindow(QMainWindow):
         self._show_direction()
 
     def _show_direction(self) -> None:
+        if not shiboken6.isValid(self):  # the undo stack signals while the window is deleted
+            return
         act = self.actions_by_name.get(f"direction_{self.graph.direction}")
         if act is not None:
             act.setChecked(True)

@@ -30,7 +30,7 @@ from studio.graph import (
 )
 from studio.graph.grouping import GroupingError, collapse_op, group_op, ungroup_op
 from studio.graph.layout import Direction, LayoutOptions, layout_op
-from studio.graph.repeats import group_repeats_op, relayout_after
+from studio.graph.repeats import find_repeated_blocks, group_repeats_op, relayout_after
 from widgets.common.commands import MoveCommand, OpCommand
 
 # Horizontal step between a node and one added after it; matches the auto-layout spacing.
@@ -207,9 +207,8 @@ class GraphEditor(QObject):
     def group_repeated(self) -> int:
         """Fold the model's repeated blocks (stages, modules, cells) into collapsed blocks, as
         one undo step; returns how many blocks were made."""
-        op = group_repeats_op(self.graph)
-        if not op.ops:
+        blocks = find_repeated_blocks(self.graph)
+        if not blocks:
             self.message.emit("No repeated blocks found (layers already in blocks are left alone)")
             return 0
-        count = sum(1 for o in op.ops if o.label.startswith("Group"))
-        return count if self.push(op) else 0
+        return len(blocks) if self.push(group_repeats_op(self.graph, blocks)) else 0

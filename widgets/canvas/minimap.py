@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 log = logging.getLogger(__name__)
 
-SIZE = QSize(200, 150)
+SIZE = QSize(200, 150)  # at most; a narrow canvas gets a smaller overview
+SHARE = 0.28  # of the view's width
 MARGIN = 12
 REDRAW_MS = 200
 
@@ -45,9 +46,14 @@ class Minimap(QWidget):
 
     # ----- keeping up with the view --------------------------------------------------------
     def place(self) -> None:
-        """Sit in the bottom-right corner of the view's viewport."""
+        """Sit in the bottom-right corner of the view's viewport, sized to its width."""
         port = self.view.viewport().geometry()
-        self.move(port.right() - SIZE.width() - MARGIN, port.bottom() - SIZE.height() - MARGIN)
+        width = int(max(90, min(SIZE.width(), port.width() * SHARE)))
+        size = QSize(width, int(width * SIZE.height() / SIZE.width()))
+        if size != self.size():
+            self.setFixedSize(size)
+            self._timer.start()
+        self.move(port.right() - size.width() - MARGIN, port.bottom() - size.height() - MARGIN)
         self.follow_view()
 
     def items_rect(self) -> QRectF:
@@ -78,12 +84,13 @@ class Minimap(QWidget):
         rect = self.items_rect()
         if rect.isNull() or not self.isVisible() or self.view.scene() is None:
             return
-        scale = min((SIZE.width() - 8) / rect.width(), (SIZE.height() - 8) / rect.height())
+        size = self.size()
+        scale = min((size.width() - 8) / rect.width(), (size.height() - 8) / rect.height())
         w, h = rect.width() * scale, rect.height() * scale
-        self._target = QRectF((SIZE.width() - w) / 2, (SIZE.height() - h) / 2, w, h)
+        self._target = QRectF((size.width() - w) / 2, (size.height() - h) / 2, w, h)
         self._source = rect
         ratio = self.devicePixelRatioF()
-        picture = QPixmap(SIZE * ratio)
+        picture = QPixmap(size * ratio)
         picture.setDevicePixelRatio(ratio)
         picture.fill(Qt.GlobalColor.transparent)
         painter = QPainter(picture)
@@ -121,7 +128,7 @@ class Minimap(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         theme = getattr(self.view.scene(), "theme", None)
         background = QColor(theme.background) if theme is not None else QColor("#ffffff")
-        background.setAlpha(235)
+        background.setAlpha(215)
         painter = QPainter(self)
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
