@@ -47,6 +47,7 @@ def _latent(x):
         source="catalogue: VAE (course VAE lab)",
         real_dataset="keras:mnist",
         target="inputs",
+        trains_by_default=False,
         extra={"mode": "vae", "latent_dim": LATENT_DIM},
     )
 )
@@ -76,6 +77,7 @@ def vae_dense() -> keras.Model:
         source="catalogue: VAE (course VAE lab; keras.io VAE example)",
         real_dataset="keras:mnist",
         target="inputs",
+        trains_by_default=False,
         extra={"mode": "vae", "latent_dim": LATENT_DIM},
     )
 )
@@ -112,7 +114,7 @@ def vae_conv() -> keras.Model:
         task="generative",
         dataset=bundled("ecg"),
         params=10_484,
-        training=training("MeanAbsoluteError", 20, 64, metrics=("mse",)),
+        training=training("MeanSquaredError", 20, 64, metrics=("mae",)),
         source="catalogue: AE anomaly detection on ECG5000 (course AE lab)",
         real_dataset="ECG5000",
         target="inputs",

@@ -131,12 +131,29 @@ def option(options: dict[str, Any], name: str, default: Any, kind: type) -> Any:
         ) from None
 
 
+_PASS_THROUGH = ("Identity", "Reshape", "Flatten", "Dropout", "Functional", "Sequential")
+
+
 def last_activation(model: keras.Model) -> str | None:
-    """The activation of the layer producing ``model``'s output, when it names one."""
-    history = getattr(model.outputs[0], "_keras_history", None) if model.outputs else None
-    layer = history[0] if history else (model.layers[-1] if model.layers else None)
-    activation = getattr(layer, "activation", None)
-    return getattr(activation, "__name__", None) if activation is not None else None
+    """The activation that shapes ``model``'s output values, looking back through layers that
+    pass values on unchanged (Identity, Reshape, ...) and into nested models."""
+    tensor = model.outputs[0] if model.outputs else None
+    for _ in range(64):
+        history = getattr(tensor, "_keras_history", None)
+        if not history:
+            return None
+        layer = history[0]
+        if type(layer).__name__ in ("Functional", "Sequential"):
+            tensor = layer.outputs[history[2]]
+            continue
+        activation = getattr(layer, "activation", None)
+        if activation is not None:
+            return getattr(activation, "__name__", None)
+        if type(layer).__name__ not in _PASS_THROUGH:
+            return None
+        node = layer._inbound_nodes[history[1]]
+        tensor = node.input_tensors[0] if node.input_tensors else None
+    return None
 
 
 __all__ = ["ModeRun", "SampleGridCallback", "fixed_latent", "last_activation", "option"]
