@@ -12,6 +12,8 @@ from widgets.inspect.evaluation import EvaluationView
 from widgets.inspect.feature_maps import FeatureMapsView
 from widgets.inspect.filters import FiltersView
 from widgets.inspect.histograms import HistogramsView
+from widgets.inspect.latent import LatentView
+from widgets.inspect.reconstruction import ReconstructionView
 from widgets.inspect.saliency import SaliencyView
 from widgets.inspect.summary import SummaryView
 
@@ -33,6 +35,8 @@ class InspectPanel(QTabWidget):
         self.saliency = SaliencyView()
         self.histograms = HistogramsView()
         self.evaluation = EvaluationView()
+        self.latent = LatentView()
+        self.reconstruction = ReconstructionView()
         for title, view in self.named_views():
             self.addTab(view, title)
             view.layerChosen.connect(self._on_view_layer)
@@ -45,6 +49,8 @@ class InspectPanel(QTabWidget):
             ("Saliency", self.saliency),
             ("Histograms", self.histograms),
             ("Evaluation", self.evaluation),
+            ("Latent space", self.latent),
+            ("Reconstruction", self.reconstruction),
         ]
 
     def views(self) -> list[InspectView]:
