@@ -16,11 +16,11 @@ from studio.layers.sampling import Sampling
 from templates.builders import TemplateInfo, bundled, template, training
 
 LATENT_DIM = 2
-MNIST = bundled("mnist_like")
+MNIST = bundled("mnist_like", size=10000)
 
 
 def _vae_training(epochs: int) -> dict:
-    settings = training("BinaryCrossentropy", epochs, 64, metrics=())
+    settings = training("BinaryCrossentropy", epochs, 128, metrics=())
     settings.update({"mode": "vae", "mode_options": {"beta": 1.0, "sample_every": 1}})
     return settings
 
@@ -43,7 +43,7 @@ def _latent(x):
         task="generative",
         dataset=MNIST,
         params=404_244,
-        training=_vae_training(15),
+        training=_vae_training(20),
         source="catalogue: VAE (course VAE lab)",
         real_dataset="keras:mnist",
         target="inputs",
@@ -73,7 +73,7 @@ def vae_dense() -> keras.Model:
         task="generative",
         dataset=MNIST,
         params=134_165,
-        training=_vae_training(10),
+        training=_vae_training(20),
         source="catalogue: VAE (course VAE lab; keras.io VAE example)",
         real_dataset="keras:mnist",
         target="inputs",

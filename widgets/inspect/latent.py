@@ -162,6 +162,10 @@ class LatentView(InspectView):
             spin.blockSignals(True)
             spin.setMaximum(top)
             spin.blockSignals(False)
+        if top >= 1 and self.a_spin.value() == self.b_spin.value():
+            self.b_spin.blockSignals(True)  # two different samples to travel between
+            self.b_spin.setValue(1 if self.a_spin.value() == 0 else 0)
+            self.b_spin.blockSignals(False)
 
     def params(self) -> dict[str, Any]:
         return {

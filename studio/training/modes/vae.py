@@ -91,8 +91,11 @@ class VAETrainer(keras.Model):
         kl_terms = 1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)
         kl = -0.5 * ops.sum(ops.reshape(kl_terms, (batch, -1)), axis=1)
         rec_loss, kl_loss = ops.mean(rec), ops.mean(kl)
-        self.reconstruction_tracker.update_state(rec_loss)
-        self.kl_tracker.update_state(kl_loss)
+        # Weighted by batch size, as Keras weights its ``loss`` tracker, so the epoch's
+        # loss equals its reconstruction_loss + beta * kl_loss even with a short last batch.
+        weight = ops.cast(batch, rec_loss.dtype)
+        self.reconstruction_tracker.update_state(rec_loss, sample_weight=weight)
+        self.kl_tracker.update_state(kl_loss, sample_weight=weight)
         return rec_loss + self.beta * kl_loss
 
 
