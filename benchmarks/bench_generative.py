@@ -133,7 +133,7 @@ def measure(name: str, refs, epochs: int | None, seed: int = 0) -> dict[str, Any
     final = rows[-1]
     return {
         "expected_accuracy": {
-            "metric": "similarity",
+            "metric": "digit_similarity",
             "value": final["similarity"],
             "baseline": rows[0]["similarity"],
             "classes": final["classes"],

@@ -49,8 +49,12 @@ def test_sampling_draws_around_the_mean_with_the_given_spread() -> None:
 
     mean = np.full((4000, 2), 3.0, "float32")
     log_var = np.full((4000, 2), np.log(0.25), "float32")
-    z = keras.ops.convert_to_numpy(Sampling(seed=0)([mean, log_var]))
+    z = keras.ops.convert_to_numpy(Sampling(seed=0)([mean, log_var], training=True))
     assert abs(z.mean() - 3.0) < 0.05 and abs(z.std() - 0.5) < 0.05
+    # at inference the mean passes through, unless the layer is told to keep sampling
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(Sampling()([mean, log_var])), mean)
+    z = keras.ops.convert_to_numpy(Sampling(seed=0, always_sample=True)([mean, log_var]))
+    assert abs(z.std() - 0.5) < 0.05
 
 
 def test_sampling_refuses_a_bad_seed_naming_it() -> None:
