@@ -59,6 +59,31 @@ def _layout(graph: Graph) -> None:
         graph.move(nid, (float(position[0]), float(position[1])))
 
 
+def _compact_blocks(graph: Graph) -> None:
+    """Draw each collapsed block one step after what feeds it and its consumers one step
+    after it, so a GAN's two blocks read as two short rows (noise → generator → image,
+    image → discriminator → score) rather than spread over their members' full width.
+    Expanding a block and choosing Auto-layout lays its layers out again."""
+    step = 0.0
+    xs = sorted({n.position[0] for n in graph.nodes})
+    if len(xs) > 1:
+        step = min(b - a for a, b in zip(xs, xs[1:]) if b > a)
+    for gid in graph.groups:
+        members = [n for n in graph.nodes if n.group == gid]
+        if not members:
+            continue
+        ids = {n.id for n in members}
+        feeders = [e.src for n in members for e in graph.in_edges(n.id) if e.src not in ids]
+        start = max((graph.node(f).position[0] for f in feeders), default=0.0) + step
+        row = graph.node(feeders[0]).position[1] if feeders else members[0].position[1]
+        dx = start - sum(n.position[0] for n in members) / len(members)
+        dy = row - sum(n.position[1] for n in members) / len(members)
+        for node in members:
+            graph.move(node.id, (node.position[0] + dx, node.position[1] + dy))
+        for nid in {e.dst for n in members for e in graph.out_edges(n.id) if e.dst not in ids}:
+            graph.move(nid, (start + step, row))
+
+
 def _expected_accuracy(
     tpl: Template, measured: dict[str, Any] | None, previous: dict[str, Any] | None
 ) -> Any:
@@ -85,6 +110,8 @@ def build_project(
     graph.weights.clear()
     _tidy_params(graph)
     _layout(graph)
+    if tpl.info.extra.get("compact_blocks"):
+        _compact_blocks(graph)
     analysis = Analyzer(graph).analysis()
     if not analysis.ok:
         raise RuntimeError(f"template {tpl.info.name}: {analysis.errors[0].message}")

@@ -86,7 +86,7 @@ def _gan_training() -> dict:
         target="inputs",
         expand_nested=True,
         trains_by_default=False,
-        extra={"mode": "gan", "latent_dim": LATENT_DIM},
+        extra={"mode": "gan", "latent_dim": LATENT_DIM, "compact_blocks": True},
     )
 )
 def dcgan_digits() -> keras.Model:
