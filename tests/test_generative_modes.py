@@ -257,3 +257,25 @@ def test_studio_train_says_why_a_gan_project_cannot_start(tmp_path, capsys) -> N
     path = project.save(tmp_path / "notgan.studio.json")
     assert main(["train", str(path)]) == 2
     assert "two separate chains" in capsys.readouterr().err
+
+
+def test_imported_vae_keeps_sampling_as_a_palette_layer_and_codegen_rebuilds_it(tmp_path):
+    from studio.compile.codegen import generate_script
+    from studio.compile.compiler import compile_graph
+    from studio.interop.importer import import_model
+
+    graph = import_model(tiny_vae()).graph
+    node = graph.node_by_name("z")
+    assert node.type == "Sampling" and not node.opaque  # editable like any palette layer
+    assert compile_graph(graph).count_params() == tiny_vae().count_params()
+    script = generate_script(graph)
+    assert "from studio.layers.sampling import Sampling" in script
+    assert 'z = Sampling(name="z")([z_mean, z_log_var])' in script
+    path = tmp_path / "vae_script.py"
+    path.write_text(script + "\nprint('params', build_model().count_params())\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KERAS_BACKEND": keras.backend.backend()}
+    out = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"params {tiny_vae().count_params()}" in out.stdout

@@ -86,8 +86,8 @@ class LatentView(InspectView):
         self.seed_spin = QSpinBox(minimum=0, maximum=1_000_000, value=0)
         self.new_samples = QPushButton("New samples")
         self.grid_view = ImageGrid(cell=28)
-        self.interp_view = ImageGrid(cell=56)
-        self.samples_view = ImageGrid(cell=56)
+        self.interp_view = ImageGrid(cell=36)
+        self.samples_view = ImageGrid(cell=40)
 
         controls = QGridLayout()
         for col, (label, widget) in enumerate(
