@@ -142,7 +142,18 @@ def test_latent_view_explains_a_model_that_is_not_generative(qtbot, digits) -> N
     qtbot.addWidget(view)
     view.set_model(tiny_series_autoencoder())
     view.show()
-    assert view.message.isVisible() and "neither" in view.message.text()
+    assert "neither" in view.status.text() and view.result is None
+    assert view.grid_view.count == 0 and not view.message.isVisible()  # a note, not an error
+
+
+def test_reconstruction_view_explains_a_model_that_does_not_reconstruct(qtbot, digits) -> None:
+    view = ReconstructionView()
+    qtbot.addWidget(view)
+    view.set_model(tiny_gan())
+    view.set_dataset(digits)
+    view.show()
+    assert "autoencoder" in view.status.text() and view.result is None
+    assert not view.anomaly_box.isVisible()
 
 
 def test_latent_grid_spans_the_two_chosen_dimensions() -> None:

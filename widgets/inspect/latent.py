@@ -185,10 +185,8 @@ class LatentView(InspectView):
         return self.jobs.busy
 
     def _refresh(self) -> None:
-        if self.model is None:
-            self.show_error("Build or train a VAE or GAN to explore its latent space.")
+        if not self._applies():
             return
-        gen.latent_model(self.model)  # a model without one fails here, shown in place
         self._token += 1
         token = self._token
         self.status.setText("Decoding…")
@@ -199,6 +197,22 @@ class LatentView(InspectView):
             self.params(),
             on_done=lambda outcome: self._show(token, outcome),
         )
+
+    def _applies(self) -> bool:
+        """Whether the model has a latent space; if not, say so in place of the pictures."""
+        reason = "Build or train a VAE or GAN to explore its latent space."
+        if self.model is not None:
+            try:
+                gen.latent_model(self.model)
+                return True
+            except gen.GenerativeError as exc:
+                reason = str(exc)
+        self._token += 1  # a job still running for an earlier model is dropped
+        self.result = None
+        self.status.setText(reason)
+        for grid in (self.grid_view, self.interp_view, self.samples_view):
+            grid.show_message("Not available for this model.")
+        return False
 
     def _show(self, token: int, outcome: Any) -> None:
         if token != self._token:

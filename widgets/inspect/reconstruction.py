@@ -180,10 +180,8 @@ class ReconstructionView(InspectView):
         return self.jobs.busy
 
     def _refresh(self) -> None:
-        if self.model is None or self.dataset is None:
-            self.show_error("Needs a model and a dataset: build an autoencoder and pick data.")
+        if not self._applies():
             return
-        gen.check_autoencoder(self.model)
         self._token += 1
         token = self._token
         self.status.setText("Reconstructing…")
@@ -194,6 +192,24 @@ class ReconstructionView(InspectView):
             self.params(),
             on_done=lambda outcome: self._show(token, outcome),
         )
+
+    def _applies(self) -> bool:
+        """Whether the model reconstructs its input; if not, say so in place of the views."""
+        reason = "Needs a model and a dataset: build an autoencoder and pick data."
+        if self.model is not None and self.dataset is not None:
+            try:
+                gen.check_autoencoder(self.model)
+                return True
+            except gen.GenerativeError as exc:
+                reason = f"Reconstructions need an autoencoder: {exc}."
+        self._token += 1
+        self.result = None
+        self.detection = None
+        self.status.setText(reason)
+        self.images.show_message("Not available for this model.")
+        self.shown.setCurrentWidget(self.images)
+        self.anomaly_box.hide()
+        return False
 
     # -- drawing -------------------------------------------------------------------------
     def _show(self, token: int, outcome: Any) -> None:
