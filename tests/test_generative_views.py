@@ -202,6 +202,8 @@ def test_anomaly_threshold_slider_trades_precision_for_recall(qtbot, ecg_model) 
     view = _reconstruction_view(qtbot, model, data)
     assert view.anomaly_box.isVisible() and view.shown.currentWidget() is view.curves
     labels = data.metadata["val_labels"]
+    expected = "(normal)" if labels[0] == 0 else "(abnormal: "
+    assert expected in view.status.text()
     errors = view.result["errors"]
     assert errors[labels == 1].mean() > errors[labels == 0].mean()  # anomalies reconstruct worse
     d = view.detection

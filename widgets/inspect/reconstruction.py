@@ -241,8 +241,23 @@ class ReconstructionView(InspectView):
             self.recon_curve.setData(recon[0])
             self.shown.setCurrentWidget(self.curves)
             error = float(np.abs(series[0] - recon[0]).mean())
-            self.status.setText(f"Sample {outcome['start']}: mean |x − x̂| = {error:.4f}")
+            self.status.setText(
+                f"Sample {outcome['start']}{self._sample_kind(outcome['start'])}: "
+                f"mean |x − x̂| = {error:.4f}"
+            )
         self._show_anomalies(outcome)
+
+    def _sample_kind(self, index: int) -> str:
+        """`` (normal)`` or `` (abnormal: kind)`` for a labelled validation sample."""
+        labels = anomaly_labels(self.dataset)
+        if labels is None or index >= len(labels):
+            return ""
+        if not labels[index]:
+            return " (normal)"
+        kinds = self.dataset.metadata.get("val_kinds")
+        names = self.dataset.metadata.get("abnormal_kinds") or []
+        kind = int(kinds[index]) if kinds is not None else -1
+        return f" (abnormal: {names[kind]})" if 0 <= kind < len(names) else " (abnormal)"
 
     def _show_anomalies(self, outcome: dict[str, Any]) -> None:
         if "errors" not in outcome:
