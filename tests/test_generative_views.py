@@ -240,3 +240,34 @@ def test_ecg_set_trains_on_normal_beats_and_labels_its_validation_mix() -> None:
     labels = data.metadata["val_labels"]
     assert len(labels) == 100 and 0.2 < labels.mean() < 0.6
     assert 0.0 <= data.x_val.min() and data.x_val.max() <= 1.0
+
+
+def test_dcgan_template_trains_from_the_app_window(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from studio.gallery.templates import new_from_template
+    from widgets.app.workbench import build_app_window
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window, bench = build_app_window(settings=settings, recovery_dir=tmp_path / "recovery")
+    window.ask_save_changes = lambda: "discard"
+    window.ask_restore = lambda path: False
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    project = new_from_template("dcgan_digits")
+    project.dataset["options"]["size"] = 100
+    window.set_project(project)
+    qtbot.waitUntil(
+        lambda: getattr(bench.dataset_panel.dataset(), "name", "") == "mnist_like",
+        timeout=WAIT_MS,
+    )
+    assert bench.dataset_panel.dataset().num_train <= 100
+    panel = bench.training_panel
+    assert panel.settings().mode == "gan"
+    panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(panel.trainingFinished, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    assert panel.last_result.status == "completed", panel.last_result.message
+    assert panel.samples_view.epochs(panel.last_result.record.id) == [0, 1]
+    assert {"d_loss", "g_loss"} <= set(panel.last_result.record.final_metrics)
