@@ -82,7 +82,7 @@ def build_project(
     graph.name = tpl.info.name
     graph.weights.clear()
     _tidy_params(graph)
-    _layout(graph)
+    _layout(graph)  # collapsed blocks (a GAN's two models) are laid out as one box each
     analysis = Analyzer(graph).analysis()
     if not analysis.ok:
         raise RuntimeError(f"template {tpl.info.name}: {analysis.errors[0].message}")

@@ -28,7 +28,14 @@ def test_search_box_filters_the_list(dialog: GalleryDialog, qtbot) -> None:
     assert len(everything) == len(dialog.entries()) >= 20
     qtbot.keyClicks(dialog.search, "autoencoder")
     shown = dialog.visible_names()
-    assert set(shown) == {"dense_autoencoder", "conv_autoencoder", "denoising_autoencoder"}
+    assert set(shown) == {
+        "dense_autoencoder",
+        "conv_autoencoder",
+        "denoising_autoencoder",
+        "vae_dense",
+        "vae_conv",
+        "ecg_anomaly_autoencoder",
+    }
     assert dialog.selected_template() in shown
     dialog.search.clear()
     assert dialog.visible_names() == everything

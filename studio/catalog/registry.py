@@ -243,7 +243,11 @@ def _make_spec(type_name: str, category: str) -> LayerSpec:
 def _studio_spec(name: str, entry: Any) -> LayerSpec:
     """A studio-provided layer (``studio.layers``): same vocabulary as a Keras one."""
     spec = _spec_for_class(name, entry.cls, entry.category)
-    return replace(spec, help=entry.help, key_params=entry.key_params, extra={"studio": True})
+    spec = replace(spec, help=entry.help, key_params=entry.key_params, extra={"studio": True})
+    if entry.inputs:  # called on a list of tensors, one port each
+        n = len(entry.inputs)
+        spec = replace(spec, call="list", min_inputs=n, max_inputs=n, port_names=entry.inputs)
+    return spec
 
 
 def _spec_for_class(type_name: str, cls: type, category: str) -> LayerSpec:

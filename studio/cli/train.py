@@ -106,6 +106,18 @@ def _settings(args: argparse.Namespace, project: Project):
         raise CliError(str(exc)) from None
 
 
+def _mode(settings):
+    """The training mode the settings name (None for supervised); unknown names are an error."""
+    from studio.training.modes import SUPERVISED, get_mode, mode_names
+
+    if settings.mode == SUPERVISED:
+        return None
+    mode = get_mode(settings.mode)
+    if mode is None:
+        raise CliError(f"unknown training mode {settings.mode!r}; expected one of {mode_names()}")
+    return mode
+
+
 def _is_chief() -> bool:
     """Whether this process writes results: in a multi-worker run only the chief does (or, with
     no chief in the cluster, worker 0; with JAX, process 0)."""
@@ -150,7 +162,12 @@ def run_training(
 
             print(f"studio: {describe_distribution()}", file=sys.stderr)
         model = compile_fn(project)
-        problems = check_model_data(model, dataset, settings.loss.name)
+        mode = _mode(settings)
+        if mode is not None:  # a training mode checks its own model/data fit
+            mode_problems = mode.check(model, dataset)
+            if mode_problems:
+                raise CliError(f"{mode.title} training cannot start: {mode_problems[0]}")
+        problems = [] if mode else check_model_data(model, dataset, settings.loss.name)
         if problems:
             fixes = "; ".join(
                 f"{p.message}" + (f" (fix: {p.fix.description})" if p.fix else "") for p in problems
@@ -188,6 +205,9 @@ def run_training(
             project.save()
         except ProjectError as exc:
             raise CliError(str(exc)) from None
+    if result.record.outputs and store is not None:
+        folder = store.run_dir(result.record.id)
+        print(f"studio: wrote {', '.join(result.record.outputs)} in {folder}", file=sys.stderr)
     print(
         f"run {result.record.id} {result.status}; "
         + " ".join(f"{k}={v:.4g}" for k, v in result.record.final_metrics.items())

@@ -14,6 +14,7 @@ import numpy as np
 from studio.data.dataset import Dataset, Task
 from studio.data.errors import DatasetError
 from studio.data.split import train_val_split
+from studio.data.synthetic_ecg import BEAT_LENGTH, load_ecg
 from studio.data.synthetic_images import (
     make_digits,
     make_imagenet_like,
@@ -186,6 +187,10 @@ def load_sine(size: int | None = None, seed: int = 0) -> Dataset:
     return _finish("sine", x, y, seed, "forecasting", None, info.description, window=32)
 
 
+def _load_ecg(size: int | None = None, seed: int = 0) -> Dataset:
+    return load_ecg(size, seed, BUNDLED["ecg"].description)
+
+
 BUNDLED: dict[str, BundledInfo] = {
     info.name: info
     for info in [
@@ -224,6 +229,10 @@ BUNDLED: dict[str, BundledInfo] = {
         BundledInfo("segmentation_shapes", "Generated 128x128 colour images of circles and "
                     "squares with a class per pixel (background, circle, square)",
                     "classification", (128, 128, 3), load_segmentation_shapes, 256),
+        BundledInfo("ecg", "Generated ECG-like heartbeats (140 steps, 0..1): normal beats to "
+                    "train an autoencoder on, validation mixed with abnormal ones (labels in "
+                    "metadata) for anomaly detection", "reconstruction", (BEAT_LENGTH,),
+                    _load_ecg, 2500),
     ]
 }  # fmt: skip
 

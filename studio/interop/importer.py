@@ -288,6 +288,8 @@ class _Builder:
         custom = not str(layer.get("module") or "").startswith("keras") or layer.get(
             "registered_name"
         ) not in (None, class_name)
+        if spec is not None and spec.extra.get("studio"):  # the studio's own layers (palette)
+            custom = layer.get("registered_name") not in (None, f"studio>{class_name}")
         opaque = spec is None or custom
         if opaque:
             params = {

@@ -16,18 +16,25 @@ class PaletteEntry:
     category: str
     help: str
     key_params: tuple[str, ...] = ()
+    # Names of the input ports for a layer called on a list of tensors (``layer([a, b])``);
+    # empty for a layer with one input.
+    inputs: tuple[str, ...] = ()
 
 
 _ENTRIES: dict[str, PaletteEntry] = {}
 
 
 def studio_layer(
-    category: str, help: str = "", key_params: tuple[str, ...] = ()
+    category: str,
+    help: str = "",
+    key_params: tuple[str, ...] = (),
+    inputs: tuple[str, ...] = (),
 ) -> Callable[[type], type]:
     """Class decorator: register a layer with Keras's serializer and the studio's palette.
 
     The Keras name is ``studio>ClassName``; the palette and the project file use the bare class
-    name, like Keras's own layers.
+    name, like Keras's own layers. ``inputs`` names the ports of a layer called on a list of
+    tensors (the VAE's ``Sampling([z_mean, z_log_var])``); leave it empty for one input.
     """
 
     def register(cls: type) -> type:
@@ -36,7 +43,7 @@ def studio_layer(
         registered = keras.saving.register_keras_serializable(package=PACKAGE)(cls)
         doc = (cls.__doc__ or "").strip().splitlines()
         _ENTRIES[cls.__name__] = PaletteEntry(
-            registered, category, help or (doc[0] if doc else cls.__name__), key_params
+            registered, category, help or (doc[0] if doc else cls.__name__), key_params, inputs
         )
         return registered
 

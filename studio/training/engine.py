@@ -13,6 +13,7 @@ The engine never raises: ``run`` returns a ``TrainingResult`` and tells the list
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -34,6 +35,8 @@ from studio.training.settings import (
     build_callbacks,
     compile_model,
 )
+
+log = logging.getLogger(__name__)
 
 ResultStatus = Literal["completed", "stopped", "failed"]
 EPOCH_TIMING_KEYS = ("epoch", "seconds", "val_seconds", "samples")
@@ -81,6 +84,8 @@ class TrainingListener:
     on_epoch_end: Callable[[int, dict[str, float], float, float, int], None] = _ignore
     on_run_end: Callable[[RunRecord], None] = _ignore
     on_error: Callable[[str], None] = _ignore
+    # A training mode's new sample grid (epoch, uint8 image grid); see studio.training.samples.
+    on_samples: Callable[[int, np.ndarray], None] = _ignore
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,24 @@ def _training_samples(dataset: Dataset, settings: TrainingSettings) -> int:
     if dataset.x_val is None and settings.validation_split > 0:
         return int(math.ceil(n * (1.0 - settings.validation_split)))
     return n
+
+
+def _prepare_mode(model: keras.Model, dataset: Dataset, settings: TrainingSettings):
+    """The mode's ``ModeRun`` for a non-supervised ``settings.mode``; None for plain ``fit``."""
+    from studio.training.modes import SUPERVISED, get_mode, mode_names
+
+    if settings.mode == SUPERVISED:
+        return None
+    mode = get_mode(settings.mode)
+    if mode is None:
+        raise TrainingError(
+            f"Unknown training mode {settings.mode!r}; expected one of {mode_names()}"
+        )
+    return mode.prepare(model, dataset, settings)
+
+
+def _is_loss(key: str) -> bool:
+    return key == "loss" or key.endswith("_loss")
 
 
 def _is_finite(value: float | None) -> bool:
@@ -239,6 +262,10 @@ class _Reporter(keras.callbacks.Callback):
         self.failure: str | None = None
         self.best_value = math.inf
         self.best_weights: list[np.ndarray] | None = None
+        # A training mode fits a trainer around the project's model: best weights are read
+        # from ``weights_source`` and ranked by ``monitor`` (None: keep the last weights).
+        self.weights_source: keras.Model | None = None
+        self.monitor: str | None = "auto"
 
     # -- batches: the hot path -------------------------------------------------------------
     def batch_end(self, batch: int, raw_logs: dict[str, Any] | None) -> None:
@@ -276,9 +303,10 @@ class _Reporter(keras.callbacks.Callback):
             **logs,
         }
         self.record.batches.append(row)
-        if "loss" in logs and not _is_finite(logs["loss"]):
+        for key in [k for k in logs if _is_loss(k) and not _is_finite(logs[k])][:1]:
+            what = "Loss" if key == "loss" else key
             self._fail(
-                f"Loss became {_label(logs['loss'])} at epoch {self.epoch}, batch "
+                f"{what} became {_label(logs[key])} at epoch {self.epoch}, batch "
                 f"{self.clock.batches_done}; try a lower learning rate or check the data "
                 "for NaN/inf values."
             )
@@ -353,8 +381,8 @@ class _Reporter(keras.callbacks.Callback):
         }
         self.record.epochs.append(row)
         self.epoch_totals.append(seconds + clock.val_seconds)
-        for key in ("loss", "val_loss"):
-            if key in metrics and not _is_finite(metrics[key]):
+        for key in [k for k in metrics if _is_loss(k)]:
+            if not _is_finite(metrics[key]):
                 self._fail(
                     f"{key} became {_label(metrics[key])} in epoch {self.epoch}; "
                     "try a lower learning rate or check the data "
@@ -364,13 +392,17 @@ class _Reporter(keras.callbacks.Callback):
         self.engine.listener.on_epoch_end(self.epoch, metrics, seconds, clock.val_seconds, samples)
 
     def _track_best(self, metrics: dict[str, float]) -> None:
-        monitor = "val_loss" if "val_loss" in metrics else "loss"
+        if self.monitor is None:
+            self.record.monitor = ""
+            return
+        base = "loss" if self.monitor == "auto" else self.monitor
+        monitor = f"val_{base}" if f"val_{base}" in metrics else base
         value = metrics.get(monitor)
         self.record.monitor = monitor
         if _is_finite(value) and value < self.best_value:
             self.best_value = value
             self.record.best_epoch = self.epoch
-            self.best_weights = self.model.get_weights()
+            self.best_weights = (self.weights_source or self.model).get_weights()
 
 
 def _explained(message: str, callbacks: list[keras.callbacks.Callback]) -> str:
@@ -476,13 +508,19 @@ class TrainingEngine:
         run_store: RunStore | None,
         compile: bool,
     ) -> TrainingResult:
+        plan = None
         try:
             settings.validate()
-            if compile:
+            plan = _prepare_mode(model, dataset, settings)
+            if plan is None and compile:
                 compile_model(model, settings)
-            elif not model.compiled:
+            elif plan is None and not model.compiled:
                 raise TrainingError("The model is not compiled; run with compile=True.")
-            callbacks = [*build_callbacks(settings, self._project_folder), *self.extra_callbacks]
+            callbacks = [
+                *build_callbacks(settings, self._project_folder),
+                *self.extra_callbacks,
+                *(plan.callbacks if plan else []),
+            ]
             samples = _training_samples(dataset, settings)
             if samples < 1:
                 raise TrainingError(
@@ -493,15 +531,24 @@ class TrainingEngine:
             return self._finish(record, "failed", str(exc), model, run_store, None)
         batches = max(1, math.ceil(samples / settings.batch_size))
         reporter = _Reporter(self, record, settings.epochs, batches, samples, settings.batch_size)
+        fit_model, fit_kwargs = model, None
+        if plan is not None:
+            fit_model = plan.trainer
+            fit_kwargs = plan.fit_arguments(settings.batch_size, settings.epochs, settings.shuffle)
+            reporter.weights_source, reporter.monitor = model, plan.monitor
+            if plan.samples is not None:
+                plan.samples.listeners.append(self.listener.on_samples)
         callback_list = _ReportingCallbackList(
-            reporter, callbacks, model, verbose=0, epochs=settings.epochs, steps=batches
+            reporter, callbacks, fit_model, verbose=0, epochs=settings.epochs, steps=batches
         )
         initial_weights = model.get_weights()
         if settings.seed is not None:
             keras.utils.set_random_seed(settings.seed)
         self.listener.on_run_start(record)
         try:
-            model.fit(**_fit_arguments(dataset, settings), callbacks=callback_list)
+            fit_model.fit(
+                **(fit_kwargs or _fit_arguments(dataset, settings)), callbacks=callback_list
+            )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result, never a raise
             reporter.failure = describe_error(exc)
         if reporter.failure is not None:
@@ -511,7 +558,7 @@ class TrainingEngine:
             except Exception:  # noqa: BLE001 - the failure message matters more
                 pass
             return self._finish(
-                record, "failed", reporter.failure, model, run_store, reporter.best_weights
+                record, "failed", reporter.failure, model, run_store, reporter.best_weights, plan
             )
         status: ResultStatus = "stopped" if self._stop_requested.is_set() else "completed"
         message = (
@@ -519,7 +566,7 @@ class TrainingEngine:
             if status == "stopped"
             else f"Completed {len(record.epochs)} epochs."
         )
-        return self._finish(record, status, message, model, run_store, reporter.best_weights)
+        return self._finish(record, status, message, model, run_store, reporter.best_weights, plan)
 
     def _finish(
         self,
@@ -529,6 +576,7 @@ class TrainingEngine:
         model: keras.Model,
         run_store: RunStore | None,
         best_weights: list[np.ndarray] | None,
+        plan: Any = None,
     ) -> TrainingResult:
         record.status = status
         record.message = message
@@ -548,6 +596,8 @@ class TrainingEngine:
                         write_last=False,
                     )
                 else:
+                    if plan is not None:
+                        self._write_mode_outputs(plan, record, run_store)
                     run_store.save(record, model, best_weights)
             except Exception as exc:  # noqa: BLE001 - a full disk must not lose the result
                 save_error = describe_save_error(exc, run_store.run_dir(record.id))
@@ -570,6 +620,16 @@ def describe_save_error(exc: BaseException, where: Any) -> str:
             cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
         return describe_os_error(cause, "write the run to", where)
     return describe_error(exc)
+
+    def _write_mode_outputs(self, plan: Any, record: RunRecord, run_store: RunStore) -> None:
+        """A mode's sample grids and models usable alone, beside the run; a failure here is
+        reported in the run's message and never loses the run itself."""
+        folder = run_store.run_dir(record.id)
+        try:
+            record.outputs = [p.relative_to(folder).as_posix() for p in plan.write_outputs(folder)]
+        except Exception as exc:  # noqa: BLE001 - the run's own files matter more
+            log.debug("mode outputs not written", exc_info=True)
+            record.message = f"{record.message} Samples or parts not written: {describe_error(exc)}"
 
 
 def samples_per_second(record: RunRecord) -> float:

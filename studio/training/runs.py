@@ -56,6 +56,8 @@ class RunRecord:
     best_epoch: int | None = None
     backend: str = ""
     device: str = ""
+    # Files a training mode wrote beside the run (sample grids, models usable alone).
+    outputs: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

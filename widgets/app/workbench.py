@@ -21,6 +21,7 @@ from studio.data import Dataset, DatasetRef, apply_fix
 from studio.gallery.templates import apply_pretrained
 from studio.graph import Graph
 from studio.project import Project
+from studio.training.modes import get_mode
 from studio.training.preflight import check_model_data, model_fix
 from studio.training.runs import RunStore, copy_runs, move_runs
 from studio.training.settings import TrainingError, TrainingSettings
@@ -235,7 +236,15 @@ class Workbench(QObject):
         if dataset is None:
             raise ValueError("Choose a dataset in the Dataset panel first.")
         model = self._compiled()
-        loss = self.training_panel.settings().loss.name
+        settings = self.training_panel.settings()
+        mode = get_mode(settings.mode)
+        if mode is not None:  # a training mode (GAN, VAE, ...) checks its own fit
+            problems = mode.check(model, dataset)
+            if problems:
+                raise ValueError(problems[0])
+            self._dataset = dataset
+            return model
+        loss = settings.loss.name
         for _ in range(3):  # each accepted fix can reveal the next mismatch
             problems = check_model_data(model, dataset, loss)
             if not problems:

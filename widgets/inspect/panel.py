@@ -14,6 +14,8 @@ from widgets.inspect.evaluation import EvaluationView
 from widgets.inspect.feature_maps import FeatureMapsView
 from widgets.inspect.filters import FiltersView
 from widgets.inspect.histograms import HistogramsView
+from widgets.inspect.latent import LatentView
+from widgets.inspect.reconstruction import ReconstructionView
 from widgets.inspect.saliency import SaliencyView
 from widgets.inspect.summary import SummaryView
 
@@ -41,6 +43,8 @@ class InspectPanel(QTabWidget):
         # One worker thread for every view: one Keras computation at a time, and the UI
         # thread free while it runs.
         self.runner = JobRunner(self)
+        self.latent = LatentView()
+        self.reconstruction = ReconstructionView()
         for title, view in self.named_views():
             self.addTab(view, title)
             view.runner = self.runner
@@ -54,6 +58,8 @@ class InspectPanel(QTabWidget):
             ("Saliency", self.saliency),
             ("Histograms", self.histograms),
             ("Evaluation", self.evaluation),
+            ("Latent space", self.latent),
+            ("Reconstruction", self.reconstruction),
         ]
 
     def views(self) -> list[InspectView]:

@@ -37,6 +37,7 @@ from studio.data.dataset import Dataset
 from studio.training.device import backend_name, describe_device
 from studio.training.engine import TrainingResult, describe_error
 from studio.training.headless import format_clock
+from studio.training.modes import get_mode
 from studio.training.runs import RunStore
 from studio.training.settings import (
     SCHEDULES,
@@ -51,6 +52,7 @@ from studio.training.settings import (
     available_optimizers,
     default_schedule_params,
 )
+from widgets.training.generated_samples import GeneratedSamplesView
 from widgets.training.memory_budget import MemoryBudget
 from widgets.training.param_form import ParamForm
 from widgets.training.plots import TrainingPlots
@@ -82,6 +84,7 @@ class TrainingPanel(QWidget):
         self._run_store_provider = run_store_provider
         self._model: keras.Model | None = None
         self._seed: int | None = None
+        self._mode, self._mode_options = "supervised", {}  # training mode, kept as loaded
         self.trainer: TrainerThread | None = None
         self.last_result: TrainingResult | None = None
         self._loading = False
@@ -194,6 +197,9 @@ class TrainingPanel(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.plots)
+        self.samples_view = GeneratedSamplesView()  # shown for modes that make sample grids
+        self.samples_view.hide()
+        splitter.addWidget(self.samples_view)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
@@ -238,6 +244,7 @@ class TrainingPanel(QWidget):
             self.split_spin.setValue(settings.validation_split)
             self.shuffle_check.setChecked(settings.shuffle)
             self._seed = settings.seed
+            self._mode, self._mode_options = settings.mode, dict(settings.mode_options)
             self._set_callbacks(settings.callbacks)
         finally:
             self._loading = False
@@ -301,6 +308,8 @@ class TrainingPanel(QWidget):
             shuffle=self.shuffle_check.isChecked(),
             seed=self._seed,
             callbacks=callbacks,
+            mode=self._mode,
+            mode_options=dict(self._mode_options),
         )
 
     def _edited(self, *_args: Any) -> None:
@@ -390,8 +399,13 @@ class TrainingPanel(QWidget):
             return
         self._model = model
         self.show_message("")
-        self.plots.prepare(["loss", *settings.metrics])
+        mode = get_mode(settings.mode)
+        self.plots.prepare(list(mode.metrics) if mode else ["loss", *settings.metrics])
+        self.samples_view.setVisible(mode is not None)
         trainer = TrainerThread(self._model, dataset, settings, store, parent=self)
+        trainer.samplesReady.connect(
+            lambda epoch, grid: self.samples_view.add_grid(self._run_id or "", epoch, grid)
+        )
         trainer.runStarted.connect(self._run_started)
         trainer.batchProgress.connect(self._batch_progress)
         trainer.epochEnded.connect(self._epoch_ended)
@@ -431,6 +445,7 @@ class TrainingPanel(QWidget):
     def _run_started(self, info: dict) -> None:
         self._run_id = info["run_id"]
         self.plots.start_run(self._run_id, f"run {self._run_id[-6:]}")
+        self.samples_view.start_run(self._run_id)
 
     def _batch_progress(self, info: dict) -> None:
         self.progress.setValue(int(info["fraction"] * 1000))
@@ -501,6 +516,8 @@ class TrainingPanel(QWidget):
         try:
             for run_id in self._selected():
                 self.plots.show_record(store.load(run_id), f"run {run_id[-6:]}")
+                if self.samples_view.load_run(run_id, store.run_dir(run_id)):
+                    self.samples_view.show()
         except TrainingError as exc:
             self.show_message(str(exc))
 

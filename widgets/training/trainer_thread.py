@@ -35,6 +35,8 @@ class TrainerThread(QThread):
     epochEnded = Signal(dict)
     runFinished = Signal(object)
     errorOccurred = Signal(str)
+    # A training mode's new sample grid: (epoch, uint8 image array).
+    samplesReady = Signal(int, object)
 
     def __init__(
         self,
@@ -90,6 +92,7 @@ class TrainerThread(QThread):
             on_batch=batch,
             on_epoch_end=epoch_end,
             on_error=self.errorOccurred.emit,
+            on_samples=lambda epoch, grid: self.samplesReady.emit(epoch, grid),
         )
 
     def run(self) -> None:

@@ -23,22 +23,28 @@ def register_mode(mode: Any) -> Any:
     return mode
 
 
+_loaded = False
+
+
 def _load_all() -> None:
+    """Import every mode module once (importing one mode directly must not hide the others)."""
+    global _loaded
+    if _loaded:
+        return
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
+    _loaded = True
 
 
 def get_mode(name: str) -> Any | None:
     """The registered mode called ``name``; None for ``supervised`` or an unknown name."""
     if name == SUPERVISED:
         return None
-    if not _MODES:
-        _load_all()
+    _load_all()
     return _MODES.get(name)
 
 
 def mode_names() -> list[str]:
-    if not _MODES:
-        _load_all()
+    _load_all()
     return [SUPERVISED, *_MODES]
