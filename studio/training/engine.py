@@ -609,6 +609,16 @@ class TrainingEngine:
         self.listener.on_run_end(record)
         return TrainingResult(status, record.message, record, save_error)
 
+    def _write_mode_outputs(self, plan: Any, record: RunRecord, run_store: RunStore) -> None:
+        """A mode's sample grids and models usable alone, beside the run; a failure here is
+        reported in the run's message and never loses the run itself."""
+        folder = run_store.run_dir(record.id)
+        try:
+            record.outputs = [p.relative_to(folder).as_posix() for p in plan.write_outputs(folder)]
+        except Exception as exc:  # noqa: BLE001 - the run's own files matter more
+            log.debug("mode outputs not written", exc_info=True)
+            record.message = f"{record.message} Samples or parts not written: {describe_error(exc)}"
+
 
 def describe_save_error(exc: BaseException, where: Any) -> str:
     """A failed run save in one sentence: disk errors by what to do, others as they are."""
@@ -620,16 +630,6 @@ def describe_save_error(exc: BaseException, where: Any) -> str:
             cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
         return describe_os_error(cause, "write the run to", where)
     return describe_error(exc)
-
-    def _write_mode_outputs(self, plan: Any, record: RunRecord, run_store: RunStore) -> None:
-        """A mode's sample grids and models usable alone, beside the run; a failure here is
-        reported in the run's message and never loses the run itself."""
-        folder = run_store.run_dir(record.id)
-        try:
-            record.outputs = [p.relative_to(folder).as_posix() for p in plan.write_outputs(folder)]
-        except Exception as exc:  # noqa: BLE001 - the run's own files matter more
-            log.debug("mode outputs not written", exc_info=True)
-            record.message = f"{record.message} Samples or parts not written: {describe_error(exc)}"
 
 
 def samples_per_second(record: RunRecord) -> float:

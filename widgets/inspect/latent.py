@@ -3,7 +3,7 @@ and random samples.
 
 For a VAE (a ``Sampling`` layer between encoder and decoder) all three are shown; a GAN's
 generator has no encoder, so it gets the grid and random samples. Decoding runs on a worker
-thread (``widgets.app.jobs.JobRunner``); the view only draws what comes back, and a result
+thread (``widgets.common.jobs.JobRunner``); the view only draws what comes back, and a result
 that arrives after the settings changed again is dropped.
 """
 
@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from studio.data.dataset import Dataset
 from studio.inspect import generative as gen
-from widgets.app.jobs import JobFailed, JobRunner
-from widgets.inspect.common import InspectView, fill_combo, sample_at, sample_count
+from widgets.common.jobs import JobFailed
+from widgets.inspect.common import InspectView, Work, fill_combo, sample_at, sample_count
 from widgets.inspect.image_grid import ImageGrid
 
 if TYPE_CHECKING:  # widgets only hold models the core built
@@ -73,7 +73,6 @@ class LatentView(InspectView):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.jobs = JobRunner(self)
         self._token = 0
         self.result: dict[str, Any] | None = None
         self.status = QLabel("")
@@ -184,20 +183,14 @@ class LatentView(InspectView):
 
     @property
     def busy(self) -> bool:
-        return self.jobs.busy
+        return self.is_busy
 
-    def _refresh(self) -> None:
+    def _prepare(self) -> Work | None:
         if not self._applies():
-            return
-        self._token += 1
-        token = self._token
+            return None
         self.status.setText("Decoding…")
-        self.jobs.run(
-            compute_latent,
-            self.model,
-            self.dataset,
-            self.params(),
-            on_done=lambda outcome: self._show(token, outcome),
+        return Work(
+            compute_latent, (self.model, self.dataset, self.params()), self._show, "Decoding…"
         )
 
     def _applies(self) -> bool:
@@ -216,9 +209,7 @@ class LatentView(InspectView):
             grid.show_message("Not available for this model.")
         return False
 
-    def _show(self, token: int, outcome: Any) -> None:
-        if token != self._token:
-            return  # the settings changed while this ran; a newer job is on its way
+    def _show(self, outcome: Any) -> None:
         if isinstance(outcome, JobFailed):
             self.status.setText("")
             self.show_error(outcome.message)

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 from studio.data.dataset import Dataset
 from studio.inspect import generative as gen
 from studio.inspect.evaluation import split_arrays
-from widgets.app.jobs import JobFailed, JobRunner
-from widgets.inspect.common import InspectView, sample_count
+from widgets.common.jobs import JobFailed
+from widgets.inspect.common import InspectView, Work, sample_count
 from widgets.inspect.image_grid import ImageGrid
 from widgets.inspect.latent import gray_tiles
 
@@ -93,7 +93,6 @@ class ReconstructionView(InspectView):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.jobs = JobRunner(self)
         self._token = 0
         self.result: dict[str, Any] | None = None
         self.detection: gen.Detection | None = None
@@ -179,20 +178,17 @@ class ReconstructionView(InspectView):
 
     @property
     def busy(self) -> bool:
-        return self.jobs.busy
+        return self.is_busy
 
-    def _refresh(self) -> None:
+    def _prepare(self) -> Work | None:
         if not self._applies():
-            return
-        self._token += 1
-        token = self._token
+            return None
         self.status.setText("Reconstructing…")
-        self.jobs.run(
+        return Work(
             compute_reconstruction,
-            self.model,
-            self.dataset,
-            self.params(),
-            on_done=lambda outcome: self._show(token, outcome),
+            (self.model, self.dataset, self.params()),
+            self._show,
+            "Reconstructing…",
         )
 
     def _applies(self) -> bool:
@@ -214,9 +210,7 @@ class ReconstructionView(InspectView):
         return False
 
     # -- drawing -------------------------------------------------------------------------
-    def _show(self, token: int, outcome: Any) -> None:
-        if token != self._token:
-            return
+    def _show(self, outcome: Any) -> None:
         self.status.setText("")
         if isinstance(outcome, JobFailed):
             self.show_error(outcome.message)
