@@ -14,6 +14,7 @@ import numpy as np
 from studio.data.dataset import Dataset, Task
 from studio.data.errors import DatasetError
 from studio.data.split import train_val_split
+from studio.data.synthetic_classic import make_cartpole_states, make_sine_curve
 from studio.data.synthetic_images import (
     make_digits,
     make_imagenet_like,
@@ -186,6 +187,16 @@ def load_sine(size: int | None = None, seed: int = 0) -> Dataset:
     return _finish("sine", x, y, seed, "forecasting", None, info.description, window=32)
 
 
+def load_sine_curve(size: int | None = None, seed: int = 0) -> Dataset:
+    info = BUNDLED["sine_curve"]
+    x, y = make_sine_curve(size or info.default_size, seed)
+    return _finish("sine_curve", x, y, seed, "regression", None, info.description)
+
+
+def load_cartpole(size: int | None = None, seed: int = 0) -> Dataset:
+    return _generated("cartpole", make_cartpole_states, size, seed, environment="CartPole-v1")
+
+
 BUNDLED: dict[str, BundledInfo] = {
     info.name: info
     for info in [
@@ -224,6 +235,11 @@ BUNDLED: dict[str, BundledInfo] = {
         BundledInfo("segmentation_shapes", "Generated 128x128 colour images of circles and "
                     "squares with a class per pixel (background, circle, square)",
                     "classification", (128, 128, 3), load_segmentation_shapes, 256),
+        BundledInfo("sine_curve", "x in [-pi, pi] -> sin(x) + noise: 1-D regression for RBF "
+                    "networks", "regression", (1,), load_sine_curve, 500),
+        BundledInfo("cartpole", "CartPole-v1 states from random play, labelled by a balancing "
+                    "rule; the DQN mode plays the environment itself", "classification", (4,),
+                    load_cartpole, 2000),
     ]
 }  # fmt: skip
 

@@ -39,9 +39,7 @@ class RBF(keras.layers.Layer):
     ) -> None:
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units < 1:
-            raise ValueError(
-                f"`units` must be a positive integer; received units={units!r}"
-            )
+            raise ValueError(f"`units` must be a positive integer; received units={units!r}")
         if not float(initial_width) > 0:
             raise ValueError(
                 f"`initial_width` must be greater than 0; received initial_width={initial_width!r}"

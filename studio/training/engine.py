@@ -94,6 +94,16 @@ class TrainingListener:
 
 
 @dataclass(frozen=True)
+class FitOutcome:
+    """How one ``fit`` ended: ``failure`` is None unless it failed; ``last_epoch`` counts
+    from 1 across the whole run."""
+
+    failure: str | None
+    best_weights: list[np.ndarray] | None
+    last_epoch: int
+
+
+@dataclass(frozen=True)
 class TrainingResult:
     status: ResultStatus
     message: str
@@ -469,6 +479,18 @@ class TrainingEngine:
         run_store: RunStore | None,
         compile: bool,
     ) -> TrainingResult:
+        from studio.training.modes import SUPERVISED, get_mode, mode_names
+
+        if settings.mode != SUPERVISED:
+            mode = get_mode(settings.mode)
+            if mode is None:
+                message = (
+                    f"Unknown training mode {settings.mode!r}; known: {', '.join(mode_names())}"
+                )
+                return self._finish(record, "failed", message, model, run_store, None)
+            from studio.training.modes.session import run_mode
+
+            return run_mode(self, mode, model, dataset, settings, record, run_store)
         try:
             settings.validate()
             if compile:
@@ -478,35 +500,63 @@ class TrainingEngine:
             callbacks = build_callbacks(settings)
         except TrainingError as exc:
             return self._finish(record, "failed", str(exc), model, run_store, None)
-        samples = _training_samples(dataset, settings)
-        batches = max(1, math.ceil(samples / settings.batch_size))
-        reporter = _Reporter(self, record, settings.epochs, batches, samples, settings.batch_size)
-        callback_list = _ReportingCallbackList(
-            reporter, callbacks, model, verbose=0, epochs=settings.epochs, steps=batches
-        )
         initial_weights = model.get_weights()
         if settings.seed is not None:
             keras.utils.set_random_seed(settings.seed)
         self.listener.on_run_start(record)
-        try:
-            model.fit(**_fit_arguments(dataset, settings), callbacks=callback_list)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a result, never a raise
-            reporter.failure = describe_error(exc)
-        if reporter.failure is not None:
+        outcome = self.fit(model, dataset, settings, record, callbacks=callbacks)
+        if outcome.failure is not None:
             try:
                 model.set_weights(initial_weights)
             except Exception:  # noqa: BLE001 - the failure message matters more
                 pass
             return self._finish(
-                record, "failed", reporter.failure, model, run_store, reporter.best_weights
+                record, "failed", outcome.failure, model, run_store, outcome.best_weights
             )
         status: ResultStatus = "stopped" if self._stop_requested.is_set() else "completed"
         message = (
-            f"Stopped by the user after epoch {reporter.epoch}."
+            f"Stopped by the user after epoch {outcome.last_epoch}."
             if status == "stopped"
             else f"Completed {len(record.epochs)} epochs."
         )
-        return self._finish(record, status, message, model, run_store, reporter.best_weights)
+        return self._finish(record, status, message, model, run_store, outcome.best_weights)
+
+    def fit(
+        self,
+        model: keras.Model,
+        dataset: Dataset,
+        settings: TrainingSettings,
+        record: RunRecord,
+        *,
+        callbacks: list[keras.callbacks.Callback] | None = None,
+        initial_epoch: int = 0,
+        total_epochs: int | None = None,
+    ) -> FitOutcome:
+        """One supervised ``fit`` of a compiled model, reported into ``record``; never raises.
+
+        Training modes call it for their supervised phase (e.g. fine-tuning after
+        pretraining): ``initial_epoch`` epochs are already done and the whole run has
+        ``total_epochs``, so epoch numbers, progress and plots carry on from the mode's own.
+        """
+        if callbacks is None:
+            try:
+                callbacks = build_callbacks(settings)
+            except TrainingError as exc:
+                return FitOutcome(str(exc), None, initial_epoch)
+        samples = _training_samples(dataset, settings)
+        batches = max(1, math.ceil(samples / settings.batch_size))
+        epochs = total_epochs if total_epochs is not None else initial_epoch + settings.epochs
+        reporter = _Reporter(self, record, epochs, batches, samples, settings.batch_size)
+        callback_list = _ReportingCallbackList(
+            reporter, callbacks, model, verbose=0, epochs=epochs, steps=batches
+        )
+        arguments = _fit_arguments(dataset, settings)
+        arguments.update(initial_epoch=initial_epoch, epochs=initial_epoch + settings.epochs)
+        try:
+            model.fit(**arguments, callbacks=callback_list)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a result, never a raise
+            reporter.failure = describe_error(exc)
+        return FitOutcome(reporter.failure, reporter.best_weights, reporter.epoch)
 
     def _finish(
         self,
@@ -554,6 +604,7 @@ def samples_per_second(record: RunRecord) -> float:
 
 __all__ = [
     "BatchProgress",
+    "FitOutcome",
     "TrainingEngine",
     "TrainingListener",
     "TrainingResult",
