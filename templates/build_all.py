@@ -56,7 +56,7 @@ def _layout(graph: Graph) -> None:
     except ImportError:  # the importer's own column placement is kept
         return
     for nid, position in compute_layout(graph).items():
-        graph.node(nid).position = (float(position[0]), float(position[1]))
+        graph.move(nid, (float(position[0]), float(position[1])))
 
 
 def _expected_accuracy(

@@ -68,6 +68,7 @@ def run_training(
 ) -> int:
     from studio.compile.compiler import store_model_weights
     from studio.training.headless import train_headless
+    from studio.training.modes.session import checks_targets
     from studio.training.preflight import check_model_data
     from studio.training.runs import RunStore
 
@@ -90,7 +91,12 @@ def run_training(
 
             print(f"studio: {describe_distribution()}", file=sys.stderr)
         model = compile_fn(project)
-        problems = check_model_data(model, dataset, settings.loss.name)
+        # Modes that learn without targets (SOM, DQN) skip the targets check.
+        problems = (
+            check_model_data(model, dataset, settings.loss.name)
+            if checks_targets(settings.mode)
+            else []
+        )
         if problems:
             fixes = "; ".join(
                 f"{p.message}" + (f" (fix: {p.fix.description})" if p.fix else "") for p in problems

@@ -285,9 +285,11 @@ class _Builder:
         config = layer["config"]
         trainable = bool(config.get("trainable", True))
         spec = get_spec(class_name)
-        custom = not str(layer.get("module") or "").startswith("keras") or layer.get(
-            "registered_name"
-        ) not in (None, class_name)
+        studio = spec is not None and spec.extra.get("studio")  # studio.layers: in the palette
+        custom = not studio and (
+            not str(layer.get("module") or "").startswith("keras")
+            or layer.get("registered_name") not in (None, class_name)
+        )
         opaque = spec is None or custom
         if opaque:
             params = {

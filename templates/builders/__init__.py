@@ -66,7 +66,7 @@ class Template:
 
 
 _REGISTRY: dict[str, Template] = {}
-_MODULES = ("vision", "sequence", "generative", "transfer")
+_MODULES = ("vision", "sequence", "generative", "transfer", "classics")
 
 
 def template(info: TemplateInfo) -> Callable[[Builder], Builder]:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMessageBox
 from studio.data import Dataset, DatasetRef, apply_fix
 from studio.graph import Graph, SetParams
 from studio.project import Project
+from studio.training.modes.session import checks_targets
 from studio.training.preflight import check_model_data
 from studio.training.runs import RunStore
 from studio.training.settings import TrainingError, TrainingSettings
@@ -185,9 +186,13 @@ class Workbench(QObject):
         if dataset is None:
             raise ValueError("Choose a dataset in the Dataset panel first.")
         model = self._compiled()
-        loss = self.training_panel.settings().loss.name
+        settings = self.training_panel.settings()
+        loss = settings.loss.name
         for _ in range(3):  # each accepted fix can reveal the next mismatch
-            problems = check_model_data(model, dataset, loss)
+            # Modes that learn without targets (SOM, DQN) skip the targets check.
+            problems = (
+                check_model_data(model, dataset, loss) if checks_targets(settings.mode) else []
+            )
             if not problems:
                 break
             problem = problems[0]

@@ -52,6 +52,8 @@ from studio.training.settings import (
     available_optimizers,
     default_schedule_params,
 )
+from widgets.training.episode_plot import EpisodePlot
+from widgets.training.mode_form import ModeForm
 from widgets.training.param_form import ParamForm
 from widgets.training.plots import TrainingPlots
 from widgets.training.trainer_thread import TrainerThread
@@ -112,6 +114,8 @@ class TrainingPanel(QWidget):
         self.callback_boxes: dict[str, tuple[QGroupBox, ParamForm]] = {}
 
         form = QFormLayout()
+        self.mode_form = ModeForm()
+        form.addRow(self.mode_form)
         form.addRow("Optimizer", self.optimizer_combo)
         form.addRow(self.optimizer_form)
         form.addRow("LR schedule", self.schedule_combo)
@@ -165,6 +169,8 @@ class TrainingPanel(QWidget):
         ):
             run_buttons.addWidget(button, i // 2, i % 2)
         self.plots = TrainingPlots()
+        self.episode_plot = EpisodePlot()  # shown for reinforcement-learning runs
+        self.episode_plot.hide()
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -179,7 +185,10 @@ class TrainingPanel(QWidget):
         left_layout.addLayout(run_buttons)
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(self.plots)
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(self.episode_plot)
+        plots.addWidget(self.plots)
+        splitter.addWidget(plots)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
@@ -187,7 +196,12 @@ class TrainingPanel(QWidget):
         self.optimizer_combo.currentTextChanged.connect(self._optimizer_chosen)
         self.schedule_combo.currentTextChanged.connect(self._schedule_chosen)
         self.loss_combo.currentTextChanged.connect(self._loss_chosen)
-        for form_widget in (self.optimizer_form, self.schedule_form, self.loss_form):
+        for form_widget in (
+            self.optimizer_form,
+            self.schedule_form,
+            self.loss_form,
+            self.mode_form,
+        ):
             form_widget.changed.connect(self._edited)
         self.metrics_list.itemChanged.connect(self._edited)
         self.epochs_spin.valueChanged.connect(self._edited)
@@ -225,6 +239,7 @@ class TrainingPanel(QWidget):
             self.shuffle_check.setChecked(settings.shuffle)
             self._seed = settings.seed
             self._set_callbacks(settings.callbacks)
+            self.mode_form.set_mode(settings.mode, settings.mode_options)
         finally:
             self._loading = False
 
@@ -286,6 +301,8 @@ class TrainingPanel(QWidget):
             shuffle=self.shuffle_check.isChecked(),
             seed=self._seed,
             callbacks=callbacks,
+            mode=self.mode_form.mode(),
+            mode_options=self.mode_form.options(),
         )
 
     def _edited(self, *_args: Any) -> None:
@@ -332,6 +349,9 @@ class TrainingPanel(QWidget):
         trainer.runStarted.connect(self._run_started)
         trainer.batchProgress.connect(self._batch_progress)
         trainer.epochEnded.connect(self._epoch_ended)
+        self.episode_plot.setVisible(settings.mode == "dqn")
+        self.episode_plot.clear()
+        trainer.epochEnded.connect(self.episode_plot.add_epoch)
         trainer.errorOccurred.connect(self.show_message)
         trainer.runFinished.connect(self._run_finished)
         self.trainer = trainer

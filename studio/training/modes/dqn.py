@@ -202,6 +202,7 @@ def play_episode(
 
 class DQNMode:
     name = "dqn"
+    options_type = DQNOptions
     title = "deep Q-learning"
     checks_targets = False  # the environment is the data
 

@@ -72,6 +72,7 @@ def kmeans_centres(
 
 class RBFMode:
     name = "rbf"
+    options_type = RBFOptions
     title = "RBF network: k-means centres, then fit"
     checks_targets = True
 

@@ -117,6 +117,7 @@ def _visible_data(features: np.ndarray, layer: RBM) -> np.ndarray:
 
 class RBMMode:
     name = "rbm"
+    options_type = RBMOptions
     title = "RBM/DBN: CD-k pretraining, then fine-tuning"
     checks_targets = True
 

@@ -1,6 +1,7 @@
 """What a training mode gets from the engine, and how the engine runs one.
 
-A mode is an object with ``name``, ``title`` and ``run(model, dataset, settings, session)``
+A mode is an object with ``name``, ``title``, ``options_type`` (a dataclass whose fields, all
+defaulted, are the mode's ``mode_options``) and ``run(model, dataset, settings, session)``
 (optionally ``checks_targets``: whether the CLI's and the panel's "does the data fit the
 model" check applies; default True). ``run`` trains ``model`` in place and returns a one-line
 summary, or raises ``TrainingError`` with a message a user can act on. It reports through the
@@ -43,6 +44,7 @@ T = TypeVar("T")
 class TrainingMode(Protocol):
     name: str
     title: str
+    options_type: type  # a dataclass of the options, all with defaults
 
     def run(
         self, model: keras.Model, dataset: Dataset, settings: TrainingSettings, session: ModeSession
@@ -251,6 +253,14 @@ def training_part(dataset: Dataset, settings: TrainingSettings) -> Any:
 def layers_of(model: keras.Model, cls: type) -> list[keras.layers.Layer]:
     """Every layer of type ``cls``, in the model's (topological) order."""
     return [layer for layer in model.layers if isinstance(layer, cls)]
+
+
+def mode_defaults(mode_name: str) -> dict[str, Any]:
+    """A mode's options with their defaults (its ``options_type`` dataclass), for forms."""
+    from studio.training.modes import get_mode
+
+    options_type = getattr(get_mode(mode_name), "options_type", None)
+    return dataclasses.asdict(options_type()) if options_type is not None else {}
 
 
 def checks_targets(mode_name: str) -> bool:

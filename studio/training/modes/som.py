@@ -117,6 +117,7 @@ def _flat(a: np.ndarray) -> np.ndarray:
 
 class SOMMode:
     name = "som"
+    options_type = SOMOptions
     title = "self-organising map: competitive learning"
     checks_targets = False  # labels, if any, are only for looking at the map afterwards
 
