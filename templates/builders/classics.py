@@ -64,7 +64,7 @@ def rbf_sine() -> keras.Model:
         task="tabular",
         dataset=bundled("iris"),
         params=99,
-        training=_mode(classify(100, 16, learning_rate=0.02), "rbf"),
+        training=_mode(classify(100, 16, learning_rate=0.05), "rbf", width_scale=1.5),
         source=SOURCE,
         real_dataset="sklearn:iris",
         extra=_extra("rbf", "RBF network"),

@@ -7,6 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from studio.data.dataset import Dataset
+from widgets.inspect.classics import ClassicView
 from widgets.inspect.common import InspectView
 from widgets.inspect.evaluation import EvaluationView
 from widgets.inspect.feature_maps import FeatureMapsView
@@ -33,6 +34,7 @@ class InspectPanel(QTabWidget):
         self.saliency = SaliencyView()
         self.histograms = HistogramsView()
         self.evaluation = EvaluationView()
+        self.classic = ClassicView()
         for title, view in self.named_views():
             self.addTab(view, title)
             view.layerChosen.connect(self._on_view_layer)
@@ -45,6 +47,7 @@ class InspectPanel(QTabWidget):
             ("Saliency", self.saliency),
             ("Histograms", self.histograms),
             ("Evaluation", self.evaluation),
+            ("Classic", self.classic),
         ]
 
     def views(self) -> list[InspectView]:
