@@ -21,6 +21,11 @@ from studio.layers.rbm import RBM
 from studio.layers.som import SelfOrganizingMap
 from studio.training.modes.session import layer_inputs
 
+
+def _numpy(variable) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(variable), dtype="float32")
+
+
 MAX_POINTS = 2000  # enough to see the data's shape; keeps a refresh well under a second
 
 
@@ -100,8 +105,8 @@ def rbf_picture(model: keras.Model, layer_name: str, dataset: Dataset) -> RBFPic
     x, y, _ = split_arrays(dataset, "train")
     x, y = _sample(np.asarray(x), None if isinstance(y, list) else np.asarray(y))
     features = layer_inputs(model, layer, x).reshape(len(x), -1)
-    centres = np.asarray(layer.centers, dtype="float32")
-    widths = np.abs(np.asarray(layer.widths, dtype="float32"))
+    centres = _numpy(layer.centers)
+    widths = np.abs(_numpy(layer.widths))
     single_output = len(model.outputs) == 1 and int(np.prod(model.outputs[0].shape[1:])) == 1
     if features.shape[1] == 1 and y is not None and single_output and dataset.class_names is None:
         lo, hi = float(features.min()), float(features.max())
@@ -171,7 +176,7 @@ def som_maps(model: keras.Model, layer_name: str, dataset: Dataset) -> SOMMaps:
 
     layer = model.get_layer(layer_name)
     rows, columns = layer.rows, layer.columns
-    prototypes = np.asarray(layer.prototypes, dtype="float32")
+    prototypes = _numpy(layer.prototypes)
     x, y, _ = split_arrays(dataset, "train")
     x = np.asarray(x)
     features = layer_inputs(model, layer, x).reshape(len(x), -1)
@@ -224,11 +229,11 @@ def _feeding_rbm(layer: keras.layers.Layer) -> RBM | None:
 
 def rbm_filters(model: keras.Model, layer_name: str, limit: int = 144) -> RBMFilters:
     layer = model.get_layer(layer_name)
-    kernel = np.asarray(layer.kernel, dtype="float32")[:, :limit]
+    kernel = _numpy(layer.kernel)[:, :limit]
     through = []
     below = _feeding_rbm(layer)
     while below is not None:
-        kernel = np.asarray(below.kernel, dtype="float32") @ kernel
+        kernel = _numpy(below.kernel) @ kernel
         through.append(below.name)
         below = _feeding_rbm(below)
     visible = kernel.shape[0]

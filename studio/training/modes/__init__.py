@@ -15,6 +15,7 @@ from typing import Any
 
 SUPERVISED = "supervised"
 _MODES: dict[str, Any] = {}
+_LOADED = False
 
 
 def register_mode(mode: Any) -> Any:
@@ -24,6 +25,12 @@ def register_mode(mode: Any) -> Any:
 
 
 def _load_all() -> None:
+    # A flag, not "no modes yet": importing one mode module directly registers it before
+    # the others are loaded.
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
@@ -33,12 +40,10 @@ def get_mode(name: str) -> Any | None:
     """The registered mode called ``name``; None for ``supervised`` or an unknown name."""
     if name == SUPERVISED:
         return None
-    if not _MODES:
-        _load_all()
+    _load_all()
     return _MODES.get(name)
 
 
 def mode_names() -> list[str]:
-    if not _MODES:
-        _load_all()
+    _load_all()
     return [SUPERVISED, *_MODES]

@@ -163,8 +163,8 @@ class RBMMode:
     ) -> None:
         v = _visible_data(layer_inputs(model, layer, x), layer)
         state = RBMState(
-            *(np.array(w, dtype="float32") for w in (layer.kernel, layer.hidden_bias,
-                                                     layer.visible_bias))
+            *(np.array(keras.ops.convert_to_numpy(w), dtype="float32")
+              for w in (layer.kernel, layer.hidden_bias, layer.visible_bias))
         )  # fmt: skip
         mean = np.clip(v.mean(axis=0), 1e-3, 1 - 1e-3)
         if not np.any(state.visible_bias):  # Hinton's start: log odds of each pixel being on
