@@ -152,7 +152,11 @@ def dbn_digits() -> keras.Model:
 
 
 _DQN_TRAINING = _mode(
-    training("Huber", 400, 64, learning_rate=5e-4, metrics=()), "dqn", double=True
+    training("Huber", 600, 64, learning_rate=1e-3, metrics=()),
+    "dqn",
+    double=True,
+    epsilon_decay_steps=5_000,
+    target_update=250,
 )
 
 
