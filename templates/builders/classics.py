@@ -135,7 +135,7 @@ def som_digits() -> keras.Model:
         dataset=bundled("digits"),
         params=51_146,
         training=_mode(
-            classify(40, 32, learning_rate=1e-3), "rbm", pretrain_epochs=15, learning_rate=0.05
+            classify(40, 32, learning_rate=1e-2), "rbm", pretrain_epochs=15, learning_rate=0.05
         ),
         source=SOURCE,
         real_dataset="sklearn:digits",
