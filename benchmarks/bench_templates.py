@@ -109,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     for entry in list_templates():
         if args.names and entry.name not in args.names:
             continue
+        if entry.metadata.get("training_mode", "supervised") != "supervised":
+            # Trained in their own mode (SOM, DBN, DQN, ...): bench_classics.py measures them,
+            # and writing a reason here would replace those figures on the next build_all.
+            print(f"{entry.name:26s} measured by benchmarks/bench_classics.py", flush=True)
+            continue
         reason = skip_reason(entry, args.include_gpu)
         kept = results.get(entry.name, {}).get("expected_accuracy")
         if reason == NEEDS_GPU and isinstance(kept, dict):  # measured earlier with --include-gpu

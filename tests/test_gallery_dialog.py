@@ -43,7 +43,10 @@ def test_search_box_filters_the_list(dialog: GalleryDialog, qtbot) -> None:
 
 def test_task_filter_shows_one_task(dialog: GalleryDialog) -> None:
     dialog.task_filter.setCurrentText("tabular")
-    assert dialog.visible_names() == ["tiny_mlp_iris"]
+    assert dialog.visible_names() == [
+        "tiny_mlp_iris", "rbf_sine", "rbf_iris", "som_iris", "dqn_cartpole",
+        "dueling_dqn_cartpole",
+    ]  # fmt: skip
     dialog.search.setText("no such model")
     assert dialog.visible_names() == [] and dialog.selected_template() is None
     assert "No template matches" in dialog.details.toPlainText()

@@ -141,6 +141,7 @@ def run_training(
 ) -> int:
     from studio.compile.compiler import store_model_weights
     from studio.training.headless import train_headless
+    from studio.training.modes.session import checks_targets
     from studio.training.preflight import check_model_data
 
     ref, dataset = _dataset(args, project)
@@ -163,11 +164,14 @@ def run_training(
             print(f"studio: {describe_distribution()}", file=sys.stderr)
         model = compile_fn(project)
         mode = _mode(settings)
-        if mode is not None:  # a training mode checks its own model/data fit
+        if mode is not None and hasattr(mode, "check"):  # GAN, VAE: their own model/data fit
             mode_problems = mode.check(model, dataset)
             if mode_problems:
                 raise CliError(f"{mode.title} training cannot start: {mode_problems[0]}")
-        problems = [] if mode else check_model_data(model, dataset, settings.loss.name)
+        # Supervised runs and modes with targets (RBF, DBN) check the data against the model;
+        # modes that learn without targets (SOM, DQN) and GAN/VAE do not.
+        wants_check = mode is None or (not hasattr(mode, "check") and checks_targets(settings.mode))
+        problems = check_model_data(model, dataset, settings.loss.name) if wants_check else []
         if problems:
             fixes = "; ".join(
                 f"{p.message}" + (f" (fix: {p.fix.description})" if p.fix else "") for p in problems

@@ -275,7 +275,8 @@ def _keras_object(serialized: dict[str, Any]) -> str:
         args = ", ".join(f"{k}={_py(v)}" for k, v in config.items() if v is not None)
         return f"keras.{short}.{serialized['class_name']}({args})"
     plain = {k: _py_literal(v) for k, v in serialized.items()}
-    return f"keras.saving.deserialize_keras_object({_py(plain)})"
+    # A plain dict literal: going through _py again would take it for a Keras object.
+    return f"keras.saving.deserialize_keras_object({pprint.pformat(plain, width=88)})"
 
 
 def _py_literal(value: Any) -> Any:

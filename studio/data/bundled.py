@@ -14,6 +14,7 @@ import numpy as np
 from studio.data.dataset import Dataset, Task
 from studio.data.errors import DatasetError
 from studio.data.split import train_val_split
+from studio.data.synthetic_classic import make_cartpole_states, make_sine_curve
 from studio.data.synthetic_ecg import BEAT_LENGTH, load_ecg
 from studio.data.synthetic_images import (
     make_digits,
@@ -191,6 +192,16 @@ def _load_ecg(size: int | None = None, seed: int = 0) -> Dataset:
     return load_ecg(size, seed, BUNDLED["ecg"].description)
 
 
+def load_sine_curve(size: int | None = None, seed: int = 0) -> Dataset:
+    info = BUNDLED["sine_curve"]
+    x, y = make_sine_curve(size or info.default_size, seed)
+    return _finish("sine_curve", x, y, seed, "regression", None, info.description)
+
+
+def load_cartpole(size: int | None = None, seed: int = 0) -> Dataset:
+    return _generated("cartpole", make_cartpole_states, size, seed, environment="CartPole-v1")
+
+
 BUNDLED: dict[str, BundledInfo] = {
     info.name: info
     for info in [
@@ -233,6 +244,11 @@ BUNDLED: dict[str, BundledInfo] = {
                     "train an autoencoder on, validation mixed with abnormal ones (labels in "
                     "metadata) for anomaly detection", "reconstruction", (BEAT_LENGTH,),
                     _load_ecg, 2500),
+        BundledInfo("sine_curve", "x in [-pi, pi] -> sin(x) + noise: 1-D regression for RBF "
+                    "networks", "regression", (1,), load_sine_curve, 500),
+        BundledInfo("cartpole", "CartPole-v1 states from random play, labelled by a balancing "
+                    "rule; the DQN mode plays the environment itself", "classification", (4,),
+                    load_cartpole, 2000),
     ]
 }  # fmt: skip
 

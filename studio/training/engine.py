@@ -18,16 +18,16 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 import keras
 import numpy as np
 
-from studio.common.errors import short_message
 from studio.data.dataset import Dataset
 from studio.training.device import describe_device
+from studio.training.progress import BatchProgress, FitOutcome, describe_error
 from studio.training.runs import RunRecord, RunStore, new_run_id
 from studio.training.settings import (
     TrainingError,
@@ -40,30 +40,6 @@ log = logging.getLogger(__name__)
 
 ResultStatus = Literal["completed", "stopped", "failed"]
 EPOCH_TIMING_KEYS = ("epoch", "seconds", "val_seconds", "samples")
-
-
-@dataclass(frozen=True)
-class BatchProgress:
-    """Where training stands; ``epoch`` counts from 1, ``batch`` is batches done this epoch."""
-
-    epoch: int
-    epochs: int
-    batch: int
-    batches: int
-    samples: int
-    elapsed: float
-    epoch_eta: float | None
-    overall_eta: float | None
-    paused: bool = False
-
-    @property
-    def fraction(self) -> float:
-        """Share of the whole run done, for one overall progress bar."""
-        per_epoch = self.batch / self.batches if self.batches else 0.0
-        return min(1.0, ((self.epoch - 1) + per_epoch) / self.epochs)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "fraction": self.fraction}
 
 
 def _ignore(*_args: Any) -> None:
@@ -114,20 +90,6 @@ def logs_to_floats(logs: dict[str, Any] | None) -> dict[str, float]:
         except (TypeError, ValueError):
             continue
     return result
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line a user can act on, with the advice training failures usually need."""
-    first = short_message(exc)
-    lowered = f"{type(exc).__name__} {exc}".lower()
-    if isinstance(exc, MemoryError) or any(
-        s in lowered
-        for s in ("resourceexhausted", "resource exhausted", "out of memory", "oom when")
-    ):
-        return f"Out of memory while training; try a smaller batch size or model. ({first})"
-    if "shape" in lowered or "incompatible" in lowered or "dimension" in lowered:
-        return f"The data does not fit the model's shapes: {first}"
-    return f"{type(exc).__name__}: {first}"
 
 
 def _first(array: np.ndarray | list[np.ndarray]) -> np.ndarray:
@@ -508,6 +470,19 @@ class TrainingEngine:
         run_store: RunStore | None,
         compile: bool,
     ) -> TrainingResult:
+        from studio.training.modes import SUPERVISED, get_mode, mode_names
+
+        if settings.mode != SUPERVISED:
+            mode = get_mode(settings.mode)
+            if mode is None:
+                message = (
+                    f"Unknown training mode {settings.mode!r}; known: {', '.join(mode_names())}"
+                )
+                return self._finish(record, "failed", message, model, run_store, None)
+            if hasattr(mode, "run"):  # a mode with its own loop (SOM, RBM, DQN, ...)
+                from studio.training.modes.session import run_mode
+
+                return run_mode(self, mode, model, dataset, settings, record, run_store)
         plan = None
         try:
             settings.validate()
@@ -567,6 +542,43 @@ class TrainingEngine:
             else f"Completed {len(record.epochs)} epochs."
         )
         return self._finish(record, status, message, model, run_store, reporter.best_weights, plan)
+
+    def fit(
+        self,
+        model: keras.Model,
+        dataset: Dataset,
+        settings: TrainingSettings,
+        record: RunRecord,
+        *,
+        callbacks: list[keras.callbacks.Callback] | None = None,
+        initial_epoch: int = 0,
+        total_epochs: int | None = None,
+    ) -> FitOutcome:
+        """One supervised ``fit`` of a compiled model, reported into ``record``; never raises.
+
+        Training modes call it for their supervised phase (e.g. fine-tuning after
+        pretraining): ``initial_epoch`` epochs are already done and the whole run has
+        ``total_epochs``, so epoch numbers, progress and plots carry on from the mode's own.
+        """
+        if callbacks is None:
+            try:
+                callbacks = build_callbacks(settings, self._project_folder)
+            except TrainingError as exc:
+                return FitOutcome(str(exc), None, initial_epoch)
+        samples = _training_samples(dataset, settings)
+        batches = max(1, math.ceil(samples / settings.batch_size))
+        epochs = total_epochs if total_epochs is not None else initial_epoch + settings.epochs
+        reporter = _Reporter(self, record, epochs, batches, samples, settings.batch_size)
+        callback_list = _ReportingCallbackList(
+            reporter, callbacks, model, verbose=0, epochs=epochs, steps=batches
+        )
+        arguments = _fit_arguments(dataset, settings)
+        arguments.update(initial_epoch=initial_epoch, epochs=initial_epoch + settings.epochs)
+        try:
+            model.fit(**arguments, callbacks=callback_list)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a result, never a raise
+            reporter.failure = describe_error(exc)
+        return FitOutcome(reporter.failure, reporter.best_weights, reporter.epoch)
 
     def _finish(
         self,
@@ -641,6 +653,7 @@ def samples_per_second(record: RunRecord) -> float:
 
 __all__ = [
     "BatchProgress",
+    "FitOutcome",
     "TrainingEngine",
     "TrainingListener",
     "TrainingResult",

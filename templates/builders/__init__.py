@@ -66,7 +66,7 @@ class Template:
 
 
 _REGISTRY: dict[str, Template] = {}
-_MODULES = ("vision", "sequence", "generative", "transfer", "gan", "vae")
+_MODULES = ("vision", "sequence", "generative", "transfer", "gan", "vae", "classics")
 
 
 def template(info: TemplateInfo) -> Callable[[Builder], Builder]:

@@ -22,6 +22,7 @@ from studio.gallery.templates import apply_pretrained
 from studio.graph import Graph
 from studio.project import Project
 from studio.training.modes import get_mode
+from studio.training.modes.session import checks_targets
 from studio.training.preflight import check_model_data, model_fix
 from studio.training.runs import RunStore, copy_runs, move_runs
 from studio.training.settings import TrainingError, TrainingSettings
@@ -238,7 +239,7 @@ class Workbench(QObject):
         model = self._compiled()
         settings = self.training_panel.settings()
         mode = get_mode(settings.mode)
-        if mode is not None:  # a training mode (GAN, VAE, ...) checks its own fit
+        if mode is not None and hasattr(mode, "check"):  # GAN, VAE: their own fit check
             problems = mode.check(model, dataset)
             if problems:
                 raise ValueError(problems[0])
@@ -246,7 +247,10 @@ class Workbench(QObject):
             return model
         loss = settings.loss.name
         for _ in range(3):  # each accepted fix can reveal the next mismatch
-            problems = check_model_data(model, dataset, loss)
+            # Modes that learn without targets (SOM, DQN) skip the targets check.
+            problems = (
+                check_model_data(model, dataset, loss) if checks_targets(settings.mode) else []
+            )
             if not problems:
                 break
             problem = problems[0]

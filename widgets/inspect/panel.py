@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 
 from studio.data.dataset import Dataset
 from widgets.common.jobs import JobRunner
+from widgets.inspect.classics import ClassicView
 from widgets.inspect.common import InspectView
 from widgets.inspect.evaluation import EvaluationView
 from widgets.inspect.feature_maps import FeatureMapsView
@@ -45,6 +46,7 @@ class InspectPanel(QTabWidget):
         self.runner = JobRunner(self)
         self.latent = LatentView()
         self.reconstruction = ReconstructionView()
+        self.classic = ClassicView()
         for title, view in self.named_views():
             self.addTab(view, title)
             view.runner = self.runner
@@ -60,6 +62,7 @@ class InspectPanel(QTabWidget):
             ("Evaluation", self.evaluation),
             ("Latent space", self.latent),
             ("Reconstruction", self.reconstruction),
+            ("Classic", self.classic),
         ]
 
     def views(self) -> list[InspectView]:

@@ -52,8 +52,10 @@ from studio.training.settings import (
     available_optimizers,
     default_schedule_params,
 )
+from widgets.training.episode_plot import EpisodePlot
 from widgets.training.generated_samples import GeneratedSamplesView
 from widgets.training.memory_budget import MemoryBudget
+from widgets.training.mode_form import ModeForm
 from widgets.training.param_form import ParamForm
 from widgets.training.plots import TrainingPlots
 from widgets.training.trainer_thread import TrainerThread
@@ -125,6 +127,8 @@ class TrainingPanel(QWidget):
         self.callback_boxes: dict[str, tuple[QGroupBox, ParamForm]] = {}
 
         form = QFormLayout()
+        self.mode_form = ModeForm()
+        form.addRow(self.mode_form)
         form.addRow("Optimizer", self.optimizer_combo)
         form.addRow(self.optimizer_form)
         form.addRow("LR schedule", self.schedule_combo)
@@ -179,6 +183,8 @@ class TrainingPanel(QWidget):
         ):
             run_buttons.addWidget(button, i // 2, i % 2)
         self.plots = TrainingPlots()
+        self.episode_plot = EpisodePlot()  # shown for reinforcement-learning runs
+        self.episode_plot.hide()
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -196,10 +202,13 @@ class TrainingPanel(QWidget):
         left_layout.addLayout(run_buttons)
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(self.plots)
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(self.episode_plot)
+        plots.addWidget(self.plots)
         self.samples_view = GeneratedSamplesView()  # shown for modes that make sample grids
         self.samples_view.hide()
-        splitter.addWidget(self.samples_view)
+        plots.addWidget(self.samples_view)
+        splitter.addWidget(plots)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
@@ -207,7 +216,12 @@ class TrainingPanel(QWidget):
         self.optimizer_combo.currentTextChanged.connect(self._optimizer_chosen)
         self.schedule_combo.currentTextChanged.connect(self._schedule_chosen)
         self.loss_combo.currentTextChanged.connect(self._loss_chosen)
-        for form_widget in (self.optimizer_form, self.schedule_form, self.loss_form):
+        for form_widget in (
+            self.optimizer_form,
+            self.schedule_form,
+            self.loss_form,
+            self.mode_form,
+        ):
             form_widget.changed.connect(self._edited)
         self.metrics_list.itemChanged.connect(self._edited)
         self.epochs_spin.valueChanged.connect(self._edited)
@@ -246,6 +260,7 @@ class TrainingPanel(QWidget):
             self._seed = settings.seed
             self._mode, self._mode_options = settings.mode, dict(settings.mode_options)
             self._set_callbacks(settings.callbacks)
+            self.mode_form.set_mode(settings.mode, settings.mode_options)
         finally:
             self._loading = False
         self.memory_budget.refresh(settings)
@@ -280,6 +295,14 @@ class TrainingPanel(QWidget):
         self.loss_form.set_fields({s.name: s.default for s in specs}, values, name)
         self._edited()
 
+    def _chosen_mode_options(self) -> dict[str, Any]:
+        """The form's options for modes that declare them (SOM, DQN, ...); modes without a
+        form (GAN, VAE) keep the options the project was loaded with."""
+        mode = self.mode_form.mode()
+        if getattr(get_mode(mode), "options_type", None) is not None:
+            return self.mode_form.options()
+        return dict(self._mode_options) if mode == self._mode else {}
+
     def settings(self) -> TrainingSettings:
         """Settings from the controls; raises TrainingError naming a field that does not parse."""
         optimizer_params = self.optimizer_form.values(changed_only=True)
@@ -308,8 +331,8 @@ class TrainingPanel(QWidget):
             shuffle=self.shuffle_check.isChecked(),
             seed=self._seed,
             callbacks=callbacks,
-            mode=self._mode,
-            mode_options=dict(self._mode_options),
+            mode=self.mode_form.mode(),
+            mode_options=self._chosen_mode_options(),
         )
 
     def _edited(self, *_args: Any) -> None:
@@ -409,6 +432,9 @@ class TrainingPanel(QWidget):
         trainer.runStarted.connect(self._run_started)
         trainer.batchProgress.connect(self._batch_progress)
         trainer.epochEnded.connect(self._epoch_ended)
+        self.episode_plot.setVisible(settings.mode == "dqn")
+        self.episode_plot.clear()
+        trainer.epochEnded.connect(self.episode_plot.add_epoch)
         trainer.errorOccurred.connect(self.show_message)
         trainer.runFinished.connect(self._run_finished)
         trainer.finished.connect(lambda: self._thread_ended(trainer))

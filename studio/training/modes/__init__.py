@@ -15,6 +15,7 @@ from typing import Any
 
 SUPERVISED = "supervised"
 _MODES: dict[str, Any] = {}
+_LOADED = False
 
 
 def register_mode(mode: Any) -> Any:
@@ -23,18 +24,16 @@ def register_mode(mode: Any) -> Any:
     return mode
 
 
-_loaded = False
-
-
 def _load_all() -> None:
-    """Import every mode module once (importing one mode directly must not hide the others)."""
-    global _loaded
-    if _loaded:
+    # A flag, not "no modes yet": importing one mode module directly registers it before
+    # the others are loaded.
+    global _LOADED
+    if _LOADED:
         return
+    _LOADED = True
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
-    _loaded = True
 
 
 def get_mode(name: str) -> Any | None:
