@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 
 from studio.data.bundled import load_bundled
@@ -60,7 +61,7 @@ def view(qtbot, classic_model) -> ClassicView:
     widget.set_dataset(data)
     widget.show()
     yield widget
-    widget.jobs.wait()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(widget) or not widget.is_busy, timeout=60000)
 
 
 def _choose(qtbot, view: ClassicView, title: str) -> None:
@@ -129,7 +130,7 @@ def test_rbf_regression_picture_has_the_fitted_curve(qtbot) -> None:
     np.testing.assert_allclose(
         np.sort(picture.centres[:, 0]), np.sort(np.asarray(model.layers[1].centers)[:, 0])
     )
-    view.jobs.wait()
+    qtbot.waitUntil(lambda: not view.is_busy, timeout=60000)
 
 
 def test_policy_replays_a_cartpole_episode_and_runs_a_new_one(qtbot) -> None:
@@ -150,7 +151,7 @@ def test_policy_replays_a_cartpole_episode_and_runs_a_new_one(qtbot) -> None:
     qtbot.mouseClick(page.run_button, LEFT)
     qtbot.waitUntil(lambda: page.episode is not first, timeout=WAIT_MS)
     assert page.seed == 1 and "seed 1" in page.info.text()
-    view.jobs.wait()
+    qtbot.waitUntil(lambda: not view.is_busy, timeout=60000)
 
 
 def test_cartpole_canvas_moves_the_cart_and_leans_the_pole(qtbot) -> None:

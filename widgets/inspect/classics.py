@@ -33,9 +33,8 @@ from studio.inspect.classics import (
     rbm_filters,
     som_maps,
 )
-from widgets.app.jobs import JobFailed, JobRunner
 from widgets.inspect.cartpole_view import CartPoleView
-from widgets.inspect.common import InspectView
+from widgets.inspect.common import InspectView, Work
 from widgets.inspect.image_grid import ImageGrid
 from widgets.inspect.som_view import SOMPage, class_colours
 
@@ -173,7 +172,6 @@ class ClassicView(InspectView):
             self.pages.addWidget(page)
         self.body.addWidget(self.pages, 1)
         self.items: list[ClassicItem] = []
-        self.jobs = JobRunner(self)
         self._generation = 0
         self.item_combo.currentIndexChanged.connect(lambda _i: self.schedule_refresh())
         self.policy_page.run_button.clicked.connect(self._new_episode)
@@ -207,34 +205,28 @@ class ClassicView(InspectView):
         self.policy_page.seed += 1
         self.schedule_refresh()
 
-    def _refresh(self) -> None:
+    def _prepare(self) -> Work | None:
         item = self.current_item()
-        self._generation += 1
         if item is None or self.model is None:
             self.pages.setCurrentWidget(self.empty)
             self.status.setText("")
-            return
+            return None
         if item.kind != "rbm" and self.dataset is None:
             self.show_error("Choose a dataset: this picture draws the data.")
-            return
+            return None
         page = {"rbf": self.rbf_page, "som": self.som_page, "rbm": self.rbm_page}.get(
             item.kind, self.policy_page
         )
         self.pages.setCurrentWidget(page)
         self.status.setText("Computing…")
-        generation = self._generation
-        self.jobs.run(
-            _compute, item, self.model, self.dataset, self.policy_page.seed,
-            on_done=lambda outcome: self._show(generation, item, outcome),
-        )  # fmt: skip
+        return Work(
+            _compute,
+            (item, self.model, self.dataset, self.policy_page.seed),
+            lambda outcome: self._show(item, outcome),
+        )
 
-    def _show(self, generation: int, item: ClassicItem, outcome: Any) -> None:
-        if generation != self._generation:
-            return  # the model or the choice changed while this was computed
+    def _show(self, item: ClassicItem, outcome: Any) -> None:
         self.status.setText("")
-        if isinstance(outcome, JobFailed):
-            self.show_error(outcome.message)
-            return
         if item.kind == "rbf":
             self.rbf_page.show_picture(outcome)
         elif item.kind == "som":
@@ -243,6 +235,3 @@ class ClassicView(InspectView):
             self.rbm_page.show_filters(outcome)
         else:
             self.policy_page.show_episode(outcome)
-
-    def is_busy(self) -> bool:
-        return self.jobs.busy

@@ -423,8 +423,9 @@ class TrainingPanel(QWidget):
         self._model = model
         self.show_message("")
         mode = get_mode(settings.mode)
-        self.plots.prepare(list(mode.metrics) if mode else ["loss", *settings.metrics])
-        self.samples_view.setVisible(mode is not None)
+        metrics = getattr(mode, "metrics", None)  # modes name what they log (GAN: d_loss, ...)
+        self.plots.prepare(list(metrics) if metrics else ["loss", *settings.metrics])
+        self.samples_view.setVisible(mode is not None and hasattr(mode, "prepare"))
         trainer = TrainerThread(self._model, dataset, settings, store, parent=self)
         trainer.samplesReady.connect(
             lambda epoch, grid: self.samples_view.add_grid(self._run_id or "", epoch, grid)
