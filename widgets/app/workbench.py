@@ -327,7 +327,18 @@ class Workbench(QObject):
         if purpose != "train":
             done(model)
             return
-        loss = self.training_panel.settings().loss.name
+        settings = self.training_panel.settings()
+        mode = get_mode(settings.mode)
+        if mode is not None and hasattr(mode, "check"):  # GAN, VAE: their own model/data fit
+            mode_problems = mode.check(model, dataset)
+            if mode_problems:
+                done(mode_problems[0])
+                return
+        if (mode is not None and hasattr(mode, "check")) or not checks_targets(settings.mode):
+            self._dataset = dataset  # SOM, DQN learn without targets: nothing to compare
+            done(model)
+            return
+        loss = settings.loss.name
         for _ in range(3):  # each accepted fix can reveal the next mismatch
             problems = check_model_data(model, dataset, loss)
             if not problems:
