@@ -37,6 +37,9 @@ class Project:
     training: dict[str, Any] = field(default_factory=dict)
     dataset: dict[str, Any] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # What an AutoML search may vary (``studio.tuning.SearchSpace.to_dict``); saved only
+    # when something is marked, so files without a search stay as they were.
+    search: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
     # ----- places beside the document --------------------------------------------------
@@ -54,7 +57,7 @@ class Project:
 
     # ----- (de)serialization -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "format": FORMAT,
             "version": CURRENT_VERSION,
             "graph": self.graph.to_dict(),
@@ -62,6 +65,9 @@ class Project:
             "dataset": self.dataset,
             "metadata": self.metadata,
         }
+        if self.search.get("dimensions"):
+            out["search"] = self.search
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "project") -> Project:
@@ -75,6 +81,7 @@ class Project:
             training=dict(data.get("training") or {}),
             dataset=data.get("dataset"),
             metadata=dict(data.get("metadata") or {}),
+            search=dict(data.get("search") or {}),
         )
 
     def save(self, path: Path | str | None = None) -> Path:

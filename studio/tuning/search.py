@@ -1,0 +1,519 @@
+"""Running a search: a KerasTuner tuner over the project's ``StudioHyperModel``.
+
+The tuner keeps its own state (oracle, trials) in ``NAME.tuning/<tuner>/`` beside the project,
+so a stopped search resumes where it was (KerasTuner reloads it; the unfinished trial runs
+again). Beside the tuner's files the studio keeps ``trials-<tuner id>.json``: the table the app
+and the CLI show (values, metric, parameters, time, the run each trial trained). One file per
+tuner id keeps the workers of a distributed search from writing over each other.
+
+``Search.run`` never raises for what a user can cause; it returns a ``SearchResult``.
+``stop`` may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from studio.common.atomic import atomic_write_text
+from studio.data.dataset import Dataset
+from studio.graph import Graph
+from studio.training.engine import TrainingEngine, TrainingListener, describe_error
+from studio.training.runs import RunStore
+from studio.training.settings import TrainingError, TrainingSettings
+from studio.tuning.objective import Objective, Scored, best, pareto_front
+from studio.tuning.space import SearchSpace, SearchSpaceError
+
+log = logging.getLogger(__name__)
+
+TunerKind = Literal["random", "bayesian", "hyperband"]
+TUNERS: tuple[str, ...] = ("random", "bayesian", "hyperband")
+TrialStatus = Literal["running", "completed", "failed", "over_budget", "stopped"]
+SearchStatus = Literal["completed", "stopped", "failed"]
+TUNING_SUFFIX = ".tuning"
+
+
+class SearchError(ValueError):
+    """A search that cannot start, with the reason in words."""
+
+
+def tuning_dir_for(project_path: Path) -> Path:
+    """``NAME.tuning`` beside ``NAME.studio.json`` (like ``NAME.runs``)."""
+    name = project_path.name
+    stem = name[: -len(".studio.json")] if name.endswith(".studio.json") else project_path.stem
+    return project_path.with_name(stem + TUNING_SUFFIX)
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    tuner: TunerKind = "random"
+    trials: int = 10
+    objective: Objective = field(default_factory=Objective)
+    max_params: int | None = None
+    seed: int | None = None
+    factor: int = 3  # Hyperband's reduction factor
+
+    def validate(self) -> None:
+        if self.tuner not in TUNERS:
+            raise SearchError(f"tuner must be one of {', '.join(TUNERS)}; received {self.tuner!r}")
+        if self.trials < 1:
+            raise SearchError(f"trials must be at least 1; received trials={self.trials}")
+        if self.max_params is not None and self.max_params < 1:
+            raise SearchError(f"max_params must be positive; received {self.max_params}")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["objective"] = f"{self.objective.metric}:{self.objective.direction}"
+        return out
+
+
+@dataclass
+class TrialRecord:
+    """One row of the trials table."""
+
+    trial_id: str
+    status: TrialStatus = "running"
+    values: dict[str, Any] = field(default_factory=dict)
+    metric: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: int | None = None
+    seconds: float = 0.0
+    run_id: str | None = None
+    message: str = ""
+    started: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialRecord:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def scored(self) -> Scored | None:
+        if self.status != "completed" or self.metric is None or self.params is None:
+            return None
+        return Scored(self.trial_id, self.metric, self.params)
+
+
+@dataclass
+class SearchResult:
+    status: SearchStatus
+    message: str
+    trials: list[TrialRecord]
+    objective: Objective
+    max_params: int | None = None
+    seconds: float = 0.0
+
+    def _scored(self) -> list[Scored]:
+        out = []
+        for t in self.trials:
+            s = t.scored()
+            if s is not None and (self.max_params is None or s.params <= self.max_params):
+                out.append(s)
+        return out
+
+    @property
+    def best(self) -> TrialRecord | None:
+        """The best trial within the budget."""
+        chosen = best(self._scored(), self.objective)
+        return self.trial(chosen.trial_id) if chosen else None
+
+    @property
+    def pareto(self) -> list[TrialRecord]:
+        return [self.trial(s.trial_id) for s in pareto_front(self._scored(), self.objective)]
+
+    def trial(self, trial_id: str) -> TrialRecord:
+        return next(t for t in self.trials if t.trial_id == trial_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``studio tune --log-json`` object (its keys are a contract)."""
+        chosen = self.best
+        return {
+            "status": self.status,
+            "message": self.message,
+            "objective": self.objective.metric,
+            "direction": self.objective.direction,
+            "max_params": self.max_params,
+            "seconds": self.seconds,
+            "trials": [t.to_dict() for t in self.trials],
+            "best": chosen.to_dict() if chosen else None,
+            "pareto": [t.trial_id for t in self.pareto],
+        }
+
+
+@dataclass
+class SearchListener:
+    """What a search reports; hooks run on the search thread (see ``widgets.tuning``)."""
+
+    on_trial_start: Callable[[TrialRecord], None] = lambda _t: None
+    on_epoch_end: Callable[[str, int, dict[str, float]], None] = lambda _i, _e, _l: None
+    on_trial_end: Callable[[TrialRecord], None] = lambda _t: None
+    on_message: Callable[[str], None] = lambda _m: None
+
+
+def read_trials(folder: Path) -> list[TrialRecord]:
+    """Every trial recorded under a tuner folder (all tuner ids), in trial order."""
+    trials: dict[str, TrialRecord] = {}
+    for path in sorted(Path(folder).glob("trials-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            for row in data.get("trials", []):
+                record = TrialRecord.from_dict(row)
+                trials[record.trial_id] = record
+        except (OSError, ValueError, TypeError):
+            log.debug("unreadable trial log %s", path, exc_info=True)
+    return [trials[k] for k in sorted(trials)]
+
+
+def stored_fingerprint(folder: Path) -> str | None:
+    for path in sorted(Path(folder).glob("trials-*.json")):
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
+        except (OSError, ValueError):
+            log.debug("unreadable trial log %s", path, exc_info=True)
+    return None
+
+
+class Search:
+    """One search over one project's design; create one per start or resume."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        training: dict[str, Any],
+        space: SearchSpace,
+        dataset: Dataset,
+        folder: Path,
+        options: SearchOptions,
+        *,
+        run_store: RunStore | None = None,
+        dataset_ref: dict[str, Any] | None = None,
+        listener: SearchListener | None = None,
+    ) -> None:
+        self.graph = graph.copy()  # the user may keep editing while trials run
+        self.training = dict(training or {})
+        self.space = space
+        self.dataset = dataset
+        self.folder = Path(folder)
+        self.options = options
+        self.run_store = run_store
+        self.dataset_ref = dataset_ref
+        self.listener = listener or SearchListener()
+        self._stop = threading.Event()
+        self.trials: dict[str, TrialRecord] = {}
+        self.current: TrialRecord | None = None
+        self._trial_clock = 0.0
+        self.engine = TrainingEngine(TrainingListener(on_epoch_end=self._epoch_end))
+
+    @property
+    def project_dir(self) -> Path:
+        return self.folder / self.options.tuner
+
+    @property
+    def log_path(self) -> Path:
+        tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
+        return self.project_dir / f"trials-{tuner_id}.json"
+
+    def stop(self) -> None:
+        """End the search after the current batch; the unfinished trial runs again on resume."""
+        self._stop.set()
+        self.engine.stop()
+
+    # ----- checks -------------------------------------------------------------------------
+    def check(self) -> None:
+        """Refuse a search that could only fail, naming what to change."""
+        self.options.validate()
+        dims = self.space.active(self.graph)
+        if not dims:
+            raise SearchError(
+                "nothing is marked searchable: mark a layer parameter in the inspector, a "
+                "training setting or a block in the Search panel"
+            )
+        try:
+            settings = TrainingSettings.from_dict(self.training)
+            settings.validate()
+        except TrainingError as exc:
+            raise SearchError(str(exc)) from None
+        if self.options.tuner == "hyperband" and any(d.key == "training.epochs" for d in dims):
+            raise SearchError(
+                "Hyperband chooses how many epochs each trial trains; unmark training.epochs "
+                "or use the random or bayesian tuner"
+            )
+        metric = self.options.objective.metric
+        has_val = self.dataset.x_val is not None or settings.validation_split > 0
+        if metric.startswith("val_") and not has_val:
+            raise SearchError(
+                f"the objective {metric} needs validation data: the dataset has none and "
+                "validation_split is 0"
+            )
+        from studio.checks import Analyzer
+
+        analysis = Analyzer(self.graph).analysis()
+        if not analysis.ok:
+            raise SearchError(f"the model has errors: {analysis.errors[0].message}")
+
+    # ----- the search ---------------------------------------------------------------------
+    def run(self, resume: bool = False) -> SearchResult:
+        started = time.perf_counter()
+        try:
+            self.check()
+            tuner = self._tuner(resume)
+        except (SearchError, SearchSpaceError) as exc:
+            return self._result("failed", str(exc), started)
+        except Exception as exc:  # noqa: BLE001 - a tuner that cannot start is a message
+            log.debug("tuner could not start", exc_info=True)
+            return self._result(
+                "failed", f"the tuner could not start: {describe_error(exc)}", started
+            )
+        from studio.tuning.hypermodel import SearchStopped
+
+        try:
+            with _quiet_failures():
+                tuner.search(verbose=0)
+        except SearchStopped:
+            if self.current is not None:
+                self.current.status = "stopped"
+                self.current.message = "stopped; it runs again when the search resumes"
+                self._write_log()
+                self.listener.on_trial_end(self.current)
+            return self._result("stopped", "Stopped; resume continues from here.", started)
+        except Exception as exc:  # noqa: BLE001 - KerasTuner ends a broken search by raising
+            log.debug("search ended with an error", exc_info=True)
+            message = _short_error(exc)
+            for record in self.trials.values():
+                if record.status == "running":
+                    record.status, record.message = "failed", message
+            self._write_log()
+            return self._result("failed", message, started)
+        done = sum(t.status != "running" for t in self.trials.values())
+        return self._result("completed", f"{done} trial(s) finished.", started)
+
+    def _result(self, status: SearchStatus, message: str, started: float) -> SearchResult:
+        trials = sorted(self.trials.values(), key=lambda t: t.trial_id)
+        return SearchResult(
+            status,
+            message,
+            trials,
+            self.options.objective,
+            self.options.max_params,
+            time.perf_counter() - started,
+        )
+
+    def _tuner(self, resume: bool):
+        import keras_tuner as kt
+
+        from studio.tuning.hypermodel import StudioHyperModel
+
+        fingerprint = self.space.fingerprint(self.graph)
+        if resume:
+            stored = stored_fingerprint(self.project_dir)
+            if stored is not None and stored != fingerprint:
+                raise SearchError(
+                    "the search space changed since this search started; start a new search "
+                    "(its trials are not comparable with the old ones)"
+                )
+            self.trials = {t.trial_id: t for t in read_trials(self.project_dir)}
+        self.fingerprint = fingerprint
+        hypermodel = StudioHyperModel(
+            self.graph,
+            self.training,
+            self.space,
+            self.dataset,
+            self.options.objective,
+            engine=self.engine,
+            run_store=self.run_store,
+            dataset_ref=self.dataset_ref,
+            max_params=self.options.max_params,
+            stop_event=self._stop,
+            checkpoint_for_tuner=self.options.tuner == "hyperband",
+            on_info=self._info,
+        )
+        objective = kt.Objective(self.options.objective.metric, self.options.objective.direction)
+        common: dict[str, Any] = {
+            "hypermodel": hypermodel,
+            "objective": objective,
+            "seed": self.options.seed,
+            "directory": str(self.folder),
+            "project_name": self.options.tuner,
+            "overwrite": not resume,
+            # over-budget designs fail on purpose; a streak of them must not end the search
+            "max_consecutive_failed_trials": max(3, self.options.trials),
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        chatter = io.StringIO()  # KerasTuner prints "Reloading Tuner from ..." to stdout
+        with contextlib.redirect_stdout(chatter):
+            tuner = self._make_tuner(kt, common)
+        if chatter.getvalue().strip():
+            log.debug("%s", chatter.getvalue().strip())
+        if not resume:
+            self.trials = {}
+            for stale in self.project_dir.glob("trials-*.json"):
+                stale.unlink()
+        return tuner
+
+    def _make_tuner(self, kt: Any, common: dict[str, Any]) -> Any:
+        if self.options.tuner == "random":
+            tuner = _reporting(kt.RandomSearch)(self, max_trials=self.options.trials, **common)
+        elif self.options.tuner == "bayesian":
+            tuner = _reporting(kt.BayesianOptimization)(
+                self, max_trials=self.options.trials, **common
+            )
+        else:
+            epochs = TrainingSettings.from_dict(self.training).epochs
+            tuner = _reporting(kt.Hyperband)(
+                self, max_epochs=max(2, epochs), factor=self.options.factor, **common
+            )
+            tuner.oracle.max_trials = self.options.trials
+        return tuner
+
+    # ----- what trials report ---------------------------------------------------------------
+    def _trial_begin(self, trial: Any) -> None:
+        values = dict(trial.hyperparameters.values)
+        record = TrialRecord(
+            trial.trial_id,
+            values={k: v for k, v in values.items() if not k.startswith("tuner/")},
+            started=datetime.now().isoformat(timespec="seconds"),
+        )
+        self.trials[trial.trial_id] = record
+        self.current = record
+        self._trial_clock = time.perf_counter()
+        self.listener.on_trial_start(record)
+
+    def _trial_end(self, trial: Any) -> None:
+        record = self.trials.get(trial.trial_id) or TrialRecord(trial.trial_id)
+        record.seconds = time.perf_counter() - self._trial_clock
+        status = str(getattr(trial.status, "value", trial.status))
+        objective = self.options.objective.metric
+        if status == "COMPLETED":
+            record.status = "completed"
+            record.metrics = {
+                name: float(trial.metrics.get_last_value(name))
+                for name in trial.metrics.metrics
+                if trial.metrics.get_last_value(name) is not None
+            }
+            record.metric = record.metrics.get(objective)
+        else:
+            message = trial.message or ""
+            over = "OverBudget" in message
+            record.status = "over_budget" if over else "failed"
+            record.message = _last_line(message)
+            log.debug("trial %s %s:\n%s", trial.trial_id, record.status, message)
+        self._write_log()
+        self.current = None
+        self.listener.on_trial_end(record)
+
+    def _info(self, info: dict[str, Any]) -> None:
+        if self.current is None:
+            return
+        if "params" in info:
+            self.current.params = int(info["params"])
+            self.current.values = {
+                **self.current.values,
+                **{k: _plain(v) for k, v in info.get("values", {}).items()},
+            }
+        if info.get("run_id"):
+            self.current.run_id = info["run_id"]
+
+    def _epoch_end(
+        self, epoch: int, logs: dict[str, float], _seconds: float, _val: float, _samples: int
+    ) -> None:
+        if self.current is not None:
+            self.listener.on_epoch_end(self.current.trial_id, epoch, logs)
+
+    def _write_log(self) -> None:
+        data = {
+            "fingerprint": getattr(self, "fingerprint", None),
+            "options": self.options.to_dict(),
+            "trials": [t.to_dict() for t in sorted(self.trials.values(), key=lambda t: t.trial_id)],
+        }
+        try:
+            self.project_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.log_path, json.dumps(data, indent=1, default=_plain))
+        except OSError as exc:
+            self.listener.on_message(f"the trials table could not be saved: {exc}")
+
+
+def _reporting(base: type) -> type:
+    """``base`` (a KerasTuner tuner class) reporting trial begin and end to a ``Search``
+    through the tuner's documented ``on_trial_begin`` / ``on_trial_end`` hooks."""
+
+    class Reporting(base):  # type: ignore[misc, valid-type]
+        def __init__(self, search: Search, **kwargs: Any) -> None:
+            self._studio_search = search
+            super().__init__(**kwargs)
+
+        def on_trial_begin(self, trial: Any) -> None:
+            search = self._studio_search
+            if search._stop.is_set():
+                from studio.tuning.hypermodel import SearchStopped
+
+                raise SearchStopped("the search was stopped")
+            search._trial_begin(trial)
+            super().on_trial_begin(trial)
+
+        def _configure_tensorboard_dir(self, callbacks: list[Any], trial: Any, execution=0):
+            # KerasTuner imports TensorBoard for every trial on TensorFlow, even without a
+            # TensorBoard callback; the studio passes none, so it is not needed.
+            if any(type(c).__name__ == "TensorBoard" for c in callbacks):
+                super()._configure_tensorboard_dir(callbacks, trial, execution)
+
+        def on_trial_end(self, trial: Any) -> None:
+            super().on_trial_end(trial)
+            self._studio_search._trial_end(trial)
+
+    Reporting.__name__ = f"Studio{base.__name__}"
+    return Reporting
+
+
+@contextlib.contextmanager
+def _quiet_failures() -> Iterator[None]:
+    """KerasTuner prints the traceback of every failed trial (an over-budget design is one);
+    the trials table shows the reason instead, and the traceback goes to the debug log."""
+    try:
+        from keras_tuner.src import config as kt_config
+    except ImportError:  # pragma: no cover - another KerasTuner layout
+        yield
+        return
+    old = kt_config.DEBUG
+    kt_config.DEBUG = log.isEnabledFor(logging.DEBUG)
+    try:
+        yield
+    finally:
+        kt_config.DEBUG = old
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers, for JSON."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _last_line(message: str) -> str:
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    text = lines[-1]
+    for prefix in ("keras_tuner.src.errors.", "studio.tuning.hypermodel."):
+        text = text.replace(prefix, "")
+    head, sep, tail = text.partition(": ")
+    return tail if sep and head.endswith(("Error", "Budget")) else text
+
+
+def _short_error(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    if "consecutive failures" in first.lower():
+        last = _last_line(str(exc))
+        return f"{first} Last failure: {last}" if last else first
+    return describe_error(exc)
