@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--save-weights", action="store_true", help="also store the trained weights in the project"
     )
+
+    from studio.cli import tune
+
+    tune.add_parser(sub)
     return parser
 
 

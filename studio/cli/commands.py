@@ -180,3 +180,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from studio.cli.train import run_training
 
     return run_training(args, _load_project(args.project), _compile)
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from studio.cli.tune import cmd_tune as tune
+
+    return tune(args, _load_project(args.project))
