@@ -13,6 +13,7 @@ tuner id keeps the workers of a distributed search from writing over each other.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import logging
@@ -279,7 +280,7 @@ class Search:
         from studio.tuning.hypermodel import SearchStopped
 
         try:
-            with _quiet_failures():
+            with _quiet_failures(), _frozen_heap():
                 tuner.search(verbose=0)
         except SearchStopped:
             if self.current is not None:
@@ -474,6 +475,20 @@ def _reporting(base: type) -> type:
 
     Reporting.__name__ = f"Studio{base.__name__}"
     return Reporting
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """KerasTuner clears the session and runs a full ``gc.collect()`` before every trial; with
+    TensorFlow loaded that walks millions of long-lived objects (0.7 s a trial on a laptop
+    CPU). Freezing what exists before the search leaves the collections to the trials' own
+    garbage, which is what they are for."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
