@@ -31,6 +31,7 @@ from widgets.code.view import CodeView
 from widgets.data.panel import DatasetPanel
 from widgets.inspect.panel import InspectPanel
 from widgets.training.panel import TrainingPanel
+from widgets.tuning.dock import install_search
 
 EXPORT_FILTERS: dict[str, str] = {
     "keras": "Keras model (*.keras)",
@@ -82,6 +83,7 @@ class Workbench(QObject):
         self._add_actions()
         self._wire()
         self._follow_project(window.project)
+        self.search = install_search(self)  # the Search (AutoML) panel and its wiring
 
     # ----- menus ------------------------------------------------------------------------------
     def _add_actions(self) -> None:

@@ -134,9 +134,16 @@ class RangeDialog(QDialog):
         mode = dim.kind if dim.kind in self.modes else self.modes[0]
         self.mode.setCurrentIndex(self.modes.index(mode))
         if dim.kind == "choice":
-            self.choices.setText(", ".join(json.dumps(v) if isinstance(v, str) else
-                                           str(v).lower() if isinstance(v, bool) else str(v)
-                                           for v in dim.values))
+            self.choices.setText(
+                ", ".join(
+                    json.dumps(v)
+                    if isinstance(v, str)
+                    else str(v).lower()
+                    if isinstance(v, bool)
+                    else str(v)
+                    for v in dim.values
+                )
+            )
         elif dim.kind == "int":
             self.int_low.setValue(int(dim.low or 0))
             self.int_high.setValue(int(dim.high or 0))
@@ -157,13 +164,24 @@ class RangeDialog(QDialog):
         if mode == "int":
             step = self.int_step.value()
             return Dimension(  # type: ignore[arg-type]
-                t, r, p, "int", low=self.int_low.value(), high=self.int_high.value(),
+                t,
+                r,
+                p,
+                "int",
+                low=self.int_low.value(),
+                high=self.int_high.value(),
                 step=step if step != 1 else None,
             )
         step = self.float_step.value()
         return Dimension(  # type: ignore[arg-type]
-            t, r, p, "float", low=self.float_low.value(), high=self.float_high.value(),
-            step=step or None, sampling="log" if self.log.isChecked() else "linear",
+            t,
+            r,
+            p,
+            "float",
+            low=self.float_low.value(),
+            high=self.float_high.value(),
+            step=step or None,
+            sampling="log" if self.log.isChecked() else "linear",
         )
 
     def _accept(self) -> None:
