@@ -290,3 +290,55 @@ def test_cli_tune_without_marks_is_one_line_error(tmp_path, capsys):
     project, _ = iris_project(tmp_path, lambda ids: [])
     assert main(["tune", str(project.path), "--trials", "1"]) == 2
     assert "nothing is marked searchable" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_distributed_search_splits_trials_between_workers(tmp_path):
+    """KerasTuner's own chief/worker mode through ``studio tune`` (docs/distributed.md)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    project, _ = iris_project(tmp_path, units_and_lr)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    root = str(Path(__file__).resolve().parent.parent)
+
+    def start(tuner_id: str) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "PYTHONPATH": root,
+            "KERASTUNER_TUNER_ID": tuner_id,
+            "KERASTUNER_ORACLE_IP": "127.0.0.1",
+            "KERASTUNER_ORACLE_PORT": port,
+        }
+        argv = [
+            sys.executable,
+            "-m",
+            "studio",
+            "tune",
+            str(project.path),
+            "--trials",
+            "2",
+            "--seed",
+            "1",
+            "--log-json",
+            str(tmp_path / f"{tuner_id}.json"),
+        ]
+        return subprocess.Popen(
+            argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    chief = start("chief")
+    worker = start("tuner0")
+    out, err = worker.communicate(timeout=300)
+    assert worker.returncode == 0, err
+    assert "distributed search as worker tuner0" in err
+    chief_out, chief_err = chief.communicate(timeout=300)
+    assert chief.returncode == 0, chief_err
+    data = json.loads((tmp_path / "chief.json").read_text())
+    assert [t["status"] for t in data["trials"]] == ["completed", "completed"]
+    assert data["best"]["trial_id"] in chief_out

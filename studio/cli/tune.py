@@ -57,8 +57,8 @@ def _values_text(values: dict[str, Any], labels: dict[str, str]) -> str:
 
 def _trial_line(record: Any, metric: str, labels: dict[str, str]) -> str:
     values = _values_text(record.values, labels)
-    if record.status == "completed":
-        result = f"{metric}={record.metric:.4g} params={record.params:,}"
+    if record.status == "completed" and record.metric is not None:
+        result = f"{metric}={record.metric:.4g} params={record.params or 0:,}"
     elif record.status == "over_budget":
         result = f"skipped: {record.message}"
     else:

@@ -158,7 +158,11 @@ class StudioHyperModel(kt.HyperModel):
             raise kt.errors.FailedTrialError(result.message)
         if self.checkpoint_for_tuner:
             self._save_tuner_checkpoint(model, kwargs.get("callbacks") or [])
-        return self.metrics(result)
+        metrics = self.metrics(result)
+        # the trial's own record: in a distributed search the oracle (and so the tuner's
+        # trial object) lives on the chief, so the metrics are not read back from it
+        self.on_info({"metrics": metrics})
+        return metrics
 
     def metrics(self, result: TrainingResult) -> dict[str, float]:
         """The objective's best epoch, and that epoch's other metrics."""

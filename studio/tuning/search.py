@@ -297,6 +297,8 @@ class Search:
                     record.status, record.message = "failed", message
             self._write_log()
             return self._result("failed", message, started)
+        for record in read_trials(self.project_dir):  # other workers' trials (shared folder)
+            self.trials.setdefault(record.trial_id, record)
         done = sum(t.status != "running" for t in self.trials.values())
         return self._result("completed", f"{done} trial(s) finished.", started)
 
@@ -347,7 +349,9 @@ class Search:
             "seed": self.options.seed,
             "directory": str(self.folder),
             "project_name": self.options.tuner,
-            "overwrite": not resume,
+            # a worker of a distributed search never wipes the folder the chief and the other
+            # workers may share
+            "overwrite": not resume and _role() != "worker",
             # over-budget designs fail on purpose; a streak of them must not end the search
             "max_consecutive_failed_trials": max(3, self.options.trials),
         }
@@ -359,8 +363,11 @@ class Search:
             log.debug("%s", chatter.getvalue().strip())
         if not resume:
             self.trials = {}
-            for stale in self.project_dir.glob("trials-*.json"):
-                stale.unlink()
+            stale = (
+                [self.log_path] if _role() == "worker" else self.project_dir.glob("trials-*.json")
+            )
+            for path in stale:
+                path.unlink(missing_ok=True)
         return tuner
 
     def _make_tuner(self, kt: Any, common: dict[str, Any]) -> Any:
@@ -398,11 +405,12 @@ class Search:
         objective = self.options.objective.metric
         if status == "COMPLETED":
             record.status = "completed"
-            record.metrics = {
-                name: float(trial.metrics.get_last_value(name))
-                for name in trial.metrics.metrics
-                if trial.metrics.get_last_value(name) is not None
-            }
+            if not record.metrics:
+                record.metrics = {
+                    name: float(trial.metrics.get_last_value(name))
+                    for name in trial.metrics.metrics
+                    if trial.metrics.get_last_value(name) is not None
+                }
             record.metric = record.metrics.get(objective)
         else:
             message = trial.message or ""
@@ -425,6 +433,8 @@ class Search:
             }
         if info.get("run_id"):
             self.current.run_id = info["run_id"]
+        if "metrics" in info:
+            self.current.metrics = dict(info["metrics"])
 
     def _epoch_end(
         self, epoch: int, logs: dict[str, float], _seconds: float, _val: float, _samples: int
@@ -443,6 +453,14 @@ class Search:
             atomic_write_text(self.log_path, json.dumps(data, indent=1, default=_plain))
         except OSError as exc:
             self.listener.on_message(f"the trials table could not be saved: {exc}")
+
+
+def _role() -> str:
+    """``chief`` or ``worker`` in KerasTuner's distributed mode (``KERASTUNER_*`` variables),
+    else ``local``."""
+    if not os.environ.get("KERASTUNER_ORACLE_IP"):
+        return "local"
+    return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
 
 
 def _reporting(base: type) -> type:
