@@ -187,3 +187,59 @@ def test_stop_then_resume_continues_the_stored_search(app, qtbot, tmp_path):
     assert resumed.args[0].status == "completed", resumed.args[0].message
     assert [t.trial_id for t in panel.trials] == ["0", "1", "2"]
     assert all(t.status == "completed" for t in panel.trials)
+
+
+def test_blocks_and_training_settings_are_marked_from_the_panel(app, qtbot, tmp_path):
+    from studio.graph.grouping import group_op
+
+    window, bench = app
+    graph, ids = chain(
+        ("Input", {"shape": [4]}),
+        ("Dense", {"units": 4, "activation": "relu"}),
+        ("Dropout", {"rate": 0.1}),
+        ("Dense", {"units": 3, "activation": "softmax"}),
+        name="mlp",
+    )
+    op, gid = group_op(graph, [ids[1], ids[2]], "stage")
+    graph.apply(op)
+    project = Project(graph, training={"epochs": 1}, dataset={"kind": "bundled", "name": "iris"})
+    _open(qtbot, window, bench, project.save(tmp_path / "blocks.studio.json"))
+    panel = bench.search.panel
+    qtbot.mouseClick(panel.optional_button, Qt.MouseButton.LeftButton)
+    assert "Select one block" in panel.status.text()  # nothing selected yet
+    window.scene.select_nodes([ids[1]])  # a collapsed block: selecting a member selects it
+    qtbot.waitUntil(lambda: window.scene.selected_block() == gid)
+    qtbot.mouseClick(panel.optional_button, Qt.MouseButton.LeftButton)
+    assert window.scene.blocks[gid].search_badge == "⚲ optional"
+    qtbot.mouseClick(panel.repeat_button, Qt.MouseButton.LeftButton)
+    dialog = panel.dialog
+    _type_into(qtbot, dialog.int_high, "3")
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    assert window.scene.blocks[gid].search_badge == "⚲ optional  repeat ×1–3"
+    action = next(a for a in panel.training_menu.actions() if a.text() == "batch_size")
+    action.trigger()
+    _type_into(qtbot, panel.dialog.int_low, "16")
+    _type_into(qtbot, panel.dialog.int_high, "64")
+    _type_into(qtbot, panel.dialog.int_step, "16")
+    qtbot.mouseClick(
+        panel.dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
+        Qt.MouseButton.LeftButton,
+    )
+    space = SearchSpace.from_dict(window.project.search)
+    assert [d.key for d in space.dimensions] == [
+        f"block.{gid}.optional",
+        f"block.{gid}.repeat",
+        "training.batch_size",
+    ]
+    assert space.dimensions[2].range_text() == "16–64 step 16"
+    assert [panel.space_table.item(r, 0).text() for r in range(3)] == [
+        "stage optional",
+        "stage repeat",
+        "training.batch_size",
+    ]
+    for _ in range(3):
+        window.stack.undo()
+    assert window.project.search == {}
+    assert window.scene.blocks[gid].search_badge == ""

@@ -18,8 +18,8 @@ def badge_texts(graph: Graph, space: SearchSpace) -> dict[str, str]:
         if dim.target == "training":
             continue
         key = f"group:{dim.ref}" if dim.target == "block" and dim.ref in graph.groups else dim.ref
-        name = dim.param if dim.target == "node" else dim.param
-        parts.setdefault(key, []).append(f"{name} {dim.range_text()}")
+        text = dim.range_text() if dim.param == "optional" else f"{dim.param} {dim.range_text()}"
+        parts.setdefault(key, []).append(text)
     return {key: f"{BADGE_MARK} " + "  ".join(items) for key, items in parts.items()}
 
 
@@ -27,6 +27,14 @@ def show_badges(scene: Any, graph: Graph, space: SearchSpace) -> None:
     """Give every node item on ``scene`` its badge (or none). A layer inside a collapsed block
     lends its badge to the block, so nothing searched is hidden."""
     texts = badge_texts(graph, space)
+    for key in [k for k in texts if k.startswith("group:")]:
+        gid = key.split(":", 1)[1]
+        if gid not in scene.blocks:  # an expanded block: its first layer carries the badge
+            first = next((n.id for n in graph.nodes if n.group == gid), None)
+            own = texts.pop(key)
+            if first is not None:
+                inner = texts.get(first, "").removeprefix(f"{BADGE_MARK} ")
+                texts[first] = f"{own}  {inner}".rstrip()
     block_parts: dict[str, list[str]] = {}
     for nid, item in scene.nodes.items():
         item.set_search_badge(texts.get(nid, ""))

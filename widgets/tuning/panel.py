@@ -348,7 +348,7 @@ class SearchPanel(QWidget):
         self.status.setText(f"Trial {record.trial_id} running…")
 
     def _epoch_ended(self, trial_id: str, epoch: int, logs: dict) -> None:
-        metric = self.options().objective.metric
+        metric = self._objective().metric
         shown = f" {metric}={logs[metric]:.4g}" if metric in logs else ""
         self.status.setText(f"Trial {trial_id}: epoch {epoch}{shown}")
 
@@ -396,7 +396,8 @@ class SearchPanel(QWidget):
         keys: list[str] = list(dict.fromkeys(k for t in self.trials for k in t.values))
         labels = {d.key: space.label(d, graph) for d in space.dimensions}
         self.table.setColumnCount(len(_FIXED_COLUMNS) + len(keys))
-        metric = self.options().objective.metric if self.objective.currentText() else "metric"
+        objective = self._objective()
+        metric = objective.metric
         self.table.setHorizontalHeaderLabels(
             ["trial", "status", metric, "params", "time", *(labels.get(k, k) for k in keys)]
         )
@@ -415,12 +416,15 @@ class SearchPanel(QWidget):
                 if col == 1 and t.message:
                     item.setToolTip(t.message)
                 self.table.setItem(row, col, item)
-        try:
-            objective = self.options().objective
-        except ValueError:
-            objective = Objective()
         self.plots.show_trials(self.trials, objective)
         self._update_buttons()
+
+    def _objective(self) -> Objective:
+        """The objective as typed, or the default while what is typed cannot be read."""
+        try:
+            return Objective.parse(self.objective.currentText())
+        except ValueError:
+            return Objective()
 
     def best(self) -> TrialRecord | None:
         try:
