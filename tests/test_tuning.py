@@ -342,3 +342,14 @@ def test_a_distributed_search_splits_trials_between_workers(tmp_path):
     data = json.loads((tmp_path / "chief.json").read_text())
     assert [t["status"] for t in data["trials"]] == ["completed", "completed"]
     assert data["best"]["trial_id"] in chief_out
+
+
+def test_hyperband_continues_trials_from_the_tuners_checkpoints(tmp_path):
+    project, _ = iris_project(tmp_path, units_and_lr)
+    project.training["epochs"] = 3
+    result = _search(project, tmp_path / "t", tuner="hyperband", trials=4).run()
+    assert result.status == "completed", result.message
+    assert len(result.trials) == 4
+    assert {t.status for t in result.trials} == {"completed"}
+    epochs = [len(r.epochs) for r in RunStore(project.runs_dir).list()]
+    assert sum(epochs) < 4 * 3  # brackets train some trials for fewer epochs than the maximum
