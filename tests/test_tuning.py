@@ -353,3 +353,11 @@ def test_hyperband_continues_trials_from_the_tuners_checkpoints(tmp_path):
     assert {t.status for t in result.trials} == {"completed"}
     epochs = [len(r.epochs) for r in RunStore(project.runs_dir).list()]
     assert sum(epochs) < 4 * 3  # brackets train some trials for fewer epochs than the maximum
+
+
+def test_data_that_cannot_fit_the_design_is_refused_before_any_trial(tmp_path):
+    project, _ = iris_project(tmp_path, units_and_lr)
+    project.dataset = {"kind": "bundled", "name": "wine"}  # 13 features, the design reads 4
+    result = _search(project, tmp_path / "t").run()
+    assert result.status == "failed"
+    assert "does not fit the model" in result.message and not result.trials

@@ -259,10 +259,20 @@ class Search:
                 "validation_split is 0"
             )
         from studio.checks import Analyzer
+        from studio.compile.compiler import compile_graph
+        from studio.training.preflight import check_model_data
 
         analysis = Analyzer(self.graph).analysis()
         if not analysis.ok:
             raise SearchError(f"the model has errors: {analysis.errors[0].message}")
+        # data that cannot fit the design would fail every trial; say so once, up front
+        model = compile_graph(self.graph, analyzer=Analyzer(self.graph), with_weights=False)
+        problems = check_model_data(model, self.dataset, settings.loss.name)
+        if problems:
+            raise SearchError(
+                f"the data {self.dataset.name} does not fit the model: "
+                + "; ".join(p.message for p in problems)
+            )
 
     # ----- the search ---------------------------------------------------------------------
     def run(self, resume: bool = False) -> SearchResult:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 
 from studio.catalog import ParamSpec
@@ -54,6 +54,7 @@ class SearchDock(QObject):
         self.window = workbench.window
         self._scratch: Path | None = None
         self._unsubscribe = None
+        self._badged = False
         self.panel = SearchPanel(self)
         self.window.add_panel("Search", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.window.inspector.search_marks = self
@@ -144,21 +145,33 @@ class SearchDock(QObject):
     def _graph_changed(self, change: Change) -> None:
         if change.kind.startswith("Apply trial"):  # applied or undone: settings changed too
             self.workbench._field_undone("training")
+        if not self.window.project.search and not self._badged:
+            return  # nothing searched: an edit costs the canvas nothing extra
         self.panel.refresh()
-        show_badges(self.window.scene, self.window.project.graph, self._space())
+        self._show_badges()
+
+    def _show_badges(self) -> None:
+        space = self._space()
+        show_badges(self.window.scene, self.window.project.graph, space)
+        self._badged = bool(space)
 
     def space_changed(self) -> None:
         """After a marking, its undo or redo: panel, canvas badges and inspector follow."""
         self.panel.refresh()
-        show_badges(self.window.scene, self.window.project.graph, self._space())
+        self._show_badges()
         inspector = self.window.inspector
         if inspector.node_ids and inspector.controls and shiboken6.isValid(inspector):
             inspector.set_nodes(list(inspector.node_ids))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.Close and watched is self.window:
-            self.panel.shutdown()
+            # the close may still be refused (unsaved changes); look once it has been handled
+            QTimer.singleShot(0, self._after_close)
         return False
+
+    def _after_close(self) -> None:
+        if shiboken6.isValid(self.window) and not self.window.isVisible():
+            self.panel.shutdown()
 
 
 def install_search(workbench: Any) -> SearchDock:

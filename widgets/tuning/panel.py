@@ -367,6 +367,11 @@ class SearchPanel(QWidget):
             text += f" Best: trial {best.trial_id}, {result.objective.metric}={best.metric:.4g}"
             text += f", {best.params:,} parameters."
         self.status.setText(text)
+        if self.thread is not None:
+            # the signal is the thread's last act: let run() return before letting go of it,
+            # so closing the window right after never destroys a thread that still runs
+            self.thread.wait()
+            self.thread.deleteLater()
         self.thread = None
         self._update_buttons()
         self.searchFinished.emit(result)
