@@ -8,6 +8,7 @@ search space after every edit, undo and newly opened project.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from pathlib import Path
@@ -112,11 +113,7 @@ class SearchDock(QObject):
         def chosen(d: Any) -> None:
             space = self._space()
             for nid in node_ids:
-                space = space.with_dimension(
-                    type(d)(
-                        d.target, nid, d.param, d.kind, d.values, d.low, d.high, d.step, d.sampling
-                    )
-                )
+                space = space.with_dimension(dataclasses.replace(d, ref=nid))
             label = self._space().label(d, graph)
             more = f" (+{len(node_ids) - 1})" if len(node_ids) > 1 else ""
             self.set_space(space, f"Search {label}{more}")

@@ -39,6 +39,10 @@ class SearchPlots(QWidget):
         )
         self.versus.addItem(self.param_points)
         self.versus.addItem(self.front_line)
+        for plot in (self.per_trial, self.versus):
+            plot.setBackground("w")  # as the training curves
+        self.per_trial.setTitle("metric per trial (line: best so far)", size="9pt")
+        self.versus.setTitle("metric vs parameters (green: Pareto front)", size="9pt")
         layout.addWidget(self.per_trial)
         layout.addWidget(self.versus)
         self.front: list[Scored] = []
