@@ -361,3 +361,14 @@ def test_data_that_cannot_fit_the_design_is_refused_before_any_trial(tmp_path):
     result = _search(project, tmp_path / "t").run()
     assert result.status == "failed"
     assert "does not fit the model" in result.message and not result.trials
+
+
+def test_a_range_the_layer_refuses_is_named_before_the_search(tmp_path):
+    project, ids = iris_project(
+        tmp_path, lambda ids: [Dimension("node", ids[1], "units", "int", low=0, high=8)]
+    )
+    result = _search(project, tmp_path / "t").run()
+    assert result.status == "failed" and not result.trials
+    assert "dense.units: the searched value 0 is refused (units must be at least 1)" in (
+        result.message
+    )

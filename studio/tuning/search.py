@@ -214,6 +214,7 @@ class Search:
         self._stop = threading.Event()
         self.trials: dict[str, TrialRecord] = {}
         self.current: TrialRecord | None = None
+        self.fingerprint: str | None = None
         self._trial_clock = 0.0
         self.engine = TrainingEngine(TrainingListener(on_epoch_end=self._epoch_end))
 
@@ -262,17 +263,46 @@ class Search:
         from studio.compile.compiler import compile_graph
         from studio.training.preflight import check_model_data
 
-        analysis = Analyzer(self.graph).analysis()
+        self._check_values(dims)
+        analyzer = Analyzer(self.graph)
+        analysis = analyzer.analysis()
         if not analysis.ok:
             raise SearchError(f"the model has errors: {analysis.errors[0].message}")
         # data that cannot fit the design would fail every trial; say so once, up front
-        model = compile_graph(self.graph, analyzer=Analyzer(self.graph), with_weights=False)
+        model = compile_graph(self.graph, analyzer=analyzer, with_weights=False)
         problems = check_model_data(model, self.dataset, settings.loss.name)
         if problems:
             raise SearchError(
                 f"the data {self.dataset.name} does not fit the model: "
                 + "; ".join(p.message for p in problems)
             )
+
+    def _check_values(self, dims: list[Any]) -> None:
+        """Range ends and choices a layer refuses (``units`` 0, a rate above 1) are named
+        before the search rather than found by failed trials."""
+        from studio.catalog.build import spec_for
+        from studio.checks import check_value
+
+        for dim in dims:
+            if dim.target != "node":
+                continue
+            node = self.graph.node(dim.ref)
+            spec = spec_for(node).param(dim.param)
+            if spec is None:
+                raise SearchError(f"{node.type} '{node.name}' has no parameter {dim.param!r}")
+            if dim.kind == "choice":
+                candidates = list(dim.values)
+            elif dim.kind == "int":
+                candidates = [int(dim.low), int(dim.high)]
+            else:
+                candidates = [float(dim.low), float(dim.high)]
+            for value in candidates:
+                problem = check_value(spec, value)
+                if problem:
+                    raise SearchError(
+                        f"{node.name}.{dim.param}: the searched value {value!r} is refused "
+                        f"({dim.param} {problem})"
+                    )
 
     # ----- the search ---------------------------------------------------------------------
     def run(self, resume: bool = False) -> SearchResult:
@@ -454,7 +484,7 @@ class Search:
 
     def _write_log(self) -> None:
         data = {
-            "fingerprint": getattr(self, "fingerprint", None),
+            "fingerprint": self.fingerprint,
             "options": self.options.to_dict(),
             "trials": [t.to_dict() for t in sorted(self.trials.values(), key=lambda t: t.trial_id)],
         }
