@@ -152,6 +152,7 @@ def test_a_search_from_the_panel_runs_in_the_background_and_applies_as_one_undo(
     best = panel.best()
     assert (tmp_path / "mlp.tuning" / "random").is_dir()
     assert {r.id for r in bench.training_panel._store().list()} == {t.run_id for t in result.trials}
+    assert set(bench.training_panel.run_ids()) >= {t.run_id for t in result.trials}
     before_graph = window.project.graph.to_dict()
     before_training = dict(window.project.training)
     depth = window.stack.count()

@@ -59,6 +59,8 @@ class SearchDock(QObject):
         self.panel = SearchPanel(self)
         self.window.add_panel("Search", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.window.inspector.search_marks = self
+        # each trial is a run like any other: it appears in the Training panel's run list
+        self.panel.trialEnded.connect(lambda _t: workbench.training_panel.refresh_runs())
         self.window.projectChanged.connect(self._follow_project)
         self.window.installEventFilter(self)
         self._follow_project(self.window.project)
