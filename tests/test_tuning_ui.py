@@ -149,6 +149,11 @@ def test_a_search_from_the_panel_runs_in_the_background_and_applies_as_one_undo(
     assert panel.table.rowCount() == 2
     assert {panel.table.item(r, 1).text() for r in range(2)} == {"completed"}
     assert len(panel.plots.trial_points.data) == 2
+    front = {t.trial_id for t in result.pareto}
+    assert {panel.table.item(r, 0).text() for r in range(2) if panel.table.item(r, 5).text()} == (
+        front
+    )
+    assert len(panel.plots.front_line.xData) == len(front)
     best = panel.best()
     assert (tmp_path / "mlp.tuning" / "random").is_dir()
     assert {r.id for r in bench.training_panel._store().list()} == {t.run_id for t in result.trials}

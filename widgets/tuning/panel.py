@@ -57,7 +57,7 @@ from widgets.tuning.tuner_thread import TunerThread
 log = logging.getLogger(__name__)
 
 OBJECTIVES = ("val_accuracy", "val_loss", "accuracy", "loss")
-_FIXED_COLUMNS = ("trial", "status", "metric", "params", "time")
+_FIXED_COLUMNS = ("trial", "status", "metric", "params", "time", "front")
 _TRAINING_CHOICES = {
     "optimizer": ("Adam", "SGD", "RMSprop", "AdamW"),
     "loss": (),
@@ -404,8 +404,16 @@ class SearchPanel(QWidget):
         objective = self._objective()
         metric = objective.metric
         self.table.setHorizontalHeaderLabels(
-            ["trial", "status", metric, "params", "time", *(labels.get(k, k) for k in keys)]
+            ["trial", "status", metric, "params", "time", "front"]
+            + [labels.get(k, k) for k in keys]
         )
+        self.table.horizontalHeaderItem(5).setToolTip(
+            "★: on the Pareto front (no other trial is better and smaller at once)"
+        )
+        budget = self.budget.value() or None
+        front = {
+            t.trial_id for t in SearchResult("completed", "", self.trials, objective, budget).pareto
+        }
         self.table.setRowCount(len(self.trials))
         for row, t in enumerate(self.trials):
             cells = [
@@ -414,6 +422,7 @@ class SearchPanel(QWidget):
                 "" if t.metric is None else f"{t.metric:.4f}",
                 "" if t.params is None else f"{t.params:,}",
                 f"{t.seconds:.1f}s" if t.seconds else "",
+                "★" if t.trial_id in front else "",
                 *(_text(t.values.get(k, "")) for k in keys),
             ]
             for col, text in enumerate(cells):
