@@ -51,7 +51,15 @@ def digits_28() -> Dataset:
         x = x.repeat(3, axis=1).repeat(3, axis=2)
         return np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)))
 
-    return Dataset("digits28", grow(d.x_train), d.y_train, grow(d.x_val), d.y_val)
+    return Dataset(
+        "digits28",
+        grow(d.x_train),
+        d.y_train,
+        grow(d.x_val),
+        d.y_val,
+        task=d.task,
+        class_names=d.class_names,
+    )
 
 
 def design():
