@@ -372,3 +372,22 @@ def test_a_range_the_layer_refuses_is_named_before_the_search(tmp_path):
     assert "dense.units: the searched value 0 is refused (units must be at least 1)" in (
         result.message
     )
+
+
+def test_a_left_out_block_is_not_also_repeated():
+    graph, ids = chain(
+        ("Input", {"shape": [6]}),
+        ("Dense", {"units": 6, "activation": "relu"}),
+        ("Dense", {"units": 2, "activation": "softmax"}),
+    )
+    space = SearchSpace(
+        (
+            Dimension("block", ids[1], "repeat", "int", low=1, high=3),
+            Dimension("block", ids[1], "optional", "bool"),
+        )
+    )
+    values = {f"block.{ids[1]}.repeat": 3, f"block.{ids[1]}.optional": False}
+    assert [type(x).__name__ for x in compile_graph(trial_graph(graph, space, values)).layers] == [
+        "InputLayer",
+        "Dense",
+    ]

@@ -132,13 +132,13 @@ def design_ops(graph: Graph, space: SearchSpace, values: dict[str, Any]) -> list
     for nid, changed in params.items():
         ops.append(SetParams(nid, changed))
     planner = _Planner(graph, params)
-    for dim in space.active(graph):
-        if dim.target != "block" or dim.key not in values:
-            continue
-        if dim.param == "optional" and not values[dim.key]:
+    blocks = [d for d in space.active(graph) if d.target == "block" and d.key in values]
+    left_out = {d.ref for d in blocks if d.param == "optional" and not values[d.key]}
+    for dim in blocks:
+        if dim.param == "optional" and dim.ref in left_out:
             ops += planner.leave_out(dim.ref)
-        elif dim.param == "repeat" and int(values[dim.key]) > 1:
-            ops += planner.repeat(dim.ref, int(values[dim.key]))
+        elif dim.param == "repeat" and int(values[dim.key]) > 1 and dim.ref not in left_out:
+            ops += planner.repeat(dim.ref, int(values[dim.key]))  # a left-out block has no copies
     return ops
 
 
