@@ -11,7 +11,7 @@ search; "after 10" is the best of its first 10 trials), the Pareto front of accu
 parameters, and the per-trial overhead of the search against a plain ``compile`` + ``fit`` of
 the same configuration (each timed a few times in turn, minimum kept; target ≤ 5 %).
 
-``python benchmarks/bench_tune.py [--trials 30] [--epochs 2] [--overhead-configs 3] [--repeats 3]``
+``python benchmarks/bench_tune.py [--trials 30] [--epochs 2] [--overhead-configs 3] [--repeats 5]``
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--tuner", default="random", choices=("random", "bayesian", "hyperband"))
     parser.add_argument("--overhead-configs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
