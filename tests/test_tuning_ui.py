@@ -249,3 +249,23 @@ def test_blocks_and_training_settings_are_marked_from_the_panel(app, qtbot, tmp_
         window.stack.undo()
     assert window.project.search == {}
     assert window.scene.blocks[gid].search_badge == ""
+
+
+def test_a_choice_parameter_is_searched_over_the_typed_values(app, qtbot, tmp_path):
+    window, bench = app
+    path, ids = _mlp_project(tmp_path, marked=False)
+    _open(qtbot, window, bench, path)
+    window.scene.select_nodes([ids[1]])
+    qtbot.waitUntil(lambda: window.inspector.node_ids == [ids[1]])
+    _label(window, "activation").customContextMenuRequested.emit(QPoint(2, 2))
+    window.inspector.search_menu.actions()[0].trigger()
+    dialog = bench.search.panel.dialog
+    assert dialog.mode.currentText() == "Choice list"
+    dialog.choices.selectAll()
+    qtbot.keyClicks(dialog.choices, "relu, tanh, gelu")
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    (dim,) = SearchSpace.from_dict(window.project.search).dimensions
+    assert (dim.kind, dim.values) == ("choice", ("relu", "tanh", "gelu"))
+    assert window.scene.nodes[ids[1]].search_badge == "⚲ activation relu|tanh|gelu"
