@@ -13,18 +13,15 @@ tuner id keeps the workers of a distributed search from writing over each other.
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from studio.common.atomic import atomic_write_text
 from studio.data.dataset import Dataset
@@ -32,158 +29,24 @@ from studio.graph import Graph
 from studio.training.engine import TrainingEngine, TrainingListener, describe_error
 from studio.training.runs import RunStore
 from studio.training.settings import TrainingError, TrainingSettings
-from studio.tuning.objective import Objective, Scored, best, pareto_front
 from studio.tuning.space import SearchSpace, SearchSpaceError
+from studio.tuning.trials import (
+    TUNERS,
+    SearchError,
+    SearchListener,
+    SearchOptions,
+    SearchResult,
+    SearchStatus,
+    TrialRecord,
+    TrialStatus,
+    TunerKind,
+    read_trials,
+    stored_fingerprint,
+    tuning_dir_for,
+)
+from studio.tuning.tuners import frozen_heap, quiet_failures, reporting, role
 
 log = logging.getLogger(__name__)
-
-TunerKind = Literal["random", "bayesian", "hyperband"]
-TUNERS: tuple[str, ...] = ("random", "bayesian", "hyperband")
-TrialStatus = Literal["running", "completed", "failed", "over_budget", "stopped"]
-SearchStatus = Literal["completed", "stopped", "failed"]
-TUNING_SUFFIX = ".tuning"
-
-
-class SearchError(ValueError):
-    """A search that cannot start, with the reason in words."""
-
-
-def tuning_dir_for(project_path: Path) -> Path:
-    """``NAME.tuning`` beside ``NAME.studio.json`` (like ``NAME.runs``)."""
-    name = project_path.name
-    stem = name[: -len(".studio.json")] if name.endswith(".studio.json") else project_path.stem
-    return project_path.with_name(stem + TUNING_SUFFIX)
-
-
-@dataclass(frozen=True)
-class SearchOptions:
-    tuner: TunerKind = "random"
-    trials: int = 10
-    objective: Objective = field(default_factory=Objective)
-    max_params: int | None = None
-    seed: int | None = None
-    factor: int = 3  # Hyperband's reduction factor
-
-    def validate(self) -> None:
-        if self.tuner not in TUNERS:
-            raise SearchError(f"tuner must be one of {', '.join(TUNERS)}; received {self.tuner!r}")
-        if self.trials < 1:
-            raise SearchError(f"trials must be at least 1; received trials={self.trials}")
-        if self.max_params is not None and self.max_params < 1:
-            raise SearchError(f"max_params must be positive; received {self.max_params}")
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["objective"] = f"{self.objective.metric}:{self.objective.direction}"
-        return out
-
-
-@dataclass
-class TrialRecord:
-    """One row of the trials table."""
-
-    trial_id: str
-    status: TrialStatus = "running"
-    values: dict[str, Any] = field(default_factory=dict)
-    metric: float | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
-    params: int | None = None
-    seconds: float = 0.0
-    run_id: str | None = None
-    message: str = ""
-    started: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrialRecord:
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def scored(self) -> Scored | None:
-        if self.status != "completed" or self.metric is None or self.params is None:
-            return None
-        return Scored(self.trial_id, self.metric, self.params)
-
-
-@dataclass
-class SearchResult:
-    status: SearchStatus
-    message: str
-    trials: list[TrialRecord]
-    objective: Objective
-    max_params: int | None = None
-    seconds: float = 0.0
-
-    def _scored(self) -> list[Scored]:
-        out = []
-        for t in self.trials:
-            s = t.scored()
-            if s is not None and (self.max_params is None or s.params <= self.max_params):
-                out.append(s)
-        return out
-
-    @property
-    def best(self) -> TrialRecord | None:
-        """The best trial within the budget."""
-        chosen = best(self._scored(), self.objective)
-        return self.trial(chosen.trial_id) if chosen else None
-
-    @property
-    def pareto(self) -> list[TrialRecord]:
-        return [self.trial(s.trial_id) for s in pareto_front(self._scored(), self.objective)]
-
-    def trial(self, trial_id: str) -> TrialRecord:
-        return next(t for t in self.trials if t.trial_id == trial_id)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``studio tune --log-json`` object (its keys are a contract)."""
-        chosen = self.best
-        return {
-            "status": self.status,
-            "message": self.message,
-            "objective": self.objective.metric,
-            "direction": self.objective.direction,
-            "max_params": self.max_params,
-            "seconds": self.seconds,
-            "trials": [t.to_dict() for t in self.trials],
-            "best": chosen.to_dict() if chosen else None,
-            "pareto": [t.trial_id for t in self.pareto],
-        }
-
-
-@dataclass
-class SearchListener:
-    """What a search reports; hooks run on the search thread (see ``widgets.tuning``)."""
-
-    on_trial_start: Callable[[TrialRecord], None] = lambda _t: None
-    on_epoch_end: Callable[[str, int, dict[str, float]], None] = lambda _i, _e, _l: None
-    on_trial_end: Callable[[TrialRecord], None] = lambda _t: None
-    on_message: Callable[[str], None] = lambda _m: None
-
-
-def read_trials(folder: Path) -> list[TrialRecord]:
-    """Every trial recorded under a tuner folder (all tuner ids), in trial order."""
-    trials: dict[str, TrialRecord] = {}
-    for path in sorted(Path(folder).glob("trials-*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            for row in data.get("trials", []):
-                record = TrialRecord.from_dict(row)
-                trials[record.trial_id] = record
-        except (OSError, ValueError, TypeError):
-            log.debug("unreadable trial log %s", path, exc_info=True)
-    return [trials[k] for k in sorted(trials)]
-
-
-def stored_fingerprint(folder: Path) -> str | None:
-    for path in sorted(Path(folder).glob("trials-*.json")):
-        try:
-            return json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
-        except (OSError, ValueError):
-            log.debug("unreadable trial log %s", path, exc_info=True)
-    return None
 
 
 class Search:
@@ -320,7 +183,7 @@ class Search:
         from studio.tuning.hypermodel import SearchStopped
 
         try:
-            with _quiet_failures(), _frozen_heap():
+            with quiet_failures(), frozen_heap():
                 tuner.search(verbose=0)
         except SearchStopped:
             if self.current is not None:
@@ -391,7 +254,7 @@ class Search:
             "project_name": self.options.tuner,
             # a worker of a distributed search never wipes the folder the chief and the other
             # workers may share
-            "overwrite": not resume and _role() != "worker",
+            "overwrite": not resume and role() != "worker",
             # over-budget designs fail on purpose; a streak of them must not end the search
             "max_consecutive_failed_trials": max(3, self.options.trials),
         }
@@ -404,7 +267,7 @@ class Search:
         if not resume:
             self.trials = {}
             stale = (
-                [self.log_path] if _role() == "worker" else self.project_dir.glob("trials-*.json")
+                [self.log_path] if role() == "worker" else self.project_dir.glob("trials-*.json")
             )
             for path in stale:
                 path.unlink(missing_ok=True)
@@ -412,14 +275,14 @@ class Search:
 
     def _make_tuner(self, kt: Any, common: dict[str, Any]) -> Any:
         if self.options.tuner == "random":
-            tuner = _reporting(kt.RandomSearch)(self, max_trials=self.options.trials, **common)
+            tuner = reporting(kt.RandomSearch)(self, max_trials=self.options.trials, **common)
         elif self.options.tuner == "bayesian":
-            tuner = _reporting(kt.BayesianOptimization)(
+            tuner = reporting(kt.BayesianOptimization)(
                 self, max_trials=self.options.trials, **common
             )
         else:
             epochs = TrainingSettings.from_dict(self.training).epochs
-            tuner = _reporting(kt.Hyperband)(
+            tuner = reporting(kt.Hyperband)(
                 self, max_epochs=max(2, epochs), factor=self.options.factor, **common
             )
             tuner.oracle.max_trials = self.options.trials
@@ -495,77 +358,6 @@ class Search:
             self.listener.on_message(f"the trials table could not be saved: {exc}")
 
 
-def _role() -> str:
-    """``chief`` or ``worker`` in KerasTuner's distributed mode (``KERASTUNER_*`` variables),
-    else ``local``."""
-    if not os.environ.get("KERASTUNER_ORACLE_IP"):
-        return "local"
-    return "chief" if "chief" in os.environ.get("KERASTUNER_TUNER_ID", "") else "worker"
-
-
-def _reporting(base: type) -> type:
-    """``base`` (a KerasTuner tuner class) reporting trial begin and end to a ``Search``
-    through the tuner's documented ``on_trial_begin`` / ``on_trial_end`` hooks."""
-
-    class Reporting(base):  # type: ignore[misc, valid-type]
-        def __init__(self, search: Search, **kwargs: Any) -> None:
-            self._studio_search = search
-            super().__init__(**kwargs)
-
-        def on_trial_begin(self, trial: Any) -> None:
-            search = self._studio_search
-            if search._stop.is_set():
-                from studio.tuning.hypermodel import SearchStopped
-
-                raise SearchStopped("the search was stopped")
-            search._trial_begin(trial)
-            super().on_trial_begin(trial)
-
-        def _configure_tensorboard_dir(self, callbacks: list[Any], trial: Any, execution=0):
-            # KerasTuner imports TensorBoard for every trial on TensorFlow, even without a
-            # TensorBoard callback; the studio passes none, so it is not needed.
-            if any(type(c).__name__ == "TensorBoard" for c in callbacks):
-                super()._configure_tensorboard_dir(callbacks, trial, execution)
-
-        def on_trial_end(self, trial: Any) -> None:
-            super().on_trial_end(trial)
-            self._studio_search._trial_end(trial)
-
-    Reporting.__name__ = f"Studio{base.__name__}"
-    return Reporting
-
-
-@contextlib.contextmanager
-def _frozen_heap() -> Iterator[None]:
-    """KerasTuner clears the session and runs a full ``gc.collect()`` before every trial; with
-    TensorFlow loaded that walks millions of long-lived objects (0.7 s a trial on a laptop
-    CPU). Freezing what exists before the search leaves the collections to the trials' own
-    garbage, which is what they are for."""
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-@contextlib.contextmanager
-def _quiet_failures() -> Iterator[None]:
-    """KerasTuner prints the traceback of every failed trial (an over-budget design is one);
-    the trials table shows the reason instead, and the traceback goes to the debug log."""
-    try:
-        from keras_tuner.src import config as kt_config
-    except ImportError:  # pragma: no cover - another KerasTuner layout
-        yield
-        return
-    old = kt_config.DEBUG
-    kt_config.DEBUG = log.isEnabledFor(logging.DEBUG)
-    try:
-        yield
-    finally:
-        kt_config.DEBUG = old
-
-
 def _plain(value: Any) -> Any:
     """numpy scalars as Python numbers, for JSON."""
     item = getattr(value, "item", None)
@@ -590,3 +382,20 @@ def _short_error(exc: Exception) -> str:
         last = _last_line(str(exc))
         return f"{first} Last failure: {last}" if last else first
     return describe_error(exc)
+
+
+__all__ = [
+    "TUNERS",
+    "Search",
+    "SearchError",
+    "SearchListener",
+    "SearchOptions",
+    "SearchResult",
+    "SearchStatus",
+    "TrialRecord",
+    "TrialStatus",
+    "TunerKind",
+    "read_trials",
+    "stored_fingerprint",
+    "tuning_dir_for",
+]
