@@ -52,12 +52,12 @@ from studio.tuning.space import (
 )
 from widgets.tuning.plots import SearchPlots
 from widgets.tuning.range_dialog import RangeDialog
+from widgets.tuning.trials_table import TrialsTable
 from widgets.tuning.tuner_thread import TunerThread
 
 log = logging.getLogger(__name__)
 
 OBJECTIVES = ("val_accuracy", "val_loss", "accuracy", "loss")
-_FIXED_COLUMNS = ("trial", "status", "metric", "params", "time", "front")
 _TRAINING_CHOICES = {
     "optimizer": ("Adam", "SGD", "RMSprop", "AdamW"),
     "loss": (),
@@ -72,12 +72,6 @@ class SearchHost(Protocol):
     def set_space(self, space: SearchSpace, text: str) -> None: ...
     def push(self, op: Op, text: str) -> bool: ...
     def selection(self) -> tuple[list[str], str | None]: ...
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 class SearchPanel(QWidget):
@@ -185,10 +179,7 @@ class SearchPanel(QWidget):
         self.status.setWordWrap(True)
         top_layout.addWidget(self.status)
         splitter.addWidget(top)
-        self.table = QTableWidget(0, len(_FIXED_COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = TrialsTable()
         self.table.itemSelectionChanged.connect(self._update_buttons)
         splitter.addWidget(self.table)
         self.plots = SearchPlots()
@@ -398,38 +389,9 @@ class SearchPanel(QWidget):
     def _show_trials(self) -> None:
         space = self.space
         graph = self.host.project().graph
-        keys: list[str] = list(dict.fromkeys(k for t in self.trials for k in t.values))
         labels = {d.key: space.label(d, graph) for d in space.dimensions}
-        self.table.setColumnCount(len(_FIXED_COLUMNS) + len(keys))
         objective = self._objective()
-        metric = objective.metric
-        self.table.setHorizontalHeaderLabels(
-            ["trial", "status", metric, "params", "time", "front"]
-            + [labels.get(k, k) for k in keys]
-        )
-        self.table.horizontalHeaderItem(5).setToolTip(
-            "★: on the Pareto front (no other trial is better and smaller at once)"
-        )
-        budget = self.budget.value() or None
-        front = {
-            t.trial_id for t in SearchResult("completed", "", self.trials, objective, budget).pareto
-        }
-        self.table.setRowCount(len(self.trials))
-        for row, t in enumerate(self.trials):
-            cells = [
-                t.trial_id,
-                t.status.replace("_", " "),
-                "" if t.metric is None else f"{t.metric:.4f}",
-                "" if t.params is None else f"{t.params:,}",
-                f"{t.seconds:.1f}s" if t.seconds else "",
-                "★" if t.trial_id in front else "",
-                *(_text(t.values.get(k, "")) for k in keys),
-            ]
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if col == 1 and t.message:
-                    item.setToolTip(t.message)
-                self.table.setItem(row, col, item)
+        self.table.show_trials(self.trials, labels, objective, self.budget.value() or None)
         self.plots.show_trials(self.trials, objective)
         self._update_buttons()
 
@@ -450,8 +412,7 @@ class SearchPanel(QWidget):
         ).best
 
     def selected_trial(self) -> TrialRecord | None:
-        rows = {i.row() for i in self.table.selectedItems()}
-        return self.trials[rows.pop()] if len(rows) == 1 else None
+        return self.table.selected_trial()
 
     def _update_buttons(self) -> None:
         running = self.is_running()
