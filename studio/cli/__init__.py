@@ -135,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     from studio.cli.compare import add_parsers
 
     add_parsers(sub)
+
+    from studio.cli import tune
+
+    tune.add_parser(sub)
     return parser
 
 

@@ -202,3 +202,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from studio.cli.compare import cmd_diff as run
 
     return run(args)
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from studio.cli.tune import cmd_tune as tune
+
+    return tune(args, _load_project(args.project))

@@ -68,6 +68,9 @@ class Project:
     training: dict[str, Any] = field(default_factory=dict)
     dataset: dict[str, Any] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # What an AutoML search may vary (``studio.tuning.SearchSpace.to_dict``); saved only
+    # when something is marked, so files without a search stay as they were.
+    search: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     warnings: list[str] = field(default_factory=list)
     # The validated ``weights`` record of the document this project was read from.
@@ -94,7 +97,7 @@ class Project:
 
     # ----- (de)serialization -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "format": FORMAT,
             "version": CURRENT_VERSION,
             "graph": self.graph.to_dict(),
@@ -102,6 +105,9 @@ class Project:
             "dataset": self.dataset,
             "metadata": self.metadata,
         }
+        if self.search.get("dimensions"):
+            out["search"] = self.search
+        return out
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "project") -> Project:
@@ -118,6 +124,7 @@ class Project:
             dataset=data.get("dataset"),
             metadata=dict(data.get("metadata") or {}),
             weights_record=data.get("weights"),
+            search=dict(data.get("search") or {}),
         )
 
     def save(self, path: Path | str | None = None) -> Path:

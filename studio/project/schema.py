@@ -138,6 +138,7 @@ class _Checker:
         self.json_value(data, "the file")
         self.graph(self.obj(data.get("graph"), "graph"))
         self.obj(data.get("metadata"), "metadata", optional=True)
+        self.obj(data.get("search"), "search", optional=True)  # read by studio.tuning
         training = self.obj(data.get("training"), "training", optional=True)
         if training:
             self.training(training)

@@ -35,6 +35,7 @@ from widgets.data.panel import DatasetPanel
 from widgets.inspect.panel import InspectPanel
 from widgets.training.diagnose import DiagnoseTools
 from widgets.training.panel import TrainingPanel
+from widgets.tuning.dock import install_search
 
 EXPORT_FILTERS: dict[str, str] = {
     "keras": "Keras model (*.keras)",
@@ -111,6 +112,7 @@ class Workbench(QObject):
         self._wire()
         self._follow_project(window.project)
         self.diagnose = DiagnoseTools(self)  # compare runs, diffs, health badges, memory
+        self.search = install_search(self)  # the Search (AutoML) panel and its wiring
 
     # ----- menus ------------------------------------------------------------------------------
     def _add_actions(self) -> None:

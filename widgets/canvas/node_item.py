@@ -27,6 +27,7 @@ _NO_BRUSH = QBrush()
 WIDTH = 190.0
 HEIGHT = 78.0
 HEADER = 22.0
+BADGE_HEIGHT = 18.0
 _TITLE_FONT = QFont()
 _TITLE_FONT.setPointSizeF(8.6)
 _TITLE_FONT.setBold(True)
@@ -126,6 +127,7 @@ class NodeItem(QGraphicsItem):
         self.in_ports: list[PortItem] = []
         self.out_ports: list[PortItem] = []
         self._texts: tuple[str, str, str, str] = ("", "", "", "")
+        self.search_badge = ""  # searched values and ranges (widgets.tuning.badges)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -237,7 +239,7 @@ class NodeItem(QGraphicsItem):
 
     # ----- drawing ---------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        return QRectF(-3, -3, WIDTH + 6, HEIGHT + 6)
+        return QRectF(-3, -3, WIDTH + 6, HEIGHT + 6 + (BADGE_HEIGHT if self.search_badge else 0))
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -313,6 +315,27 @@ class NodeItem(QGraphicsItem):
             painter.setPen(_NO_PEN)
             painter.setBrush(QBrush(t.error if look.severity == "error" else t.warning))
             painter.drawEllipse(QRectF(WIDTH - 13, HEADER + 5, 8, 8))
+        self._paint_search_badge(painter)
+
+    # ----- the AutoML badge: searched values hang below the box -------------------------------
+    def set_search_badge(self, text: str) -> None:
+        if text != self.search_badge:
+            self.prepareGeometryChange()
+            self.search_badge = text
+            self.update()
+
+    def _paint_search_badge(self, painter: QPainter) -> None:
+        if not self.search_badge:
+            return
+        metrics = QFontMetrics(_BODY_FONT)
+        text = metrics.elidedText(self.search_badge, Qt.TextElideMode.ElideRight, int(WIDTH - 16))
+        rect = QRectF(8, HEIGHT + 2, metrics.horizontalAdvance(text) + 10, BADGE_HEIGHT - 4)
+        painter.setPen(_NO_PEN)
+        painter.setBrush(QBrush(self.theme.selection))
+        painter.drawRoundedRect(rect, 5, 5)
+        painter.setFont(_BODY_FONT)
+        painter.setPen(QPen(QColor("#ffffff")))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_block(
         self, painter: QPainter, lod: float, color: QColor, border: QColor, width: float

@@ -36,6 +36,7 @@ from widgets.inspector.initializer_control import InitializerControl
 from widgets.inspector.int_control import IntControl
 from widgets.inspector.json_control import JsonControl
 from widgets.inspector.optional_control import OptionalControl
+from widgets.inspector.search_mark import add_search_menu
 from widgets.inspector.text_control import TextControl
 from widgets.inspector.tuple_control import TupleControl
 
@@ -82,6 +83,7 @@ class Inspector(QWidget):
         self.controls: dict[str, ParamControl] = {}
         self.errors: dict[str, QLabel] = {}
         self._unsubscribe = None
+        self.search_marks = None  # set by widgets.tuning.dock: right-click marks searchable
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.scroll = QScrollArea(self)
@@ -161,6 +163,7 @@ class Inspector(QWidget):
                 error = self._error_label()
                 label = QLabel(p.name + ("*" if p.required else ""))
                 label.setToolTip(p.help)
+                add_search_menu(self, label, p)
                 form.addRow(label, control)
                 form.addRow(error)
                 control.edited.connect(lambda v, p=p: self._commit(p, v))
