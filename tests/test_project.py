@@ -60,7 +60,7 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
 
     monkeypatch.setattr("studio.common.atomic.os.fsync", disk_full)
     graph.apply(SetParams(graph.nodes[1].id, {"filters": 7}))
-    with pytest.raises(OSError):
+    with pytest.raises(ProjectError, match="disk is full"):  # one sentence, not an OSError
         Project(graph).save(path)
     assert written and Path(written[0]).parent == tmp_path  # the failure was mid-write
     assert path.read_text() == before
