@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.catalog import LayerSpec
-from studio.catalog.build import LayerBuildError, build_layer, call_layer, one_line, spec_for
+from studio.catalog.build import (
+    LayerBuildError,
+    build_layer,
+    call_layer,
+    call_template,
+    one_line,
+    spec_for,
+)
 from studio.checks.macs import estimate_macs
 from studio.checks.params import param_problems
 from studio.graph import Edge, Graph, Node
@@ -176,6 +183,7 @@ def _same_layer(a: Node, b: Node) -> bool:
         and a.trainable == b.trainable
         and a.opaque == b.opaque
         and a.params == b.params
+        and a.shares == b.shares
     )
 
 
@@ -263,8 +271,10 @@ def _infer_node(
     issues = _shape_warnings(node, inputs, out_specs)
     if any(isinstance(d, int) and d <= 0 for o in out_specs for d in o.shape):
         return None, [Issue(_too_small(node, inputs, out_specs), node=node.id)]
-    params = _count(layer.weights)
-    trainable = _count(layer.trainable_weights) if node.trainable else 0
+    # An op has no weights; a node that calls a shared layer again counts none of its own.
+    params = 0 if node.shares else _count(getattr(layer, "weights", []))
+    trainable = _count(getattr(layer, "trainable_weights", [])) if node.trainable else 0
+    trainable = 0 if node.shares else trainable
     config = dict(node.params if not node.opaque else node.params.get("config", {}))
     config["__class__"] = node.type
     macs = estimate_macs(
@@ -283,12 +293,12 @@ def _build_and_call(node: Node, spec: LayerSpec, symbolic: list[Any]) -> tuple[A
     try:
         with _deferred_variables():
             layer = build_layer(node)
-            return layer, call_layer(layer, spec, symbolic)
+            return layer, call_layer(layer, spec, symbolic, call_template(node))
     except Exception as exc:
         if "stateless scope" not in str(exc):
             raise
     layer = build_layer(node)
-    return layer, call_layer(layer, spec, symbolic)
+    return layer, call_layer(layer, spec, symbolic, call_template(node))
 
 
 @contextmanager
@@ -319,7 +329,14 @@ def _count(weights: list[Any]) -> int:
 def _shape_warnings(
     node: Node, inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]
 ) -> list[Issue]:
-    if node.type == "Dense" and inputs and len(inputs[0].shape) > 3:
+    # Dense on the last axis of a feature map is intended inside blocks (ConvNeXt); the
+    # mistake is a classifier head on an unflattened image, which ends in softmax/sigmoid.
+    if (
+        node.type == "Dense"
+        and inputs
+        and len(inputs[0].shape) > 3
+        and node.params.get("activation") in ("softmax", "sigmoid")
+    ):
         return [
             Issue(
                 f"Dense '{node.name}' receives a {len(inputs[0].shape)}-D tensor {inputs[0]}; it "

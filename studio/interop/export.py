@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -247,10 +245,13 @@ _CHECK_SCRIPT = """
 import json, runpy, sys
 import keras
 import numpy as np
-script, weights, inputs, result = sys.argv[1:5]
-model = runpy.run_path(script, run_name="studio_export_check")["build_model"]()
+from keras.src.saving.serialization_lib import SafeModeScope
+
+script, weights, inputs, result, trust = sys.argv[1:6]
+with SafeModeScope(trust != "1"):
+    model = runpy.run_path(script, run_name="studio_export_check")["build_model"]()
 model.load_weights(weights)
-data = np.load(inputs)
+data = np.load(inputs, allow_pickle=False)
 xs = [data[f"x{i}"] for i in range(len(data.files))]
 out = model(xs[0] if len(xs) == 1 else xs)
 out = list(out.values()) if isinstance(out, dict) else out
@@ -261,36 +262,43 @@ print(json.dumps({"params": int(model.count_params())}))
 
 
 def _read_python(model: Any, target: Path, sample: list[np.ndarray], trust: bool) -> Readback:
-    """Run the script in a fresh interpreter, as its user would, with the model's weights."""
-    import keras
+    """Run the script in a fresh, contained interpreter (``studio.interop.sandbox``), as its
+    user would, with the model's weights: the script's text holds names and configs read from
+    a project file, so it is treated like pasted code."""
+    from studio.interop.sandbox import Limits, run_contained
 
     with tempfile.TemporaryDirectory(prefix="studio-export-") as tmp:
         folder = Path(tmp)
+        script = folder / "exported_model.py"
+        shutil.copyfile(target, script)
+        checker = folder / "check_export.py"
+        checker.write_text(_CHECK_SCRIPT, encoding="utf-8")
         model.save_weights(folder / "w.weights.h5")
         np.savez(folder / "x.npz", **{f"x{i}": x for i, x in enumerate(sample)})
-        env = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
-        proc = subprocess.run(
+        outcome = run_contained(
+            checker,
+            folder,
             [
-                sys.executable,
-                "-c",
-                _CHECK_SCRIPT,
-                str(target),
+                str(script),
                 str(folder / "w.weights.h5"),
                 str(folder / "x.npz"),
                 str(folder / "y.npz"),
+                "1" if trust else "0",
             ],
-            capture_output=True,
-            text=True,
-            timeout=_SCRIPT_TIMEOUT_S,
-            env=env,
+            limits=Limits(wall_seconds=_SCRIPT_TIMEOUT_S, cpu_seconds=4 * _SCRIPT_TIMEOUT_S),
         )
-        if proc.returncode != 0:
-            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        if outcome.timed_out:
+            return None, f"the script did not finish within {_SCRIPT_TIMEOUT_S} s"
+        if outcome.returncode != 0:
+            refused = outcome.refused
+            if refused:
+                return None, f"the script was stopped: {refused}"
+            tail = (outcome.stderr.strip().splitlines() or ["no output"])[-1]
             return None, f"the script failed when run: {tail}"
-        params = json.loads(proc.stdout.strip().splitlines()[-1])["params"]
+        params = json.loads(outcome.stdout.strip().splitlines()[-1])["params"]
         if params != model.count_params():
             return None, f"the script builds {params} parameters, the model {model.count_params()}"
-        with np.load(folder / "y.npz") as data:
+        with np.load(folder / "y.npz", allow_pickle=False) as data:
             return [data[f"arr_{i}"] for i in range(len(data.files))], ""
 
 
