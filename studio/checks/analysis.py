@@ -160,6 +160,7 @@ class Analyzer:
                     result.infos[nid] = info
                     for port, out in enumerate(info.outputs):
                         specs[(nid, port)] = out
+        result.issues.extend(_head_warnings(graph, specs))
         return result
 
     def _node_result(
@@ -329,25 +330,34 @@ def _count(weights: list[Any]) -> int:
 def _shape_warnings(
     node: Node, inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]
 ) -> list[Issue]:
-    # Dense on the last axis of a feature map is intended inside blocks (ConvNeXt); the
-    # mistake is a classifier head on an unflattened image, which ends in softmax/sigmoid.
-    if (
-        node.type == "Dense"
-        and inputs
-        and len(inputs[0].shape) > 3
-        and node.params.get("activation") in ("softmax", "sigmoid")
-    ):
-        return [
-            Issue(
-                f"Dense '{node.name}' receives a {len(inputs[0].shape)}-D tensor {inputs[0]}; it "
-                "acts on the last axis only. Add a Flatten (or global pooling) before it to "
-                "classify whole images.",
-                node=node.id,
-                severity="warning",
-                fix="insert Flatten",
-            )
-        ]
     return []
+
+
+def _head_warnings(graph: Graph, specs: dict[tuple[str, int], TensorSpec]) -> list[Issue]:
+    """A Dense on an unflattened image is a mistake when it is the classifier head (a model
+    output, or softmax/sigmoid); inside a block it acts on the channels as intended (ConvNeXt's
+    pointwise Dense), so it is not flagged there."""
+    outputs = {nid for nid, _ in graph.output_ports()}
+    issues = []
+    for node in graph.nodes:
+        if node.type != "Dense" or node.opaque:
+            continue
+        edges = graph.in_edges(node.id)
+        source = specs.get((edges[0].src, edges[0].src_port)) if edges else None
+        if source is None or len(source.shape) <= 3:
+            continue
+        if node.id in outputs or node.params.get("activation") in ("softmax", "sigmoid"):
+            issues.append(
+                Issue(
+                    f"Dense '{node.name}' receives a {len(source.shape)}-D tensor {source}; it "
+                    "acts on the last axis only. Add a Flatten (or global pooling) before it "
+                    "to classify whole images.",
+                    node=node.id,
+                    severity="warning",
+                    fix="insert Flatten",
+                )
+            )
+    return issues
 
 
 def _too_small(node: Node, inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]) -> str:
