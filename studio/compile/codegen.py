@@ -255,8 +255,11 @@ def _call_lines(head: str, args: list[str], tail: str) -> list[str]:
 def _opaque_parts(node: Node, call: str) -> tuple[list[str], tuple[str, list[str], str], str]:
     serialized = {k: v for k, v in node.params.items() if k not in OPAQUE_EXTRAS}
     config = dict(serialized.get("config") or {})
-    config["name"] = node.name
-    config["trainable"] = node.trainable
+    # Only what the layer's own config holds: a registered class may take no ``name``.
+    if "name" in config:
+        config["name"] = node.name
+    if "trainable" in config or not node.trainable:
+        config["trainable"] = node.trainable
     serialized["config"] = config
     head = [_comment(f"{node.type} '{node.name}' is kept as Keras's serialized form.")]
     safe = "SAFE_MODE" if node.type == "Lambda" else "True"

@@ -107,9 +107,7 @@ def import_model(
 
 
 # ----- sources ------------------------------------------------------------------------------
-def _load(
-    path: Path, trust: bool, custom_objects: dict[str, Any] | None = None, shown: str = ""
-):
+def _load(path: Path, trust: bool, custom_objects: dict[str, Any] | None = None, shown: str = ""):
     import keras
 
     shown = shown or path.name
@@ -319,9 +317,7 @@ class _Builder:
         for ref in input_refs:
             entry = calls[(ref[0], ref[1])]
             inputs.append((entry, 0) if isinstance(entry, str) else entry[0])
-        outputs = [
-            _resolve(calls, ref, offsets) for ref in _refs(config.get("output_layers", []))
-        ]
+        outputs = [_resolve(calls, ref, offsets) for ref in _refs(config.get("output_layers", []))]
         return inputs, outputs
 
     def _sequential(
@@ -477,7 +473,8 @@ class _Builder:
         finally:
             if first is None:
                 self.expansions[self.prefix] = {
-                    name_: nid for (prefix, name_), nid in self.owners.items()
+                    name_: nid
+                    for (prefix, name_), nid in self.owners.items()
                     if prefix == self.prefix
                 }
             self.prefix, self.sharing = outer_prefix, outer_sharing

@@ -130,9 +130,11 @@ def _rewrite_model(
     if not isinstance(layers, list):
         return
     shapes = _recorded_shapes(layers)
+    before = _container_paths(model, prefix)
+    standins = 0
     for k, layer in enumerate(layers):
         name = layer.get("name") or layer.get("config", {}).get("name")
-        where = f"{prefix}layers/{name}"
+        where = before.get(k, f"{prefix}layers/{name}")
         if not unresolved_classes(layer, custom):
             continue
         if layer.get("class_name") in _MODELS and isinstance(
@@ -142,7 +144,11 @@ def _rewrite_model(
             if not unresolved_classes(layer, custom):
                 continue
         outputs = shapes.get(name)
-        specs = _move_weights(h5, where)
+        # Keras files a layer's weights under its class's snake-case name (numbered within its
+        # model), so the stand-in's weights go where Keras will look for a stand-in's.
+        destination = f"{prefix}layers/opaque_stand_in" + (f"_{standins}" if standins else "")
+        standins += 1
+        specs = _move_weights(h5, where, destination)
         original = {
             key: layer[key]
             for key in ("module", "class_name", "config", "registered_name", "build_config")
@@ -204,8 +210,35 @@ def _tensors(value: Any):
             yield from _tensors(v)
 
 
-def _move_weights(h5: Any, where: str) -> list[dict[str, Any]]:
-    """Move the datasets under ``where`` to ``where/vars/0..n``; returns their original paths."""
+def _container_paths(model: dict[str, Any], prefix: str) -> dict[int, str]:
+    """Where ``model.weights.h5`` keeps each layer of a model config (by its index in
+    ``config.layers``): Keras names them by class in snake case, numbered per name
+    (``dense``, ``dense_1``), over ``model.layers`` (operations are not layers; a Sequential's
+    ``layers`` leaves out its InputLayer)."""
+    from keras.src.utils.naming import to_snake_case
+
+    config = model.get("config") or {}
+    sequential = model.get("class_name") == "Sequential"
+    used: dict[str, int] = {}
+    out: dict[int, str] = {}
+    for k, layer in enumerate(config.get("layers") or []):
+        if str(layer.get("module") or "").startswith("keras.src.ops"):
+            continue
+        if sequential and layer.get("class_name") == "InputLayer":
+            continue
+        name = to_snake_case(str(layer.get("class_name")))
+        if name in used:
+            used[name] += 1
+            name = f"{name}_{used[name]}"
+        else:
+            used[name] = 0
+        out[k] = f"{prefix}layers/{name}"
+    return out
+
+
+def _move_weights(h5: Any, where: str, destination: str) -> list[dict[str, Any]]:
+    """Move the datasets under ``where`` to ``destination/vars/0..n``; returns their original
+    paths (relative to ``where``)."""
     if where not in h5:
         return []
     found: list[tuple[str, np.ndarray]] = []
@@ -223,7 +256,7 @@ def _move_weights(h5: Any, where: str) -> list[dict[str, Any]]:
 
     h5[where].visit(visit_group)
     del h5[where]
-    group = h5.create_group(f"{where}/vars")
+    group = h5.require_group(f"{destination}/vars")
     for i, (_, value) in enumerate(found):
         group.create_dataset(str(i), data=value)
     return [
@@ -263,31 +296,40 @@ def _restore_model(model: dict[str, Any], h5: Any, prefix: str) -> None:
     layers = (model.get("config") or {}).get("layers")
     if not isinstance(layers, list):
         return
+    now = _container_paths(model, prefix)
+    moved: list[tuple[int, dict[str, Any], list[np.ndarray]]] = []
     for k, layer in enumerate(layers):
-        name = layer.get("name") or layer.get("config", {}).get("name")
-        where = f"{prefix}layers/{name}"
+        where = now.get(k)
         if layer.get("registered_name") != "studio_opaque>OpaqueStandIn":
-            if layer.get("class_name") in _MODELS:
+            if layer.get("class_name") in _MODELS and where:
                 _restore_model(layer, h5, f"{where}/")
             continue
-        config = layer["config"]
-        original = dict(config["original"])
-        original["config"] = {**original.get("config", {}), "name": name}
-        values = []
-        if f"{where}/vars" in h5:
+        values: list[np.ndarray] = []
+        if where and f"{where}/vars" in h5:
             group = h5[f"{where}/vars"]
             values = [np.array(group[str(i)]) for i in range(len(group))]
-        if where in h5:
+        if where and where in h5:
             del h5[where]
-        h5.require_group(where)
+        moved.append((k, layer, values))
+    for k, layer, _ in moved:
+        name = layer.get("name") or layer["config"].get("name")
+        original = dict(layer["config"]["original"])
+        original["config"] = {**original.get("config", {})}
+        if "name" in original["config"]:
+            original["config"]["name"] = name
+        layers[k] = {**original, "name": layer.get("name", name)}
+        layers[k]["inbound_nodes"] = layer.get("inbound_nodes", [])
+    after = _container_paths(model, prefix)
+    for k, layer, values in moved:
+        where = after[k]
+        config = layer["config"]
+        h5.require_group(f"{where}/vars")
         specs = config.get("weight_specs") or []
         for spec in specs:
             if "group" in spec:
                 h5.require_group(f"{where}/{spec['group']}")
         for spec, value in zip([s for s in specs if "path" in s], values):
             h5.create_dataset(f"{where}/{spec['path']}", data=value)
-        layers[k] = {**original, "name": layer.get("name", name)}
-        layers[k]["inbound_nodes"] = layer.get("inbound_nodes", [])
 
 
 def remove_quietly(path: Path) -> None:
