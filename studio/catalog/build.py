@@ -67,7 +67,16 @@ def build_layer(node: Node, *, safe_mode: bool = True):
             return build_operation(node.type, node.params, node.name)
         spec = get_spec(node.type)
         assert spec is not None
-        return spec.keras_class().from_config(layer_config(node))
+        config = layer_config(node)
+        try:
+            return spec.keras_class().from_config(config)
+        except TypeError as exc:
+            if "trainable" not in str(exc):
+                raise
+        # A layer whose constructor takes no ``trainable`` (SpatialDropout1D): set it after.
+        layer = spec.keras_class().from_config({k: v for k, v in config.items() if k != "trainable"})
+        layer.trainable = node.trainable
+        return layer
     except LayerBuildError:
         raise
     except Exception as exc:  # Keras raises many kinds; all mean "these params are refused"

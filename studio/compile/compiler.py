@@ -68,11 +68,17 @@ def compile_graph(
             tensors[(nid, port)] = out
     inputs = [tensors[(n.id, 0)] for n in graph.input_nodes()]
     outputs = [tensors[p] for p in graph.output_ports()]
-    model = keras.Model(
-        inputs=inputs if len(inputs) > 1 else inputs[0],
-        outputs=outputs if len(outputs) > 1 else outputs[0],
-        name=graph.name,
-    )
+    try:
+        model = keras.Model(
+            inputs=inputs if len(inputs) > 1 else inputs[0],
+            outputs=outputs if len(outputs) > 1 else outputs[0],
+            name=graph.name,
+        )
+    except ValueError as exc:  # e.g. a model name Keras refuses ('/' in it)
+        from studio.catalog.build import one_line
+        from studio.checks import Issue
+
+        raise CompileError([Issue(f"Keras refuses the model: {one_line(exc)}")]) from exc
     if with_weights:
         load_graph_weights(graph, layers)
     return model
