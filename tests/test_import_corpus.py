@@ -255,3 +255,72 @@ def test_error_for_an_unknown_class_in_h5_names_it(custom, tmp_path: Path) -> No
             import_model(tmp_path / "legacy.h5")
     finally:
         registry["CorpusScale"] = saved
+
+
+def test_cli_import_with_custom_objects_makes_real_layers(custom, tmp_path: Path, capsys) -> None:
+    from studio.cli import main as cli_main
+    from studio.project import Project
+
+    model = custom_layer(custom)
+    model.save(tmp_path / "m.keras")
+    registry = keras.saving.get_custom_objects()
+    saved = registry.pop("CorpusScale")
+    try:
+        out = tmp_path / "m.studio.json"
+        status = cli_main(
+            [
+                "import",
+                str(tmp_path / "m.keras"),
+                "-o",
+                str(out),
+                "--custom-objects",
+                str(custom["path"]),
+            ]
+        )
+        assert status == 0, capsys.readouterr().err
+        assert "loaded" in capsys.readouterr().err
+        graph = Project.load(out).graph
+        assert "weight_specs" not in graph.node_by_name("scale").params
+        assert compile_graph(graph).count_params() == model.count_params()
+    finally:
+        registry["CorpusScale"] = saved
+
+
+def test_cli_tflite_int8_reports_size_and_accuracy_next_to_float(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("TFLite needs the TensorFlow backend")
+    from studio.cli import main as cli_main
+    from studio.graph import Graph
+    from studio.project import Project
+
+    graph = Graph("iris_mlp")
+    x = graph.add_layer("Input", {"shape": [4]})
+    h = graph.add_layer("Dense", {"units": 64, "activation": "relu"})
+    h2 = graph.add_layer("Dense", {"units": 64, "activation": "relu"})
+    y = graph.add_layer("Dense", {"units": 3, "activation": "softmax"})
+    graph.connect(x, h)
+    graph.connect(h, h2)
+    graph.connect(h2, y)
+    project = tmp_path / "iris.studio.json"
+    Project(graph=graph).save(project)
+    status = cli_main(
+        [
+            "export",
+            str(project),
+            "--format",
+            "tflite",
+            "--quantize",
+            "int8",
+            "--dataset",
+            "iris",
+            "-o",
+            str(tmp_path / "iris.tflite"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "float32:" in out and "int8:" in out and "validation accuracy" in out
+    assert (tmp_path / "iris.tflite").stat().st_size < (
+        tmp_path / "iris.float.tflite"
+    ).stat().st_size
