@@ -61,10 +61,14 @@ def check(name: str, folder: Path) -> tuple[bool, bool, str]:
     exec(compile(generate_script(result.graph), f"{name}.py", "exec"), namespace)
     script_ok = namespace["build_model"]().count_params() == model.count_params()
     seconds = time.perf_counter() - start
-    return exact, script_ok, (
-        f"{name:18} params {analysis.total_params:>11,} / {model.count_params():>11,} "
-        f"errors {errors:2} training-notes {len(noise)} exact {exact} python {script_ok} "
-        f"({seconds:.1f} s)"
+    return (
+        exact,
+        script_ok,
+        (
+            f"{name:18} params {analysis.total_params:>11,} / {model.count_params():>11,} "
+            f"errors {errors:2} training-notes {len(noise)} exact {exact} python {script_ok} "
+            f"({seconds:.1f} s)"
+        ),
     )
 
 

@@ -136,3 +136,29 @@ model = Net()
 """
     with pytest.raises(CodeImportError, match=r"subclassed model \(Net\)"):
         import_from_code(code)
+
+
+def test_pasted_custom_layer_arrives_as_a_stand_in_with_its_weights():
+    code = """
+import keras
+
+
+class Gain(keras.layers.Layer):
+    def build(self, shape):
+        self.g = self.add_weight(shape=(shape[-1],), initializer="ones")
+
+    def call(self, x):
+        return x * self.g
+
+
+inputs = keras.Input((4,))
+model = keras.Model(inputs, keras.layers.Dense(2)(Gain(name="gain")(inputs)))
+"""
+    result = import_from_code(code)
+    gain = result.graph.node_by_name("gain")
+    assert gain.opaque and gain.type == "Gain"
+    assert any("Gain" in m and "not loaded" in m for m in result.messages)
+    from studio.checks import Analyzer
+
+    analysis = Analyzer(result.graph).analysis()
+    assert analysis.ok and analysis.total_params == 4 + 10

@@ -24,10 +24,7 @@ NEEDS_SETUP = {
     "Equalization alone is a cycle to keras.Model",
 }
 ENTRIES = sorted(
-    spec.type_name
-    for specs in categories().values()
-    for spec in specs
-    if spec.type_name != "Input"
+    spec.type_name for specs in categories().values() for spec in specs if spec.type_name != "Input"
 )
 
 

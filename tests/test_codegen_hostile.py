@@ -39,7 +39,7 @@ def cases(marker: Path) -> dict[str, Graph]:
     out: dict[str, Graph] = {
         "graph name breaks the docstring": _dense_graph(f'x"""+str({code})+"""'),
         "graph name breaks a string": _dense_graph(f"x\"+str({code})+\"'+str({code})+'"),
-        "layer name": _dense_graph(layer_name=f"d\"); {code}; (\""),
+        "layer name": _dense_graph(layer_name=f'd"); {code}; ("'),
         "layer name with newline": _dense_graph(layer_name=f"d\n{code}\n"),
         "initializer class": _dense_graph(
             kernel_initializer={

@@ -324,3 +324,23 @@ def test_cli_tflite_int8_reports_size_and_accuracy_next_to_float(tmp_path: Path,
     assert (tmp_path / "iris.tflite").stat().st_size < (
         tmp_path / "iris.float.tflite"
     ).stat().st_size
+
+
+def test_functional_model_whose_get_config_fails_is_not_called_subclassed() -> None:
+    from studio.interop.importer import ModelImportError
+
+    class NeedsArgs(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def get_config(self):
+            raise RuntimeError("forgot to return units")
+
+        def call(self, x):
+            return x
+
+    i = keras.Input((3,))
+    model = keras.Model(i, NeedsArgs(2)(i))
+    with pytest.raises(ModelImportError, match="Functional model, but its get_config"):
+        import_model(model)

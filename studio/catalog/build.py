@@ -74,7 +74,9 @@ def build_layer(node: Node, *, safe_mode: bool = True):
             if "trainable" not in str(exc):
                 raise
         # A layer whose constructor takes no ``trainable`` (SpatialDropout1D): set it after.
-        layer = spec.keras_class().from_config({k: v for k, v in config.items() if k != "trainable"})
+        layer = spec.keras_class().from_config(
+            {k: v for k, v in config.items() if k != "trainable"}
+        )
         layer.trainable = node.trainable
         return layer
     except LayerBuildError:

@@ -167,9 +167,7 @@ def _write(model: Any, target: Path, settings: dict[str, Any]) -> None:
     atomic_write_with(target, write)
 
 
-def _evaluate(
-    tf: Any, path: Path, x: np.ndarray, y: np.ndarray, task: str
-) -> tuple[str, float]:
+def _evaluate(tf: Any, path: Path, x: np.ndarray, y: np.ndarray, task: str) -> tuple[str, float]:
     interpreter = tf.lite.Interpreter(model_path=str(path))
     runner = interpreter.get_signature_runner()
     (name,) = list(runner.get_input_details())
