@@ -181,6 +181,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         + (f", max difference {report.max_abs_diff:.2e}" if report.max_abs_diff is not None else "")
         + ")"
     )
+    if report.message:
+        print(f"note: {report.message}", file=sys.stderr)
     return 0
 
 
