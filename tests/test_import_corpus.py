@@ -344,3 +344,22 @@ def test_functional_model_whose_get_config_fails_is_not_called_subclassed() -> N
     model = keras.Model(i, NeedsArgs(2)(i))
     with pytest.raises(ModelImportError, match="Functional model, but its get_config"):
         import_model(model)
+
+
+def test_export_api_quantizes_tflite_and_measures_it(tmp_path: Path) -> None:
+    pytest.importorskip("tensorflow")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("TFLite needs the TensorFlow backend")
+    from studio.data import load, resolve
+    from studio.interop.export import ExportError
+
+    i = keras.Input((4,))
+    model = keras.Model(i, keras.layers.Dense(3, activation="softmax")(keras.layers.Dense(32)(i)))
+    report = export(
+        model, "tflite", tmp_path / "m.tflite", quantize="float16", dataset=load(resolve("iris"))
+    )
+    assert report.verified and "float16:" in report.message and "accuracy" in report.message
+    with pytest.raises(ExportError, match="int8 quantization calibrates"):
+        export(model, "tflite", tmp_path / "m8.tflite", quantize="int8")
+    with pytest.raises(ExportError, match="applies to tflite"):
+        export(model, "keras", tmp_path / "m.keras", quantize="int8")

@@ -74,11 +74,16 @@ def export(
     *,
     trust: bool = False,
     custom_objects_files: tuple[str | os.PathLike[str], ...] = (),
+    quantize: str | None = None,
+    dataset: Any = None,
 ) -> ExportReport:
     """Write a graph (compiled with its weights) or a ``keras.Model`` as ``fmt`` to ``path``
     and verify the result. ``trust`` allows models holding Lambda code to be rebuilt.
     ``custom_objects_files`` are the user's files of custom classes, registered in the child
-    that runs a Python export before the script builds its model."""
+    that runs a Python export before the script builds its model. With ``fmt="tflite"``,
+    ``quantize`` ("dynamic", "float16", "int8") writes a post-training-quantized file (and the
+    float one beside it) and reports both sizes and their accuracy on ``dataset``'s validation
+    split (``studio.interop.quantize``)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     start = time.perf_counter()
@@ -89,6 +94,8 @@ def export(
         missing = standin_classes(model)
         if missing:
             return _export_standins(model, fmt, target, missing, start)
+        if quantize:
+            return _export_quantized(model, fmt, target, quantize, dataset, start)
         sample = sample_inputs(model)
         expected = _outputs(model(_feed(model, sample)))
         writer, reader = _HANDLERS[fmt]
@@ -158,6 +165,23 @@ def _export_standins(
     if params != model.count_params():
         note = f"read back with {params} parameters, the model has {model.count_params()}"
     return ExportReport(fmt, target, False, None, note, time.perf_counter() - start)
+
+
+def _export_quantized(
+    model: Any, fmt: str, target: Path, mode: str, dataset: Any, start: float
+) -> ExportReport:
+    from studio.interop.quantize import QuantizationError, export_quantized
+
+    if fmt != "tflite":
+        raise ExportError(f"quantization applies to tflite export, not {fmt}")
+    try:
+        report = export_quantized(model, target, mode, dataset)
+    except QuantizationError as exc:
+        raise ExportError(str(exc)) from exc
+    measured = report.quantized.value is not None
+    return ExportReport(
+        fmt, target, measured, None, "; ".join(report.lines()), time.perf_counter() - start
+    )
 
 
 def sample_inputs(model: Any, batch: int = 2, seed: int = 0) -> list[np.ndarray]:
