@@ -56,15 +56,47 @@ def test_functional_script_with_a_skip_connection_becomes_a_graph():
 
 
 @pytest.mark.slow
-def test_sequential_returned_by_build_model_is_imported_from_another_process(tmp_path):
-    marker = tmp_path / "pid.txt"
-    result = import_from_code(
-        f"import os\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\n" + SEQUENTIAL
-    )
+def test_sequential_returned_by_build_model_is_imported_from_another_process():
+    # The child's process id travels back in the model's name: the only channel it has.
+    code = SEQUENTIAL.replace('name="iris_mlp"', 'name=f"iris_{os.getpid()}"')
+    result = import_from_code("import os\n" + code)
     assert _types(result).count("Dense") == 2
     assert result.graph.node_by_name("hidden").params["units"] == 8
     assert "build_model()" in result.messages[0]
-    assert int(marker.read_text()) != os.getpid()
+    assert result.graph.name.startswith("iris_")
+    assert int(result.graph.name.split("_")[1]) != os.getpid()
+
+
+@pytest.mark.parametrize(
+    "attack, refused",
+    [
+        ("open(MARK, 'w').write('x')", "writing"),
+        ("os.system('touch ' + MARK)", "starting a process"),
+        ("import subprocess; subprocess.run(['touch', MARK])", "starting a process"),
+        ("import pathlib; pathlib.Path(MARK).touch()", "writing"),
+        ("import shutil; shutil.copy(__file__, MARK)", "writing"),
+        ("import socket; socket.create_connection(('127.0.0.1', 9))", "network"),
+        ("import ctypes; ctypes.CDLL(None).system(('touch ' + MARK).encode())", "native code"),
+    ],
+)
+def test_pasted_code_cannot_write_outside_start_processes_or_connect(tmp_path, attack, refused):
+    marker = tmp_path / "MARK"
+    code = f"import os\nMARK = {str(marker)!r}\n{attack}\n" + SEQUENTIAL
+    with pytest.raises(CodeImportError, match=refused):
+        import_from_code(code)
+    assert not marker.exists()
+
+
+def test_pasted_code_may_use_its_own_temporary_folder():
+    code = "import os\nopen('scratch.txt', 'w').write('ok')\nos.remove('scratch.txt')\n"
+    result = import_from_code(code + SEQUENTIAL)
+    assert _types(result).count("Dense") == 2
+
+
+def test_memory_limit_stops_a_huge_allocation():
+    code = "import numpy as np\nblob = np.ones(64 * 1024**3 // 8)\n" + SEQUENTIAL
+    with pytest.raises(CodeImportError, match="MemoryError"):
+        import_from_code(code)
 
 
 def test_syntax_error_names_the_line():
@@ -108,3 +140,29 @@ model = Net()
 """
     with pytest.raises(CodeImportError, match=r"subclassed model \(Net\)"):
         import_from_code(code)
+
+
+def test_pasted_custom_layer_arrives_as_a_stand_in_with_its_weights():
+    code = """
+import keras
+
+
+class Gain(keras.layers.Layer):
+    def build(self, shape):
+        self.g = self.add_weight(shape=(shape[-1],), initializer="ones")
+
+    def call(self, x):
+        return x * self.g
+
+
+inputs = keras.Input((4,))
+model = keras.Model(inputs, keras.layers.Dense(2)(Gain(name="gain")(inputs)))
+"""
+    result = import_from_code(code)
+    gain = result.graph.node_by_name("gain")
+    assert gain.opaque and gain.type == "Gain"
+    assert any("Gain" in m and "not loaded" in m for m in result.messages)
+    from studio.checks import Analyzer
+
+    analysis = Analyzer(result.graph).analysis()
+    assert analysis.ok and analysis.total_params == 4 + 10

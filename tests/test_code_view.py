@@ -121,3 +121,39 @@ def test_code_view_passes_on_an_imported_graph(qtbot, view):
     with qtbot.waitSignal(view.graphImported, timeout=90_000) as blocker:
         dialog.import_button.click()
     assert isinstance(blocker.args[0], Graph)
+
+
+def test_dialog_says_it_is_not_a_security_sandbox(qtbot):
+    dialog = CodeImportDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.containment_label.isVisible()
+    assert "not a security sandbox" in dialog.containment_label.text()
+
+
+def test_dialog_loads_custom_objects_from_a_chosen_file(qtbot, tmp_path, monkeypatch):
+    import keras
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    source = tmp_path / "my_layers.py"
+    source.write_text(
+        "import keras\n\n\nclass DialogTriple(keras.layers.Layer):\n"
+        "    def call(self, x):\n        return 3 * x\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(source), ""))
+    )
+    dialog = CodeImportDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    try:
+        qtbot.mouseClick(dialog.custom_button, Qt.MouseButton.LeftButton)
+        assert "DialogTriple" in dialog.custom_label.text()
+        assert "DialogTriple" in keras.saving.get_custom_objects()
+    finally:
+        keras.saving.get_custom_objects().pop("DialogTriple", None)
+    (tmp_path / "bad.py").write_text("x = 1\n", encoding="utf-8")
+    assert not dialog.load_custom_objects(str(tmp_path / "bad.py"))
+    assert "defines no Keras class" in dialog.error_label.text()

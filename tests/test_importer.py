@@ -192,13 +192,20 @@ def test_nested_model_kept_whole_or_expanded() -> None:
     np.testing.assert_allclose(compile_graph(expanded)(x), model(x), atol=1e-6)
 
 
-def test_shared_layer_is_duplicated_with_an_explanation() -> None:
+def test_shared_layer_stays_one_layer_called_twice() -> None:
     a, b = keras.Input((3,), name="a"), keras.Input((3,), name="b")
     shared = keras.layers.Dense(2, name="shared")
     merged = keras.layers.Add(name="sum")([shared(a), shared(b)])
-    result = import_model(keras.Model([a, b], merged))
-    assert {n.name for n in result.graph.nodes} >= {"shared", "shared_1"}
-    assert any("shared" in m and "no longer tied" in m for m in result.messages)
+    model = keras.Model([a, b], merged)
+    graph = import_model(model).graph
+    first, again = graph.node_by_name("shared"), graph.node_by_name("shared_1")
+    assert again.shares == first.id and first.shares is None
+    assert again.id not in graph.weights
+    assert Analyzer(graph).analysis().total_params == model.count_params() == 8
+    compiled = compile_graph(graph)
+    assert compiled.count_params() == model.count_params()
+    xs = [np.ones((2, 3), "float32"), np.full((2, 3), 2.0, "float32")]
+    np.testing.assert_allclose(compiled(xs), model(xs), atol=1e-6)
 
 
 def test_subclassed_model_is_refused_with_the_reason() -> None:

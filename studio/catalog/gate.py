@@ -66,7 +66,7 @@ def _studio_layer(module: Any, class_name: str, registered: Any) -> bool:
     )
 
 
-def _object_problem(value: dict[str, Any], trust: bool) -> str | None:
+def object_problem(value: dict[str, Any], trust: bool) -> str | None:
     """Why one serialized object may not be deserialized, or None."""
     class_name = value.get("class_name")
     module = value.get("module")
@@ -149,7 +149,7 @@ def value_problem(value: Any, *, trust: bool = False) -> str | None:
                 return f"holds text {len(item):,} characters long"
         elif isinstance(item, dict):
             if _is_serialized(item):
-                problem = _object_problem(item, trust)
+                problem = object_problem(item, trust)
                 if problem:
                     return problem
             for key, sub in item.items():

@@ -288,14 +288,21 @@ def registry() -> dict[str, LayerSpec]:
 
 
 def get_spec(type_name: str) -> LayerSpec | None:
-    """The palette's spec for a Keras class name, or None for layers the palette lacks."""
-    return registry().get("Input" if type_name == "InputLayer" else type_name)
+    """The palette's spec for a Keras class name (or an op family), or None for layers the
+    palette lacks."""
+    from studio.catalog.operations import operation_spec
+
+    spec = registry().get("Input" if type_name == "InputLayer" else type_name)
+    return spec if spec is not None else operation_spec(type_name)
 
 
 def categories() -> dict[str, list[LayerSpec]]:
     out: dict[str, list[LayerSpec]] = {}
+    from studio.catalog.operations import CATEGORY, operation_specs
+
     for spec in registry().values():
         out.setdefault(spec.category, []).append(spec)
+    out[CATEGORY] = list(operation_specs().values())
     return out
 
 

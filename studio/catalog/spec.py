@@ -24,7 +24,7 @@ ParamKind = Literal[
     "json",  # anything JSON can hold; edited as text
 ]
 
-CallStyle = Literal["single", "list", "args", "rnn", "none"]
+CallStyle = Literal["single", "list", "args", "rnn", "none", "op"]
 
 
 def value_kind(value: Any) -> Literal["bool", "int", "float", "str"] | None:
@@ -58,7 +58,8 @@ class LayerSpec:
     ``call`` says how the layer is called on its input ports:
     ``single`` → ``layer(x)``; ``list`` → ``layer([x0, x1, ...])`` (merge layers, Attention);
     ``args`` → ``layer(*ports)`` with named positional ports (MultiHeadAttention);
-    ``rnn`` → ``layer(x, initial_state=[s0, ...])``; ``none`` → a model input.
+    ``rnn`` → ``layer(x, initial_state=[s0, ...])``; ``none`` → a model input;
+    ``op`` → a Keras operation called with its recorded arguments (``catalog.operations``).
     """
 
     type_name: str

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.catalog import LayerSpec
-from studio.catalog.build import LayerBuildError, build_layer, call_layer, spec_for
+from studio.catalog.build import (
+    LayerBuildError,
+    build_layer,
+    call_layer,
+    call_template,
+    spec_for,
+)
 from studio.checks import structure
 from studio.checks.macs import estimate_macs
 from studio.checks.params import param_problems
@@ -177,6 +183,7 @@ class Analyzer:
                         specs[(nid, port)] = out
         result.issues.extend(_output_issues(graph, result))
         result.issues.extend(_size_issues(graph, result))
+        result.issues.extend(_head_warnings(graph, specs))
         return result
 
     def _node_result(
@@ -200,6 +207,7 @@ def _same_layer(a: Node, b: Node) -> bool:
         and a.trainable == b.trainable
         and a.opaque == b.opaque
         and a.params == b.params
+        and a.shares == b.shares
     )
 
 
@@ -367,8 +375,10 @@ def _infer_node(
     issues = _shape_warnings(node, inputs, out_specs)
     if any(isinstance(d, int) and d <= 0 for o in out_specs for d in o.shape):
         return None, [Issue(_too_small(node, inputs, out_specs), node=node.id)]
-    params = _count(layer.weights)
-    trainable = _count(layer.trainable_weights) if node.trainable else 0
+    # An op has no weights; a node that calls a shared layer again counts none of its own.
+    params = 0 if node.shares else _count(getattr(layer, "weights", []))
+    trainable = _count(getattr(layer, "trainable_weights", [])) if node.trainable else 0
+    trainable = 0 if node.shares else trainable
     config = dict(node.params if not node.opaque else node.params.get("config", {}))
     config["__class__"] = node.type
     macs = estimate_macs(
@@ -387,12 +397,12 @@ def _build_and_call(node: Node, spec: LayerSpec, symbolic: list[Any]) -> tuple[A
     try:
         with deferred_variables_dropped():
             layer = build_layer(node)
-            return layer, call_layer(layer, spec, symbolic)
+            return layer, call_layer(layer, spec, symbolic, call_template(node))
     except Exception as exc:
         if "stateless scope" not in str(exc):
             raise
     layer = build_layer(node)
-    return layer, call_layer(layer, spec, symbolic)
+    return layer, call_layer(layer, spec, symbolic, call_template(node))
 
 
 def _count(weights: list[Any]) -> int:
@@ -408,18 +418,34 @@ def _count(weights: list[Any]) -> int:
 def _shape_warnings(
     node: Node, inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]
 ) -> list[Issue]:
-    if node.type == "Dense" and inputs and len(inputs[0].shape) > 3:
-        return [
-            Issue(
-                f"Dense '{node.name}' receives a {len(inputs[0].shape)}-D tensor {inputs[0]}; it "
-                "acts on the last axis only. Add a Flatten (or global pooling) before it to "
-                "classify whole images.",
-                node=node.id,
-                severity="warning",
-                fix="insert Flatten",
-            )
-        ]
     return []
+
+
+def _head_warnings(graph: Graph, specs: dict[tuple[str, int], TensorSpec]) -> list[Issue]:
+    """A Dense on an unflattened image is a mistake when it is the classifier head (a model
+    output, or softmax/sigmoid); inside a block it acts on the channels as intended (ConvNeXt's
+    pointwise Dense), so it is not flagged there."""
+    outputs = {nid for nid, _ in graph.output_ports()}
+    issues = []
+    for node in graph.nodes:
+        if node.type != "Dense" or node.opaque:
+            continue
+        edges = graph.in_edges(node.id)
+        source = specs.get((edges[0].src, edges[0].src_port)) if edges else None
+        if source is None or len(source.shape) <= 3:
+            continue
+        if node.id in outputs or node.params.get("activation") in ("softmax", "sigmoid"):
+            issues.append(
+                Issue(
+                    f"Dense '{node.name}' receives a {len(source.shape)}-D tensor {source}; it "
+                    "acts on the last axis only. Add a Flatten (or global pooling) before it "
+                    "to classify whole images.",
+                    node=node.id,
+                    severity="warning",
+                    fix="insert Flatten",
+                )
+            )
+    return issues
 
 
 def _too_small(node: Node, inputs: tuple[TensorSpec, ...], outputs: tuple[TensorSpec, ...]) -> str:

@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow Lambda layers and custom code from this file to run",
     )
+    p.add_argument(
+        "--custom-objects",
+        metavar="FILE.py",
+        action="append",
+        default=[],
+        help="a Python file of your custom Keras classes to load first (runs it: trust it)",
+    )
 
     p = sub.add_parser("export", help="write the model in a deployable format")
     p.add_argument("project")
@@ -105,6 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--distribute",
         choices=("mirrored", "multiworker"),
         help="with --format python: a script that trains distributed",
+    )
+    p.add_argument(
+        "--quantize",
+        choices=("dynamic", "float16", "int8"),
+        help="with --format tflite: post-training quantization, compared with the float model",
+    )
+    p.add_argument(
+        "--dataset",
+        help="with --quantize: the data for int8 calibration and validation accuracy "
+        "(default: the project's dataset)",
+    )
+    p.add_argument(
+        "--custom-objects",
+        metavar="FILE.py",
+        action="append",
+        default=[],
+        help="a Python file of your custom Keras classes to load first (runs it: trust it)",
     )
 
     sub.add_parser("templates", help="list the template gallery")

@@ -116,14 +116,32 @@ def _shape_text(shape: Any) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
+def _custom_objects(files: list[str]) -> dict[str, Any]:
+    """Load the user's custom-object files (their own code, named on the command line)."""
+    from studio.interop.custom_objects import CustomObjectsError, load_custom_objects
+
+    objects: dict[str, Any] = {}
+    for file in files:
+        try:
+            loaded = load_custom_objects(file)
+        except CustomObjectsError as exc:
+            raise CliError(str(exc)) from None
+        print(f"loaded {', '.join(loaded.names)} from {file}", file=sys.stderr)
+        objects.update(loaded.objects)
+    return objects
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from studio.interop.importer import ModelImportError, import_model
 
     source = Path(args.model)
     if not source.exists():
         raise CliError(f"{source}: no such file")
+    custom = _custom_objects(args.custom_objects)
     try:
-        result = import_model(source, expand_nested=args.expand_nested, trust=args.trust)
+        result = import_model(
+            source, expand_nested=args.expand_nested, trust=args.trust, custom_objects=custom
+        )
     except ModelImportError as exc:
         raise CliError(str(exc)) from None
     project = Project(graph=result.graph, metadata={"imported_from": str(source)})
@@ -136,7 +154,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     project = _load_project(args.project)
+    _custom_objects(args.custom_objects)
     from studio.interop.export import ExportError, export
+
+    if args.quantize:
+        return _export_quantized(args, project)
+    if args.dataset:
+        raise CliError("--dataset goes with --quantize (int8 calibration and accuracy)")
 
     if args.format == "python" and args.distribute:
         from studio.compile.codegen import generate_script
@@ -151,7 +175,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from studio.compile.compiler import CompileError
 
     try:
-        report = export(project.graph, args.format, Path(args.output))
+        report = export(
+            project.graph,
+            args.format,
+            Path(args.output),
+            custom_objects_files=tuple(args.custom_objects),
+        )
     except CompileError as exc:
         raise CliError(f"the model has {len(exc.issues)} issue(s): {exc}") from None
     except ExportError as exc:
@@ -162,6 +191,29 @@ def cmd_export(args: argparse.Namespace) -> int:
         + (f", max difference {report.max_abs_diff:.2e}" if report.max_abs_diff is not None else "")
         + ")"
     )
+    if report.message:
+        print(f"note: {report.message}", file=sys.stderr)
+    return 0
+
+
+def _export_quantized(args: argparse.Namespace, project: Project) -> int:
+    from studio.interop.quantize import QuantizationError, export_quantized
+
+    if args.format != "tflite":
+        raise CliError("--quantize goes with --format tflite")
+    model = _compile(project)
+    dataset = None
+    if args.dataset or project.dataset:
+        from studio.cli.train import _dataset
+
+        _, dataset = _dataset(args, project)
+    try:
+        report = export_quantized(model, Path(args.output), args.quantize, dataset)
+    except QuantizationError as exc:
+        raise CliError(str(exc)) from None
+    print(f"wrote {report.quantized.path} and {report.float_model.path} (tflite)")
+    for line in report.lines():
+        print(f"  {line}")
     return 0
 
 

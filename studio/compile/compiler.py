@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.catalog.build import build_layer, call_layer, spec_for
+from studio.catalog.build import build_layer, call_layer, call_template, spec_for
 from studio.checks import Analyzer
 from studio.compile.nesting import nest_groups
 from studio.graph import Graph
@@ -54,20 +54,31 @@ def compile_graph(
             )
             continue
         edges = graph.in_edges(nid)
-        layer = build_layer(node, safe_mode=safe_mode)
+        owner = node.shares if node.shares in graph else nid
+        if owner not in layers:  # a shared layer is built once, at its first call
+            layers[owner] = build_layer(graph.node(owner), safe_mode=safe_mode)
+        layer = layers[owner]
         outputs = call_layer(
-            layer, spec_for(node, len(edges)), [tensors[(e.src, e.src_port)] for e in edges]
+            layer,
+            spec_for(node, len(edges)),
+            [tensors[(e.src, e.src_port)] for e in edges],
+            call_template(node),
         )
         for port, out in enumerate(outputs):
             tensors[(nid, port)] = out
-        layers[nid] = layer
     inputs = [tensors[(n.id, 0)] for n in graph.input_nodes()]
     outputs = [tensors[p] for p in graph.output_ports()]
-    model = keras.Model(
-        inputs=inputs if len(inputs) > 1 else inputs[0],
-        outputs=outputs if len(outputs) > 1 else outputs[0],
-        name=graph.name,
-    )
+    try:
+        model = keras.Model(
+            inputs=inputs if len(inputs) > 1 else inputs[0],
+            outputs=outputs if len(outputs) > 1 else outputs[0],
+            name=graph.name,
+        )
+    except ValueError as exc:  # e.g. a model name Keras refuses ('/' in it)
+        from studio.checks import Issue
+        from studio.common.errors import short_message
+
+        raise CompileError([Issue(f"Keras refuses the model: {short_message(exc)}")]) from exc
     if with_weights:
         load_graph_weights(graph, layers)
     return model
@@ -78,7 +89,7 @@ def load_graph_weights(graph: Graph, layers: dict[str, Any]) -> list[str]:
     loaded = []
     for nid, layer in layers.items():
         values = graph.weights.get(nid)
-        if not values:
+        if not values or not hasattr(layer, "get_weights"):
             continue
         current = layer.get_weights()
         if len(current) == len(values) and all(

@@ -15,6 +15,10 @@ class Node:
     of the layer's ``get_config()``; missing keys take the catalogue's defaults. A layer the
     catalogue does not know is *opaque*: ``params`` then holds its whole serialized form
     (``module``, ``class_name``, ``config``, ``registered_name``) and is passed to Keras as is.
+
+    ``shares`` names the node whose *layer* this node calls again (a shared layer or a shared
+    nested model, as in a siamese network): the weights exist once, at that node, and this
+    node is one more call of them, so parameter counts equal ``count_params()``.
     """
 
     id: str
@@ -25,6 +29,7 @@ class Node:
     trainable: bool = True
     opaque: bool = False
     group: str | None = None
+    shares: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -40,6 +45,8 @@ class Node:
             out["opaque"] = True
         if self.group:
             out["group"] = self.group
+        if self.shares:
+            out["shares"] = self.shares
         return out
 
     @classmethod
@@ -54,6 +61,7 @@ class Node:
             trainable=bool(data.get("trainable", True)),
             opaque=bool(data.get("opaque", False)),
             group=data.get("group"),
+            shares=str(data["shares"]) if data.get("shares") else None,
         )
 
 

@@ -1,32 +1,31 @@
 """Pasted Keras code → graph, without running that code in the app.
 
 A pasted script is arbitrary Python: it may loop forever, allocate all memory, crash the
-interpreter or touch files. So it runs in a *separate* Python process (``sys.executable``, the
-same Keras backend) inside a temporary folder and under a time limit. That process finds the
-model the script defines and saves it as ``.keras``; the app then reads the file with the
-ordinary importer, which never runs code from it (safe mode). Only the syntax check (``compile``,
-which executes nothing) happens here.
+interpreter, touch files or the network. So it runs in a *separate*, contained Python process
+(``studio.interop.sandbox``: a temporary folder it cannot write outside of, no network, no new
+processes, limits on memory, CPU time and wall time). That process finds the model the script
+defines and saves it as ``.keras``; the app then reads the file with the ordinary importer,
+which never runs code from it (safe mode). Only the syntax check (``compile``, which executes
+nothing) happens here. Containment is not a security sandbox: the dialog says so.
 
 Every failure is a ``CodeImportError`` with one line for the dialog: a syntax error with its line
-number, an exception with the script line that raised it, no model found, a subclassed model,
-or the time limit.
+number, an exception with the script line that raised it, an action the containment refused, no
+model found, a subclassed model, or the time limit.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from studio.interop.importer import ImportResult, ModelImportError, import_model
+from studio.interop.sandbox import Limits, run_contained
 
 SCRIPT_NAME = "pasted_model.py"
 MODEL_NAME = "model.keras"
 REPORT_NAME = "report.json"
+CHILD_NAME = "studio_import_child.py"
 PREFERRED_NAME = "model"
 BUILDER_NAME = "build_model"
 
@@ -54,10 +53,6 @@ try:
 except BaseException as exc:
     report(error="exception", type=type(exc).__name__, message=str(exc).splitlines()[0][:300]
            if str(exc) else "", line=script_line(exc.__traceback__))
-    sys.exit(0)
-
-if "keras" not in sys.modules:  # a script that never imported Keras built no model
-    report(error="no_model", names=sorted(k for k in namespace if not k.startswith("_")))
     sys.exit(0)
 
 import keras
@@ -156,53 +151,29 @@ def _check_syntax(source: str) -> None:
         raise CodeImportError(f"the code cannot be read as Python: {exc}") from None
 
 
-def _child_environment() -> dict[str, str]:
-    """The app's environment with its Keras backend pinned, so the model is built the same way."""
-    env = dict(os.environ)
-    if "keras" in sys.modules:
-        env["KERAS_BACKEND"] = sys.modules["keras"].backend.backend()
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # The script runs from the temporary folder; it must not import modules lying beside the app.
-    env.pop("PYTHONPATH", None)
-    env.pop("PYTHONSTARTUP", None)
-    return env
-
-
 def _run_child(script: Path, folder: Path, timeout: float) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(script), str(folder)],
-        cwd=folder,
-        env=_child_environment(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
+    child = folder / CHILD_NAME
+    child.write_text(_CHILD, encoding="utf-8")
+    outcome = run_contained(
+        child,
+        folder,
+        [str(script), str(folder)],
+        limits=Limits(wall_seconds=timeout, cpu_seconds=max(int(timeout) * 4, 30)),
     )
-    try:
-        _, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
+    if outcome.timed_out:
         raise CodeImportError(
             f"the code did not finish within {timeout:g} s; remove training "
             "loops and long computations so it only builds the model"
-        ) from None
-    if process.returncode != 0 and not (folder / REPORT_NAME).exists():
-        last = next((ln for ln in reversed(stderr.splitlines()) if ln.strip()), "")
+        )
+    if outcome.returncode != 0 and not (folder / REPORT_NAME).exists():
+        refused = outcome.refused
+        if refused:
+            raise CodeImportError(f"the code was stopped: {refused}")
+        last = next((ln for ln in reversed(outcome.stderr.splitlines()) if ln.strip()), "")
         raise CodeImportError(
             f"the Python process running the code stopped (exit status "
-            f"{process.returncode}){': ' + last[:200] if last else ''}"
+            f"{outcome.returncode}){': ' + last[:200] if last else ''}"
         )
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    """Stop the child and anything it started (a script may spawn its own workers)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        process.kill()
-    process.communicate()
 
 
 def _read_report(folder: Path) -> dict:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -71,10 +69,22 @@ class ExportReport:
 
 
 def export(
-    graph_or_model: Any, fmt: str, path: str | os.PathLike[str], *, trust: bool = False
+    graph_or_model: Any,
+    fmt: str,
+    path: str | os.PathLike[str],
+    *,
+    trust: bool = False,
+    custom_objects_files: tuple[str | os.PathLike[str], ...] = (),
+    quantize: str | None = None,
+    dataset: Any = None,
 ) -> ExportReport:
     """Write a graph (compiled with its weights) or a ``keras.Model`` as ``fmt`` to ``path``
-    and verify the result. ``trust`` allows models holding Lambda code to be rebuilt."""
+    and verify the result. ``trust`` allows models holding Lambda code to be rebuilt.
+    ``custom_objects_files`` are the user's files of custom classes, registered in the child
+    that runs a Python export before the script builds its model. With ``fmt="tflite"``,
+    ``quantize`` ("dynamic", "float16", "int8") writes a post-training-quantized file (and the
+    float one beside it) and reports both sizes and their accuracy on ``dataset``'s validation
+    split (``studio.interop.quantize``)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     start = time.perf_counter()
@@ -82,6 +92,11 @@ def export(
     target.parent.mkdir(parents=True, exist_ok=True)
     with _trusted(trust):
         graph, model = _graph_and_model(graph_or_model, fmt)
+        missing = standin_classes(model)
+        if missing:
+            return _export_standins(model, fmt, target, missing, start)
+        if quantize:
+            return _export_quantized(model, fmt, target, quantize, dataset, start)
         sample = sample_inputs(model)
         expected = _outputs(model(_feed(model, sample)))
         writer, reader = _HANDLERS[fmt]
@@ -93,8 +108,9 @@ def export(
             raise ExportError(
                 f"{fmt} export to '{target.name}' failed: {short_message(exc)}"
             ) from exc
+        extra = {"custom_files": tuple(map(str, custom_objects_files))} if fmt == "python" else {}
         try:
-            got, note = reader(model, target, sample, trust)
+            got, note = reader(model, target, sample, trust, **extra)
         except Exception as exc:  # written, but the runtime that should read it cannot
             got, note = None, f"written, but reading it back failed: {short_message(exc)}"
     if got is None:
@@ -107,6 +123,68 @@ def export(
     if not ok and not note:
         note = f"outputs differ from the model's by up to {diff:.3g} (tolerance {tol:g})"
     return ExportReport(fmt, target, ok, diff, note, time.perf_counter() - start)
+
+
+def standin_classes(model: Any) -> list[str]:
+    """Custom classes in a model that are only stand-ins here (imported without their code)."""
+    from studio.catalog.standin import OpaqueStandIn
+
+    found: list[str] = []
+    for layer in _all_layers(model):
+        if isinstance(layer, OpaqueStandIn):
+            found.append(layer.class_name)
+    return list(dict.fromkeys(found))
+
+
+def _all_layers(model: Any) -> Iterator[Any]:
+    for layer in getattr(model, "layers", []):
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+
+
+def _export_standins(
+    model: Any, fmt: str, target: Path, missing: list[str], start: float
+) -> ExportReport:
+    """A model holding custom layers without their code: only ``.keras`` can carry them (their
+    config and weights, unchanged); it is checked by reading it back, not by running it."""
+    names = ", ".join(repr(m) for m in missing)
+    if fmt != "keras":
+        raise ExportError(
+            f"the model holds {names} without its Python code, so it cannot run here; "
+            f"export it as .keras (kept unchanged), or load its custom objects to export {fmt}"
+        )
+    _write_keras(model, None, target)
+    from studio.interop.importer import import_model
+
+    back = import_model(target).graph
+    from studio.checks import Analyzer
+
+    params = Analyzer(back).analysis().total_params
+    note = (
+        f"written with the original {names} config and weights; not run, since their code is "
+        "not loaded here"
+    )
+    if params != model.count_params():
+        note = f"read back with {params} parameters, the model has {model.count_params()}"
+    return ExportReport(fmt, target, False, None, note, time.perf_counter() - start)
+
+
+def _export_quantized(
+    model: Any, fmt: str, target: Path, mode: str, dataset: Any, start: float
+) -> ExportReport:
+    from studio.interop.quantize import QuantizationError, export_quantized
+
+    if fmt != "tflite":
+        raise ExportError(f"quantization applies to tflite export, not {fmt}")
+    try:
+        report = export_quantized(model, target, mode, dataset)
+    except QuantizationError as exc:
+        raise ExportError(str(exc)) from exc
+    measured = report.quantized.value is not None
+    return ExportReport(
+        fmt, target, measured, None, "; ".join(report.lines()), time.perf_counter() - start
+    )
 
 
 def sample_inputs(model: Any, batch: int = 2, seed: int = 0) -> list[np.ndarray]:
@@ -210,7 +288,14 @@ Readback = tuple[list[np.ndarray] | None, str]
 
 
 def _write_keras(model: Any, graph: Graph | None, target: Path) -> None:
-    atomic_write_with(target, lambda p: model.save(p))
+    from studio.interop.keras_archive import restore_originals
+
+    def write(p: Path) -> None:
+        model.save(p)
+        if target.suffix.lower() == ".keras":
+            restore_originals(Path(p))  # stand-ins become the layers they were imported as
+
+    atomic_write_with(target, write)
 
 
 def _read_keras(model: Any, target: Path, sample: list[np.ndarray], trust: bool) -> Readback:
@@ -248,10 +333,15 @@ _CHECK_SCRIPT = """
 import json, runpy, sys
 import keras
 import numpy as np
-script, weights, inputs, result = sys.argv[1:5]
-model = runpy.run_path(script, run_name="studio_export_check")["build_model"]()
+from keras.src.saving.serialization_lib import SafeModeScope
+
+script, weights, inputs, result, trust = sys.argv[1:6]
+for custom in sys.argv[6:]:
+    _studio_register_custom_objects(custom)
+with SafeModeScope(trust != "1"):
+    model = runpy.run_path(script, run_name="studio_export_check")["build_model"]()
 model.load_weights(weights)
-data = np.load(inputs)
+data = np.load(inputs, allow_pickle=False)
 xs = [data[f"x{i}"] for i in range(len(data.files))]
 out = model(xs[0] if len(xs) == 1 else xs)
 out = list(out.values()) if isinstance(out, dict) else out
@@ -261,37 +351,52 @@ print(json.dumps({"params": int(model.count_params())}))
 """
 
 
-def _read_python(model: Any, target: Path, sample: list[np.ndarray], trust: bool) -> Readback:
-    """Run the script in a fresh interpreter, as its user would, with the model's weights."""
-    import keras
+def _read_python(
+    model: Any,
+    target: Path,
+    sample: list[np.ndarray],
+    trust: bool,
+    custom_files: tuple[str, ...] = (),
+) -> Readback:
+    """Run the script in a fresh, contained interpreter (``studio.interop.sandbox``), as its
+    user would, with the model's weights: the script's text holds names and configs read from
+    a project file, so it is treated like pasted code."""
+    from studio.interop.custom_objects import CHILD_SNIPPET
+    from studio.interop.sandbox import Limits, run_contained
 
     with tempfile.TemporaryDirectory(prefix="studio-export-") as tmp:
         folder = Path(tmp)
+        script = folder / "exported_model.py"
+        shutil.copyfile(target, script)
+        checker = folder / "check_export.py"
+        checker.write_text(CHILD_SNIPPET + _CHECK_SCRIPT, encoding="utf-8")
         model.save_weights(folder / "w.weights.h5")
         np.savez(folder / "x.npz", **{f"x{i}": x for i, x in enumerate(sample)})
-        env = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
-        proc = subprocess.run(
+        outcome = run_contained(
+            checker,
+            folder,
             [
-                sys.executable,
-                "-c",
-                _CHECK_SCRIPT,
-                str(target),
+                str(script),
                 str(folder / "w.weights.h5"),
                 str(folder / "x.npz"),
                 str(folder / "y.npz"),
+                "1" if trust else "0",
+                *custom_files,
             ],
-            capture_output=True,
-            text=True,
-            timeout=_SCRIPT_TIMEOUT_S,
-            env=env,
+            limits=Limits(wall_seconds=_SCRIPT_TIMEOUT_S, cpu_seconds=4 * _SCRIPT_TIMEOUT_S),
         )
-        if proc.returncode != 0:
-            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        if outcome.timed_out:
+            return None, f"the script did not finish within {_SCRIPT_TIMEOUT_S} s"
+        if outcome.returncode != 0:
+            refused = outcome.refused
+            if refused:
+                return None, f"the script was stopped: {refused}"
+            tail = (outcome.stderr.strip().splitlines() or ["no output"])[-1]
             return None, f"the script failed when run: {tail}"
-        params = json.loads(proc.stdout.strip().splitlines()[-1])["params"]
+        params = json.loads(outcome.stdout.strip().splitlines()[-1])["params"]
         if params != model.count_params():
             return None, f"the script builds {params} parameters, the model {model.count_params()}"
-        with np.load(folder / "y.npz") as data:
+        with np.load(folder / "y.npz", allow_pickle=False) as data:
             return [data[f"arr_{i}"] for i in range(len(data.files))], ""
 
 

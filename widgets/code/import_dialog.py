@@ -1,8 +1,13 @@
 """A dialog to paste a Keras script and turn the model it defines into a graph.
 
-The import runs the pasted code in a separate process and can take seconds (Keras starts in
-that process) or hit its time limit, so it runs on a ``QThreadPool`` worker; the dialog stays
-responsive, shows a busy bar meanwhile, and shows an error in place instead of closing.
+The import runs the pasted code in a separate, contained process and can take seconds (Keras
+starts in that process) or hit its time limit, so it runs on a ``QThreadPool`` worker; the
+dialog stays responsive, shows a busy bar meanwhile, and shows an error in place instead of
+closing. It says plainly that the containment is not a security sandbox.
+
+"Load custom objects from a Python file…" is the other direction of trust: the user picks a
+file of their own custom Keras classes, which runs *in the app* so the imported model's custom
+layers become real layers instead of stand-ins.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
@@ -22,6 +28,13 @@ from PySide6.QtWidgets import (
 
 from studio.common.paths import resource
 from studio.interop.code_import import CodeImportError, import_from_code
+from studio.interop.custom_objects import CustomObjectsError, load_custom_objects
+
+CONTAINMENT_NOTE = (
+    "The code runs in a separate process that cannot write outside a temporary folder, open "
+    "network connections or start programs, with limits on memory and time. This is not a "
+    "security sandbox: it can still read your files. Only import code you would run yourself."
+)
 
 # The paste box's hint: a small script of the kind the dialog accepts.
 PLACEHOLDER = resource("examples", "import_from_code_example.py").read_text(encoding="utf-8")
@@ -80,6 +93,9 @@ class CodeImportDialog(QDialog):
             "what <code>build_model()</code> returns."
         )
         intro.setWordWrap(True)
+        self.containment_label = QLabel(CONTAINMENT_NOTE)
+        self.containment_label.setWordWrap(True)
+        self.containment_label.setStyleSheet("color: #8d6e00;")
         self.editor = QPlainTextEdit()
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setPlaceholderText(PLACEHOLDER)
@@ -95,16 +111,48 @@ class CodeImportDialog(QDialog):
         self.import_button = QPushButton("Import")
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start_import)
+        self.custom_button = QPushButton("Load custom objects from a Python file…")
+        self.custom_button.setToolTip(
+            "Runs the file in the app to register your custom Keras classes, so models "
+            "using them import as real layers. Pick only your own, trusted code."
+        )
+        self.custom_button.clicked.connect(self._ask_custom_objects)
+        self.custom_label = QLabel()
+        self.custom_label.setWordWrap(True)
+        self.custom_label.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(self.custom_button, QDialogButtonBox.ButtonRole.ResetRole)
         buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.containment_label)
+        layout.addWidget(self.custom_label)
         layout.addWidget(self.editor, 1)
         layout.addWidget(self.busy)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+
+    def _ask_custom_objects(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Load custom objects", "", "Python files (*.py)"
+        )
+        if path:
+            self.load_custom_objects(path)
+
+    def load_custom_objects(self, path: str) -> bool:
+        """Register the custom Keras classes a trusted file defines; says what it loaded."""
+        try:
+            loaded = load_custom_objects(path)
+        except CustomObjectsError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return False
+        self.error_label.hide()
+        self.custom_label.setText(f"Custom objects loaded: {', '.join(loaded.names)}")
+        self.custom_label.show()
+        return True
 
     @property
     def is_busy(self) -> bool:
