@@ -243,7 +243,8 @@ def main() -> None:
     print("|---|---|---:|---:|")
     for model, rows in results.items():
         for label, gap, took in rows:
-            print(f"| {model} | {label} | {gap * 1000:.0f} | {took:.2f} |")
+            shown = f"{took:.2f}" if took == took else f"> {TIMEOUT_S:.0f} (timed out)"
+            print(f"| {model} | {label} | {gap * 1000:.0f} | {shown} |")
     print()
     print("Baseline, same run: UI-thread time one edit cost before (now on workers)")
     for model, (codegen, compiled) in baselines.items():

@@ -141,6 +141,7 @@ class Workbench(QObject):
         w = self.window
         w.projectChanged.connect(self._follow_project)
         w.projectSaved.connect(self._project_saved)
+        w.closing.connect(self._window_closing)
         w.selectionChanged.connect(self._selection_changed)
         w.scene.selectionChanged.connect(self._edge_selection)
         w.scene.analysisChanged.connect(lambda _analysis: self.schedule_inspect())
@@ -155,6 +156,14 @@ class Workbench(QObject):
         self.inspect_panel.layerChosen.connect(self._layer_chosen)
         self.code_view.graphImported.connect(self._graph_imported)
         self.exportFinished.connect(self._export_finished)
+
+    def _window_closing(self) -> None:
+        """Closing while training: stop the run cleanly (its record is written) instead of
+        letting the thread die with the window."""
+        trainer = self.training_panel.trainer
+        if trainer is not None and trainer.isRunning():
+            trainer.stop()
+            trainer.wait(120_000)
 
     def _running_changed(self, busy: bool) -> None:
         self.train_action.setEnabled(not busy)
