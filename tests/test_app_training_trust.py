@@ -45,9 +45,12 @@ def train_once(qtbot, bench) -> None:
 
 def test_training_marks_the_model_modified_and_asks_before_it_is_lost(app, qtbot):
     window, bench = app
+    window.docks["Inspect"].raise_()
+    qtbot.waitUntil(bench.inspect_current, timeout=30000)
     assert not window.isWindowModified()
     train_once(qtbot, bench)
     assert window.isWindowModified()
+    qtbot.waitUntil(bench.inspect_current, timeout=30000)  # inspect shows the trained model
     assert window.stack.undoText() == "Keep trained weights"
     asked = []
     window.ask_save_changes = lambda: asked.append(1) or "cancel"

@@ -49,6 +49,12 @@ RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
 
+def _same(a: tuple[int, object] | None, b: tuple[int, object] | None) -> bool:
+    """Same content revision and the very same weights mapping (compared by identity:
+    comparing two mappings of arrays by value is both slow and ambiguous)."""
+    return a is not None and b is not None and a[0] == b[0] and a[1] is b[1]
+
+
 def with_extension(path: str | Path, fmt: str) -> Path:
     """``path`` ending in the extension of the chosen export type: a name typed without
     one (``model`` for "HDF5 (*.h5)") gets it, instead of failing inside Keras."""
@@ -471,7 +477,7 @@ class Workbench(QObject):
     def inspect_current(self) -> bool:
         """Whether the inspect views show the model of the graph as it is now."""
         graph = self.window.graph
-        return self._inspect_key == (self.window.models.content_revision(graph), graph.weights)
+        return _same(self._inspect_key, (self.window.models.content_revision(graph), graph.weights))
 
     def _update_inspect_model(self) -> None:
         """Compile the current design for the inspect views on the worker (cached by content
@@ -480,7 +486,7 @@ class Workbench(QObject):
             return  # caught up when the dock is shown
         graph = self.window.graph
         key = (self.window.models.content_revision(graph), graph.weights)
-        if key == self._inspect_key:
+        if _same(key, self._inspect_key):
             return
         analysis = self.window.scene.analysis
         if analysis is None or analysis.revision != graph.revision:
@@ -489,7 +495,7 @@ class Workbench(QObject):
             self._show_inspect_model(key, None)
             return
         trained = self._trained
-        if trained is not None and (trained[0], trained[1]) == key:
+        if trained is not None and _same((trained[0], trained[1]), key):
             self._show_inspect_model(key, trained[2])
             return
         self.window.models.request_model(
@@ -499,7 +505,7 @@ class Workbench(QObject):
     def _inspect_model_built(self, graph: Graph, key: tuple[int, object], outcome: Any) -> None:
         if graph is not self.window.graph:
             return
-        if key != (self.window.models.content_revision(graph), graph.weights):
+        if not _same(key, (self.window.models.content_revision(graph), graph.weights)):
             return  # the design changed while it compiled: a newer request follows
         self._show_inspect_model(key, None if isinstance(outcome, JobFailed) else outcome)
 
