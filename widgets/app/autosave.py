@@ -152,8 +152,11 @@ def _weights_bytes(weights: dict[str, list[Any]]) -> bytes:
     return buf.getvalue()
 
 
-def _write(target: Path, text: str, weights: dict[str, list[Any]] | None) -> Path:
-    """Worker-thread part: weights first, so a copy never names weights it lacks."""
+def _write(target: Path, data: dict[str, Any], weights: dict[str, list[Any]] | None) -> Path:
+    """Worker-thread part: serialise (half a second for 771 layers), then write the weights
+    first, so a copy never names weights it lacks. ``data`` is the UI thread's fresh
+    ``to_dict()``: its containers are new and the records in it are never edited in place."""
+    text = json.dumps(data, indent=1, default=_plain)
     target.parent.mkdir(parents=True, exist_ok=True)
     if weights is not None:
         if weights:
@@ -221,12 +224,6 @@ class Autosaver(QObject):
             "recovered_from": str(project.path) if project.path else None,
         }
         target = self.path
-        try:
-            text = json.dumps(data, indent=1, default=_plain)
-        except (TypeError, ValueError) as exc:
-            log.debug("autosave could not serialise the project", exc_info=True)
-            self.failed.emit(f"Autosave skipped: {exc}")
-            return None
         weights_dict = project.graph.weights
         written = self._weights_written
         weights = None
@@ -237,7 +234,7 @@ class Autosaver(QObject):
         self.runner.run(
             _write,
             target,
-            text,
+            data,
             weights,
             key=f"write:{target}",
             on_done=lambda outcome: self._written(target, outcome, generation),

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
     selectionChanged = Signal(list)
     projectChanged = Signal(object)
     projectSaved = Signal(object, object)  # the Project, the path it had before (or None)
+    closing = Signal()  # the user confirmed closing: panels finish their work
     importFinished = Signal(bool, str)  # succeeded, what the status bar says
 
     def __init__(
@@ -901,6 +902,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState(self._layout_version()))
         self.settings.sync()
+        self.closing.emit()
         # Any recovery copy was dealt with by maybe_save (saved or discarded); a copy the
         # user chose to decide about later stays for the next start.
         self.autosaver.wait(5000)

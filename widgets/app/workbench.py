@@ -54,6 +54,12 @@ RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
 
+def _same(a: tuple[int, object] | None, b: tuple[int, object] | None) -> bool:
+    """Same content revision and the very same weights mapping (compared by identity:
+    comparing two mappings of arrays by value is both slow and ambiguous)."""
+    return a is not None and b is not None and a[0] == b[0] and a[1] is b[1]
+
+
 def with_extension(path: str | Path, fmt: str) -> Path:
     """``path`` ending in the extension of the chosen export type: a name typed without
     one (``model`` for "HDF5 (*.h5)") gets it, instead of failing inside Keras."""
@@ -148,6 +154,7 @@ class Workbench(QObject):
         w = self.window
         w.projectChanged.connect(self._follow_project)
         w.projectSaved.connect(self._project_saved)
+        w.closing.connect(self._window_closing)
         w.selectionChanged.connect(self._selection_changed)
         w.scene.selectionChanged.connect(self._edge_selection)
         w.scene.analysisChanged.connect(lambda _analysis: self.schedule_inspect())
@@ -162,6 +169,14 @@ class Workbench(QObject):
         self.inspect_panel.layerChosen.connect(self._layer_chosen)
         self.code_view.graphImported.connect(self._graph_imported)
         self.exportFinished.connect(self._export_finished)
+
+    def _window_closing(self) -> None:
+        """Closing while training: stop the run cleanly (its record is written) instead of
+        letting the thread die with the window."""
+        trainer = self.training_panel.trainer
+        if trainer is not None and trainer.isRunning():
+            trainer.stop()
+            trainer.wait(120_000)
 
     def _running_changed(self, busy: bool) -> None:
         self.train_action.setEnabled(not busy)
@@ -478,7 +493,7 @@ class Workbench(QObject):
     def inspect_current(self) -> bool:
         """Whether the inspect views show the model of the graph as it is now."""
         graph = self.window.graph
-        return self._inspect_key == (self.window.models.content_revision(graph), graph.weights)
+        return _same(self._inspect_key, (self.window.models.content_revision(graph), graph.weights))
 
     def _update_inspect_model(self) -> None:
         """Compile the current design for the inspect views on the worker (cached by content
@@ -487,7 +502,7 @@ class Workbench(QObject):
             return  # caught up when the dock is shown
         graph = self.window.graph
         key = (self.window.models.content_revision(graph), graph.weights)
-        if key == self._inspect_key:
+        if _same(key, self._inspect_key):
             return
         analysis = self.window.scene.analysis
         if analysis is None or analysis.revision != graph.revision:
@@ -496,7 +511,7 @@ class Workbench(QObject):
             self._show_inspect_model(key, None)
             return
         trained = self._trained
-        if trained is not None and (trained[0], trained[1]) == key:
+        if trained is not None and _same((trained[0], trained[1]), key):
             self._show_inspect_model(key, trained[2])
             return
         self.window.models.request_model(
@@ -506,7 +521,7 @@ class Workbench(QObject):
     def _inspect_model_built(self, graph: Graph, key: tuple[int, object], outcome: Any) -> None:
         if graph is not self.window.graph:
             return
-        if key != (self.window.models.content_revision(graph), graph.weights):
+        if not _same(key, (self.window.models.content_revision(graph), graph.weights)):
             return  # the design changed while it compiled: a newer request follows
         self._show_inspect_model(key, None if isinstance(outcome, JobFailed) else outcome)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from copy import copy as shallow_copy
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -31,10 +32,30 @@ log = logging.getLogger(__name__)
 
 
 def snapshot(graph: Graph) -> Graph:
-    """A private copy of ``graph`` at its current revision, safe to read on another thread."""
-    copy = graph.copy()
+    """A private copy of ``graph`` at its current revision, safe to read on another thread.
+
+    Node, edge and group records are frozen, so the copy shares them and copies only the
+    containers: a few milliseconds for 771 layers where a serialising ``Graph.copy`` takes
+    fifty, and this runs on the UI thread for every edit.
+    """
+    copy = Graph(graph.name)
+    copy._g = graph._g.copy()  # noqa: SLF001 - the containers, not the frozen records
+    copy._nodes = dict(graph._nodes)  # noqa: SLF001
+    copy.weights = dict(graph.weights)
+    copy.groups = dict(graph.groups)
+    copy.input_order = list(graph.input_order)
+    copy.output_order = list(graph.output_order)
     copy.revision = graph.revision
+    for key, value in vars(graph).items():  # fields added to Graph later come along too
+        if key not in _SNAPSHOT_DONE:
+            setattr(copy, key, shallow_copy(value))
     return copy
+
+
+_SNAPSHOT_DONE = frozenset(
+    {"name", "_g", "_nodes", "weights", "groups", "input_order", "output_order", "revision"}
+    | {"_listeners", "_ids"}
+)
 
 
 def _content(node: Node) -> Node:

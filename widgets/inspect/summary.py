@@ -79,7 +79,11 @@ class SummaryView(InspectView):
         self.table.setModel(self.table_model)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Size columns from the first rows only: measuring all 771 rows of NASNetMobile on
+        # every refresh cost the UI thread most of a second.
+        header.setResizeContentsPrecision(60)
         self.totals = QLabel()
         self.export_button = QPushButton("Export…")
         row = QHBoxLayout()

@@ -1,0 +1,113 @@
+"""Issue 11, training side: trained weights are work the user can lose, so they are document
+edits (title, save prompt, autosave); runs live beside the saved project and come back; a new
+project shows nothing of the old one's training; a second run says what it starts from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from studio.gallery.templates import new_from_template
+from studio.project import Project
+from widgets.app.autosave import recovery_path, weights_path
+from widgets.app.workbench import build_app_window
+
+
+@pytest.fixture
+def app(qtbot, tmp_path: Path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window, bench = build_app_window(
+        settings=settings, recovery_dir=tmp_path / "recovery", autosave_ms=30
+    )
+    window.ask_restore = lambda path: False
+    window.ask_save_changes = lambda: "discard"
+    window.tell = lambda title, text: None
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: bench.dataset_panel.dataset() is not None, timeout=30000)
+    bench.training_panel.epochs_spin.setValue(1)
+    bench.training_panel.batch_spin.setValue(64)
+    window.stack.clear()  # the settings above are not what these tests are about
+    window.stack.setClean()
+    return window, bench
+
+
+def train_once(qtbot, bench) -> None:
+    panel = bench.training_panel
+    with qtbot.waitSignal(panel.trainingFinished, timeout=90000):
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    assert panel.last_result.status == "completed", panel.last_result.message
+
+
+def test_training_marks_the_model_modified_and_asks_before_it_is_lost(app, qtbot):
+    window, bench = app
+    window.docks["Inspect"].raise_()
+    qtbot.waitUntil(bench.inspect_current, timeout=30000)
+    assert not window.isWindowModified()
+    train_once(qtbot, bench)
+    assert window.isWindowModified()
+    qtbot.waitUntil(bench.inspect_current, timeout=30000)  # inspect shows the trained model
+    assert window.stack.undoText() == "Keep trained weights"
+    asked = []
+    window.ask_save_changes = lambda: asked.append(1) or "cancel"
+    assert not window.maybe_save() and asked
+    copy = recovery_path(window.autosaver.folder, None)
+    qtbot.waitUntil(lambda: weights_path(copy).exists(), timeout=5000)  # autosave has them
+    window.ask_save_changes = lambda: "discard"
+
+
+def test_runs_move_beside_the_saved_project_and_come_back(app, qtbot, tmp_path):
+    window, bench = app
+    train_once(qtbot, bench)
+    run_id = bench.training_panel.last_result.record.id
+    target = tmp_path / "shapes.studio.json"
+    assert window.save_to(target)
+    runs = tmp_path / "shapes.runs"
+    assert (runs / run_id / "run.json").exists()
+    assert (tmp_path / "shapes.weights.npz").exists()
+    assert bench.training_panel.run_ids() == [run_id]
+    window.new_project()
+    assert bench.training_panel.run_ids() == []
+    assert window.open_project(target)
+    assert bench.training_panel.run_ids() == [run_id]
+    dense = window.graph.node_by_name("classifier").id
+    saved = Project.load(target).graph.weights[dense][0]
+    assert np.array_equal(window.graph.weights[dense][0], saved)
+
+
+def test_another_template_shows_nothing_of_the_previous_training(app, qtbot):
+    window, bench = app
+    window.ask_save_changes = lambda: "discard"
+    train_once(qtbot, bench)
+    panel = bench.training_panel
+    assert panel.run_ids() and bench.plots.run_ids() and panel.eta_label.text()
+    assert window.maybe_save()
+    bench.open_template_project(new_from_template("mnist_softmax"))
+    assert panel.run_ids() == [] and bench.plots.run_ids() == []
+    assert panel.eta_label.text() == "" and panel.last_result is None
+    assert panel.progress.value() == 0 and bench.inspect_panel.evaluation.result is None
+
+
+def test_a_second_run_asks_whether_to_continue_or_start_fresh(app, qtbot):
+    window, bench = app
+    train_once(qtbot, bench)
+    asked = []
+    bench.ask_weights = lambda: asked.append(1) or "cancel"
+    qtbot.mouseClick(bench.training_panel.train_button, Qt.MouseButton.LeftButton)
+    assert asked and bench.training_panel.trainer is None
+    assert "not started" in bench.training_panel.message_label.text()
+    built = []
+    original = window.models.request_model
+
+    def spy(graph, on_done, **kwargs):
+        built.append(kwargs.get("with_weights"))
+        return original(graph, on_done, **kwargs)
+
+    window.models.request_model = spy
+    bench.ask_weights = lambda: "fresh"
+    train_once(qtbot, bench)
+    assert built[0] is False  # fresh weights: the graph's weights were not loaded
