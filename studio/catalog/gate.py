@@ -177,6 +177,13 @@ def node_problems(node: Any, *, trust: bool = False) -> list[str]:
             return [f"{label}: is kept as a serialized layer but has no class_name and config"]
         problem = value_problem(params, trust=trust)
         return [f"{label}: {problem}"] if problem else []
+    from studio.catalog.registry import get_spec
+
+    if node.type != "Input" and get_spec(node.type) is None:
+        return [
+            f"{label}: {node.type[:60]!r} is not a layer Model Studio knows; a layer from "
+            "elsewhere must be kept as an opaque (serialized) node"
+        ]
     problems = []
     for key, value in node.params.items():
         problem = value_problem(value, trust=trust)
