@@ -87,7 +87,7 @@ def _object_problem(value: dict[str, Any], trust: bool) -> str | None:
     if class_name == "function":
         name = value.get("config")
         full = f"{module}.{name}" if module else str(name)
-        if module == "builtins" and _keras_builtin_function(name):
+        if module in ("builtins", None) and _keras_builtin_function(name):
             return None
         if module and _keras_module(module) and isinstance(name, str) and name.isidentifier():
             return None
