@@ -86,3 +86,10 @@ def test_graphs_the_checks_accept_compile():
         graph = Project.from_dict(doc).graph
         assert Analyzer(graph).analysis().ok
         compile_graph(graph)
+
+
+def test_an_unknown_layer_type_is_an_issue_naming_it():
+    doc = hostile.project_doc()
+    doc["graph"]["nodes"][1]["type"] = "Dense9"
+    analysis = Analyzer(Project.from_dict(doc).graph).analysis()
+    assert any("'Dense9' is not a layer Model Studio knows" in i.message for i in analysis.errors)

@@ -399,3 +399,10 @@ def test_import_of_a_device_or_pipe_is_refused_at_once(box, capsys, suffix):
     os.mkfifo(fifo)
     assert main(["import", str(fifo), "-o", str(box / "m.studio.json")]) == 2
     assert "not a regular file" in _one_line(_err(capsys))
+
+
+def test_a_dataset_that_is_a_device_is_not_read(box, capsys):
+    doc = hostile.project_doc(dataset={"kind": "csv", "name": "zero", "path": "/dev/zero"})
+    path = hostile.write_doc(box / "p.studio.json", doc)
+    assert main(["train", str(path), "--epochs", "1"]) == 2
+    assert "not a regular file or folder" in _one_line(_err(capsys))

@@ -142,3 +142,16 @@ def test_a_disk_error_outside_the_core_is_one_sentence(project, tmp_path, capsys
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and err[-1].startswith("studio: error: could not write")
     assert "read-only disk" in err[-1]
+
+
+def test_checkpoints_that_cannot_fit_stop_the_run_before_it_starts(tmp_path, capsys, monkeypatch):
+    doc = hostile.project_doc()
+    params = {"filepath": "ckpt/best.weights.h5", "monitor": "loss", "save_weights_only": True}
+    doc["training"]["callbacks"] = [{"kind": "ModelCheckpoint", "enabled": True, "params": params}]
+    path = hostile.write_doc(tmp_path / "p.studio.json", doc)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr("studio.training.runs.shutil.disk_usage", lambda p: usage(10, 10, 1024))
+    assert main(["train", str(path), "--epochs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "could not write checkpoints to" in err and "the disk is full" in err
+    assert "Epoch 1:" not in err

@@ -87,7 +87,7 @@ def object_problem(value: dict[str, Any], trust: bool) -> str | None:
     if class_name == "function":
         name = value.get("config")
         full = f"{module}.{name}" if module else str(name)
-        if module == "builtins" and _keras_builtin_function(name):
+        if module in ("builtins", None) and _keras_builtin_function(name):
             return None
         if module and _keras_module(module) and isinstance(name, str) and name.isidentifier():
             return None
@@ -177,6 +177,13 @@ def node_problems(node: Any, *, trust: bool = False) -> list[str]:
             return [f"{label}: is kept as a serialized layer but has no class_name and config"]
         problem = value_problem(params, trust=trust)
         return [f"{label}: {problem}"] if problem else []
+    from studio.catalog.registry import get_spec
+
+    if node.type != "Input" and get_spec(node.type) is None:
+        return [
+            f"{label}: {node.type[:60]!r} is not a layer Model Studio knows; a layer from "
+            "elsewhere must be kept as an opaque (serialized) node"
+        ]
     problems = []
     for key, value in node.params.items():
         problem = value_problem(value, trust=trust)

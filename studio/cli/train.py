@@ -28,6 +28,8 @@ def _dataset(args: argparse.Namespace, project: Project):
         raise CliError(str(exc)) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise CliError(f"the project's dataset setting cannot be used ({exc})") from None
+    if ref.path and ref.kind not in ("bundled", "keras"):
+        _readable(Path(ref.path))
     try:
         dataset = load(ref)
     except DatasetError as exc:
@@ -53,11 +55,24 @@ def _project_dataset(ref: Any, project: Project) -> Any:
 
     if not ref.path or ref.kind in ("bundled", "keras"):
         return ref
-    path = str(resolve_read_path(ref.path, project.folder))
+    path = str(_readable(resolve_read_path(ref.path, project.folder)))
     options = dict(ref.options)
     if isinstance(options.get("y_path"), str) and options["y_path"]:
-        options["y_path"] = str(resolve_read_path(options["y_path"], project.folder))
+        options["y_path"] = str(_readable(resolve_read_path(options["y_path"], project.folder)))
     return dataclasses.replace(ref, path=path, options=options)
+
+
+def _readable(path: Path) -> Path:
+    """A dataset file or image folder; a device or a pipe would hang or fill the memory."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return path  # the loader says the file is missing, in its own words
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise CliError(f"{path}: the dataset is not a regular file or folder, so it is not read")
+    return path
 
 
 def _run_store(project: Project):

@@ -113,7 +113,10 @@ class Graph:
         return not nx.is_directed_acyclic_graph(self._g)
 
     def cycles(self) -> list[list[str]]:
-        return [c for c in nx.simple_cycles(nx.DiGraph(self._g))][:10]
+        """A few cycles, found in linear time (listing every cycle is exponential)."""
+        from studio.checks.structure import find_cycles
+
+        return find_cycles(self)
 
     def topological_order(self) -> list[str]:
         """Nodes in an order where every layer follows its inputs; insertion order breaks ties

@@ -52,6 +52,9 @@ class _Checker:
         self.source = source
 
     def fail(self, where: str, problem: str) -> None:
+        where = where or "the file"
+        if len(where) > 120:  # a place 64 levels deep: its start and its end say enough
+            where = f"{where[:70]}…{where[-40:]}"
         raise ProjectError(f"{self.source}: {where} {problem}")
 
     # -- generic ---------------------------------------------------------------------------
@@ -74,8 +77,8 @@ class _Checker:
                 if depth >= MAX_DEPTH:
                     self.fail(place, f"is nested more than {MAX_DEPTH} levels deep")
                 for key, sub in item.items():
-                    self.text(key, f"{place} key", MAX_NAME * 4)
-                    stack.append((sub, f"{place}.{key}", depth + 1))
+                    self.text(key, f"{place or 'the file'} key", MAX_NAME * 4)
+                    stack.append((sub, f"{place}.{key}" if place else str(key), depth + 1))
             elif isinstance(item, list):
                 if depth >= MAX_DEPTH:
                     self.fail(place, f"is nested more than {MAX_DEPTH} levels deep")
@@ -135,7 +138,7 @@ class _Checker:
 
     # -- the document ----------------------------------------------------------------------
     def document(self, data: dict[str, Any]) -> None:
-        self.json_value(data, "the file")
+        self.json_value(data, "")
         self.graph(self.obj(data.get("graph"), "graph"))
         self.obj(data.get("metadata"), "metadata", optional=True)
         self.obj(data.get("search"), "search", optional=True)  # read by studio.tuning
@@ -317,5 +320,5 @@ def validate_document(data: dict[str, Any], source: str) -> None:
 def validate_nodes_payload(data: dict[str, Any], source: str) -> None:
     """The same checks for a clipboard payload (nodes, edges and groups, no project around)."""
     checker = _Checker(source)
-    checker.json_value(data, "the payload")
+    checker.json_value(data, "")
     checker.graph(data)

@@ -496,6 +496,7 @@ class TrainingEngine:
                 *self.extra_callbacks,
                 *(plan.callbacks if plan else []),
             ]
+            _check_checkpoint_space(callbacks, model)
             samples = _training_samples(dataset, settings)
             if samples < 1:
                 raise TrainingError(
@@ -630,6 +631,28 @@ class TrainingEngine:
         except Exception as exc:  # noqa: BLE001 - the run's own files matter more
             log.debug("mode outputs not written", exc_info=True)
             record.message = f"{record.message} Samples or parts not written: {describe_error(exc)}"
+
+
+def _check_checkpoint_space(callbacks: list[Any], model: keras.Model) -> None:
+    """A checkpoint writes HDF5 during training; refuse to start when it cannot fit, since
+    an HDF5 write that runs out of space has crashed the process instead of raising."""
+    from pathlib import Path
+
+    from studio.common.oserrors import describe_os_error
+    from studio.training.runs import ensure_space, weights_bytes_estimate
+
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.ModelCheckpoint):
+            continue
+        folder = Path(str(callback.filepath)).parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        try:
+            ensure_space(folder, 2 * weights_bytes_estimate(model))
+        except OSError as exc:
+            raise TrainingError(
+                describe_os_error(exc, "write checkpoints to", Path(str(callback.filepath)).parent)
+            ) from None
 
 
 def describe_save_error(exc: BaseException, where: Any) -> str:
