@@ -285,3 +285,12 @@ def test_imported_vae_keeps_sampling_as_a_palette_layer_and_codegen_rebuilds_it(
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"params {tiny_vae().count_params()}" in out.stdout
+
+
+def test_a_gan_loss_turning_nan_stops_the_run_naming_it(digits) -> None:
+    from dataclasses import replace
+
+    broken = replace(digits, x_train=np.full_like(digits.x_train, np.nan))
+    result = TrainingEngine(sample_interval=0.0).run(tiny_gan(), broken, _settings("gan"))
+    assert result.status == "failed"
+    assert "d_loss became NaN" in result.message
