@@ -4,10 +4,13 @@ so what the editor shows and what the compiled model does cannot disagree."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from studio.catalog import LayerSpec, get_spec, opaque_spec
 from studio.common.errors import short_message
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the catalogue sits below the document; it only reads a node's fields
     from studio.graph import Node
@@ -86,6 +89,7 @@ def build_layer(node: Node, *, safe_mode: bool = True):
         try:
             return _standin(node, serialized)
         except Exception as exc:  # noqa: BLE001 - a damaged record is the file's problem
+            log.debug("build_layer: handled exception", exc_info=True)
             raise LayerBuildError(f"{label}: {short_message(exc)}") from exc
     problems = node_problems(node, trust=trust)
     if problems:
@@ -115,6 +119,7 @@ def build_layer(node: Node, *, safe_mode: bool = True):
     except LayerBuildError:
         raise
     except Exception as exc:  # Keras raises many kinds; all mean "these params are refused"
+        log.debug("build_layer: handled exception", exc_info=True)
         raise LayerBuildError(f"{node.type} '{node.name}': {short_message(exc)}") from exc
 
 

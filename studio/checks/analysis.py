@@ -370,6 +370,7 @@ def _infer_node(
     except LayerBuildError as exc:
         return None, [Issue(str(exc), node=node.id)]
     except Exception as exc:  # whatever Keras raises is a user-fixable wiring/param problem
+        log.debug("_infer_node: handled exception", exc_info=True)
         return None, [Issue(_explain_call_error(node, spec, inputs, exc), node=node.id)]
     out_specs = tuple(TensorSpec(tuple(o.shape), str(o.dtype)) for o in outputs)
     issues = _shape_warnings(node, inputs, out_specs)
@@ -399,6 +400,7 @@ def _build_and_call(node: Node, spec: LayerSpec, symbolic: list[Any]) -> tuple[A
             layer = build_layer(node)
             return layer, call_layer(layer, spec, symbolic, call_template(node))
     except Exception as exc:
+        log.debug("_build_and_call: handled exception", exc_info=True)
         if "stateless scope" not in str(exc):
             raise
     layer = build_layer(node)

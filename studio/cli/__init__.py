@@ -7,9 +7,12 @@ ends with exit status 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
 
 EXPORT_FORMATS = ("keras", "h5", "json", "python", "savedmodel", "onnx", "tflite")
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -61,6 +64,7 @@ def quiet_backend() -> None:
             if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
                 import tensorflow  # noqa: F401
         except Exception:  # noqa: BLE001 - the command reports a broken backend itself
+            log.debug("quiet_backend: handled exception", exc_info=True)
             pass
     finally:
         os.dup2(saved, 2)
@@ -204,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"studio: error: {describe_os_error(exc, 'write', exc.filename)}", file=sys.stderr)
         return 1
     except Exception as exc:
+        log.debug("main: handled exception", exc_info=True)
         if _out_of_memory(exc):
             print(f"studio: error: {OUT_OF_MEMORY}", file=sys.stderr)
             return 1  # a bug, not bad input: still one line, full trace on request

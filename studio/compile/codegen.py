@@ -25,6 +25,7 @@ from __future__ import annotations
 import builtins
 import json
 import keyword
+import logging
 import math
 import pprint
 import re
@@ -36,6 +37,8 @@ from studio.catalog.build import OPAQUE_EXTRAS, build_layer, call_template, spec
 from studio.catalog.operations import FAMILIES, ONE_TENSOR_CALL, TENSOR, is_operation, op_class
 from studio.graph import Graph, Node
 from studio.graph.model import snake_name
+
+log = logging.getLogger(__name__)
 
 _WIDTH = 100
 _INDENT = "    "
@@ -158,6 +161,7 @@ def _output_counts(graph: Graph) -> dict[str, int]:
         infos = Analyzer(graph).analysis().infos
         counts = {nid: len(info.outputs) for nid, info in infos.items()}
     except Exception:  # a graph the checks cannot read still gets a best-effort script
+        log.debug("_output_counts: handled exception", exc_info=True)
         counts = {}
     for edge in graph.edges:
         counts[edge.src] = max(counts.get(edge.src, 1), edge.src_port + 1)
@@ -253,6 +257,7 @@ def _constructs(expression: str) -> bool:
     try:
         eval(compile(expression, "<generated>", "eval"), {"keras": keras, "__builtins__": {}})
     except Exception:  # any refusal means: write the config form instead
+        log.debug("_constructs: handled exception", exc_info=True)
         return False
     return True
 
@@ -428,6 +433,7 @@ def _non_default_params(node: Node) -> list[tuple[str, Any]]:
             {**{k: actual[k] for k in required}, "name": node.name}
         ).get_config()
     except Exception:  # no usable reference: spell everything out rather than guess
+        log.debug("_non_default_params: handled exception", exc_info=True)
         reference = {}
     order = [p.name for p in spec.params] + [k for k in actual if spec.param(k) is None]
     out = []

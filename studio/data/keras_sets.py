@@ -9,6 +9,7 @@ that it can be checked on small arrays without any download.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ import numpy as np
 
 from studio.data.dataset import Dataset, Task
 from studio.data.errors import DatasetError
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -208,6 +211,7 @@ def load_keras_set(
     try:
         train, test = _fetch(name, **kwargs)
     except Exception as exc:  # keras raises a bare Exception for URL failures
+        log.debug("load_keras_set: handled exception", exc_info=True)
         if cached:
             raise DatasetError(f"{info.title}: could not read the cached copy ({exc})") from exc
         raise DatasetError(offline_message(info)) from exc

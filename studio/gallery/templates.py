@@ -10,6 +10,7 @@ gallery lists quickly; only :func:`fetch_pretrained` touches Keras and the netwo
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from typing import Any
 
 from studio.common.paths import bundled_dir
 from studio.project import Project, ProjectError
+
+log = logging.getLogger(__name__)
 
 SUFFIX = ".studio.json"
 ENV_DIR = "STUDIO_TEMPLATES"
@@ -216,6 +219,7 @@ def fetch_pretrained(
         )
         values = [v.copy() for v in backbone.get_weights()]
     except Exception as exc:  # urllib, OSError, Keras's "URL fetch failure": all mean "no"
+        log.debug("fetch_pretrained: handled exception", exc_info=True)
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         note = (
             f"pretrained {app_name} weights could not be downloaded ({text}); the model "
@@ -267,5 +271,6 @@ def _weight_shapes(project: Project, node_id: str) -> list[tuple[int, ...]] | No
         model = compile_graph(project.graph, with_weights=False)
         layer = model.get_layer(project.graph.node(node_id).name)
     except Exception:  # an invalid graph: let the compiler report it when the user trains
+        log.debug("_weight_shapes: handled exception", exc_info=True)
         return None
     return [tuple(w.shape) for w in layer.weights]

@@ -114,7 +114,7 @@ class Graph:
 
     def cycles(self) -> list[list[str]]:
         """A few cycles, found in linear time (listing every cycle is exponential)."""
-        from studio.checks.structure import find_cycles
+        from studio.graph.cycles import find_cycles
 
         return find_cycles(self)
 

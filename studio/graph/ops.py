@@ -6,10 +6,13 @@ returned. The editor's undo stack wraps ops in commands and never edits the grap
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from studio.graph.model import Edge, Group, Node, Route
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from studio.graph.document import Graph
@@ -230,6 +233,7 @@ class Batch(Op):
             for op in self.ops:
                 inverses.append(op.apply(graph))
         except Exception:
+            log.debug("apply: handled exception", exc_info=True)
             for inverse in reversed(inverses):
                 inverse.apply(graph)
             raise

@@ -53,6 +53,7 @@ def load_custom_objects(path: str | Path) -> LoadedObjects:
     try:
         namespace = runpy.run_path(str(source), run_name=f"studio_custom_{source.stem}")
     except BaseException as exc:  # the user's code: any failure is theirs to read
+        log.debug("load_custom_objects: handled exception", exc_info=True)
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise CustomObjectsError(

@@ -10,6 +10,7 @@ target, so a failed export never leaves half a file where a good one was.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -27,6 +28,8 @@ from studio.common.atomic import atomic_write_with
 from studio.common.errors import short_message
 from studio.common.keras_compat import unsafe_deserialization
 from studio.graph import Graph
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("keras", "h5", "json", "python", "savedmodel", "onnx", "tflite")
 SUFFIXES = {
@@ -105,6 +108,7 @@ def export(
         except ExportError:
             raise
         except Exception as exc:  # the exporters raise many kinds; all mean "not written"
+            log.debug("export: handled exception", exc_info=True)
             raise ExportError(
                 f"{fmt} export to '{target.name}' failed: {short_message(exc)}"
             ) from exc
@@ -112,6 +116,7 @@ def export(
         try:
             got, note = reader(model, target, sample, trust, **extra)
         except Exception as exc:  # written, but the runtime that should read it cannot
+            log.debug("export: handled exception", exc_info=True)
             got, note = None, f"written, but reading it back failed: {short_message(exc)}"
     if got is None:
         return ExportReport(fmt, target, False, None, note, time.perf_counter() - start)

@@ -117,6 +117,7 @@ def _load(path: Path, trust: bool, custom_objects: dict[str, Any] | None = None,
         with keras.saving.custom_object_scope(custom_objects or {}):
             return keras.saving.load_model(path, safe_mode=not trust, compile=False)
     except Exception as exc:  # Keras raises ValueError/TypeError/OSError for bad files
+        log.debug("_load: handled exception", exc_info=True)
         full = str(exc)
         text = short_message(exc)
         if not trust and ("safe_mode" in full or "Lambda" in text or "lambda" in text):
@@ -188,6 +189,7 @@ def _from_model(
     except NotImplementedError:
         config = None
     except Exception as exc:  # a custom layer's get_config() that raises
+        log.debug("_from_model: handled exception", exc_info=True)
         if not graph_model:
             config = None
         else:
@@ -222,6 +224,7 @@ def _via_archive(
         try:
             model.save(path)
         except Exception as exc:  # a custom layer Keras cannot serialize
+            log.debug("_via_archive: handled exception", exc_info=True)
             raise ModelImportError(
                 f"'{model.name}' could not be saved for import: {short_message(exc)}"
             ) from exc

@@ -6,7 +6,11 @@ second framework and may grab GPU memory.
 
 from __future__ import annotations
 
+import logging
+
 import keras
+
+log = logging.getLogger(__name__)
 
 
 def _tensorflow_device() -> str:
@@ -52,4 +56,5 @@ def describe_device() -> str:
     try:
         return probe()
     except Exception:  # noqa: BLE001 - a label must not break training
+        log.debug("describe_device: handled exception", exc_info=True)
         return "unknown device"

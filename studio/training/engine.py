@@ -526,12 +526,14 @@ class TrainingEngine:
                 **(fit_kwargs or _fit_arguments(dataset, settings)), callbacks=callback_list
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result, never a raise
+            log.debug("_run: handled exception", exc_info=True)
             reporter.failure = describe_error(exc)
         if reporter.failure is not None:
             reporter.failure = _explained(reporter.failure, self.extra_callbacks)
             try:
                 model.set_weights(initial_weights)
             except Exception:  # noqa: BLE001 - the failure message matters more
+                log.debug("_run: handled exception", exc_info=True)
                 pass
             return self._finish(
                 record, "failed", reporter.failure, model, run_store, reporter.best_weights, plan
@@ -578,6 +580,7 @@ class TrainingEngine:
         try:
             model.fit(**arguments, callbacks=callback_list)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result, never a raise
+            log.debug("fit: handled exception", exc_info=True)
             reporter.failure = describe_error(exc)
         return FitOutcome(reporter.failure, reporter.best_weights, reporter.epoch)
 
@@ -613,6 +616,7 @@ class TrainingEngine:
                         self._write_mode_outputs(plan, record, run_store)
                     run_store.save(record, model, best_weights)
             except Exception as exc:  # noqa: BLE001 - a full disk must not lose the result
+                log.debug("_finish: handled exception", exc_info=True)
                 save_error = describe_save_error(exc, run_store.run_dir(record.id))
                 record.message = f"{message} The run could not be saved: {save_error}"
                 if status != "failed":

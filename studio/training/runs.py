@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -23,6 +24,8 @@ import numpy as np
 
 from studio.common.atomic import atomic_write_text, atomic_write_with
 from studio.training.settings import TrainingError
+
+log = logging.getLogger(__name__)
 
 RunStatus = Literal["running", "completed", "stopped", "failed"]
 WeightsKind = Literal["best", "last"]
@@ -137,6 +140,7 @@ class RunStore:
             folder.mkdir(parents=True, exist_ok=True)
             self._write(folder, record, model, best_weights, write_last)
         except BaseException:
+            log.debug("save: handled exception", exc_info=True)
             if created:  # an empty or half-written run folder would only confuse the run list
                 shutil.rmtree(folder, ignore_errors=True)
             raise

@@ -12,6 +12,8 @@ layers become real layers instead of stand-ins.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -29,6 +31,8 @@ from PySide6.QtWidgets import (
 from studio.common.paths import resource
 from studio.interop.code_import import CodeImportError, import_from_code
 from studio.interop.custom_objects import CustomObjectsError, load_custom_objects
+
+log = logging.getLogger(__name__)
 
 CONTAINMENT_NOTE = (
     "The code runs in a separate process that cannot write outside a temporary folder, open "
@@ -59,6 +63,7 @@ class _ImportJob(QRunnable):
         except CodeImportError as exc:
             self._emit("failed", str(exc))
         except Exception as exc:  # noqa: BLE001 - must reach the user, not end the thread
+            log.debug("run: handled exception", exc_info=True)
             self._emit("failed", f"{type(exc).__name__}: {exc}")
         else:
             self._emit("imported", result.graph, list(result.messages))

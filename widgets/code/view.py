@@ -14,6 +14,7 @@ catches up when it is shown, and a script that arrives for an older revision is 
 from __future__ import annotations
 
 import keyword
+import logging
 import re
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -48,6 +49,8 @@ from studio.project import atomic_write_text
 from widgets.code.import_dialog import CodeImportDialog
 from widgets.common.jobs import JobFailed
 from widgets.common.model_service import ModelService
+
+log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 150
 HIGHLIGHT = QColor(255, 213, 79, 90)
@@ -251,6 +254,7 @@ class CodeView(QWidget):
         try:
             code = generate(self._graph)
         except Exception as exc:  # noqa: BLE001 - an unfinished graph must not break the view
+            log.debug("regenerate: handled exception", exc_info=True)
             self._show_failure(str(exc))
             return
         self._show_code(code, revision)

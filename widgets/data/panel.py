@@ -8,6 +8,8 @@ loop.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -42,6 +44,8 @@ from studio.data.keras_sets import KERAS_SETS, is_cached
 from studio.data.preprocess import LABEL_ENCODINGS, SCALINGS, VALIDATIONS, Preprocessing
 from studio.data.source import DatasetRef, load
 from studio.data.summary import describe, image_samples, preview_kind, sequence_text, table_rows
+
+log = logging.getLogger(__name__)
 
 SOURCES = [
     ("bundled", "Bundled (offline)"),
@@ -80,6 +84,7 @@ class _LoadJob(QRunnable):
         except DatasetError as exc:
             self._emit("failed", str(exc))
         except Exception as exc:  # anything else must still reach the user, not kill the thread
+            log.debug("run: handled exception", exc_info=True)
             self._emit("failed", f"{self._ref.label}: {type(exc).__name__}: {exc}")
         else:
             self._emit("loaded", dataset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,8 @@ from widgets.inspect.common import (
 )
 from widgets.inspect.image_grid import ImageGrid
 
+log = logging.getLogger(__name__)
+
 
 def load_image_file(path: str | Path, shape: tuple[int, ...]) -> np.ndarray:
     """An image file resized to the model's ``(H, W, C)`` input, scaled to [0, 1]."""
@@ -52,6 +55,7 @@ def load_into(view: InspectView, path: str | Path) -> np.ndarray | None:
             raise ValueError("no model")
         return load_image_file(path, tuple(input_shapes(view.model)[0][1:]))
     except Exception as exc:  # noqa: BLE001 - shown to the user, never raised into Qt
+        log.debug("load_into: handled exception", exc_info=True)
         view.show_error(f"Could not load {path}: {exc}")
         return None
 

@@ -7,6 +7,7 @@ panel's message line instead of escaping into Qt's event loop.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,8 @@ from widgets.training.mode_form import ModeForm
 from widgets.training.param_form import ParamForm
 from widgets.training.plots import TrainingPlots
 from widgets.training.trainer_thread import TrainerThread
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # widgets only hold models the core built
     import keras
@@ -392,6 +395,7 @@ class TrainingPanel(QWidget):
             try:
                 model = self._model_provider()
             except Exception as exc:  # noqa: BLE001 - providers may fail in any way; show it
+                log.debug("train: handled exception", exc_info=True)
                 self.show_message(describe_error(exc))
                 return
             self._start(settings, model)
@@ -416,6 +420,7 @@ class TrainingPanel(QWidget):
             dataset = self._dataset_provider()
             store = self._run_store_provider()
         except Exception as exc:  # noqa: BLE001 - providers may fail in any way; show it
+            log.debug("_start: handled exception", exc_info=True)
             self.show_message(
                 describe_error(exc) if not isinstance(exc, TrainingError) else str(exc)
             )
@@ -532,6 +537,7 @@ class TrainingPanel(QWidget):
         try:
             return self._run_store_provider()
         except Exception as exc:  # noqa: BLE001
+            log.debug("_store: handled exception", exc_info=True)
             self.show_message(describe_error(exc))
             return None
 
@@ -570,6 +576,7 @@ class TrainingPanel(QWidget):
             try:
                 model = self._model_provider()
             except Exception as exc:  # noqa: BLE001 - shown in the panel, never raised into Qt
+                log.debug("load_selected_weights: handled exception", exc_info=True)
                 self.show_message(describe_error(exc))
                 return
             self._load_into(model, store, selected[0], which)
@@ -587,6 +594,7 @@ class TrainingPanel(QWidget):
         try:
             store.load_weights_into(model, run_id, which)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - shown in the panel, never raised into Qt
+            log.debug("_load_into: handled exception", exc_info=True)
             self.show_message(str(exc) if isinstance(exc, TrainingError) else describe_error(exc))
             return
         self.show_message("")

@@ -7,6 +7,7 @@ the UI thread never gets more than a few updates per second to process.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QThread, Signal, Slot
@@ -21,6 +22,8 @@ from studio.training.engine import (
 )
 from studio.training.runs import RunRecord, RunStore
 from studio.training.settings import TrainingSettings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # widgets only hold models the core built
     import keras
@@ -101,6 +104,7 @@ class TrainerThread(QThread):
                 self._model, self._dataset, self._settings, run_store=self._run_store
             )
         except Exception as exc:  # noqa: BLE001 - nothing may escape into Qt
+            log.debug("run: handled exception", exc_info=True)
             self.errorOccurred.emit(describe_error(exc))
             return
         self.runFinished.emit(self.result)
