@@ -201,3 +201,11 @@ def call_layer(layer: Any, spec: LayerSpec, inputs: list[Any], template: Any = N
     if isinstance(result, dict):
         return list(result.values())
     return [result]
+
+
+def unknown_class_names(text: str) -> list[str]:
+    """The custom class names a Keras loading error mentions, anywhere in its (long) text."""
+    import re
+
+    names = re.findall(r"(?:Could not locate (?:class|function) |Unknown layer: )'([^']+)'", text)
+    return list(dict.fromkeys(names))
