@@ -16,7 +16,7 @@ def panel(qtbot):
     widget.resize(420, 720)
     widget.show()
     yield widget
-    widget._pool.waitForDone(LOAD_TIMEOUT_MS)
+    widget.jobs.wait(LOAD_TIMEOUT_MS)
 
 
 def _select_bundled(qtbot, panel, name):

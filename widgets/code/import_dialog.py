@@ -1,7 +1,7 @@
 """A dialog to paste a Keras script and turn the model it defines into a graph.
 
 The import runs the pasted code in a separate, contained process and can take seconds (Keras
-starts in that process) or hit its time limit, so it runs on a ``QThreadPool`` worker; the
+starts in that process) or hit its time limit, so it runs on the shared job runner's worker; the
 dialog stays responsive, shows a busy bar meanwhile, and shows an error in place instead of
 closing. It says plainly that the containment is not a security sandbox.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from studio.common.paths import resource
 from studio.interop.code_import import CodeImportError, import_from_code
 from studio.interop.custom_objects import CustomObjectsError, load_custom_objects
+from widgets.common.jobs import JobFailed, JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -44,35 +45,12 @@ CONTAINMENT_NOTE = (
 PLACEHOLDER = resource("examples", "import_from_code_example.py").read_text(encoding="utf-8")
 
 
-class _ImportSignals(QObject):
-    """Lives in the GUI thread; the worker emits through it so the slots run there."""
-
-    imported = Signal(int, object, list)
-    failed = Signal(int, str)
-
-
-class _ImportJob(QRunnable):
-    def __init__(self, request: int, source: str, timeout: float, signals: _ImportSignals) -> None:
-        super().__init__()
-        self._request, self._source, self._timeout = request, source, timeout
-        self._signals = signals
-
-    def run(self) -> None:
-        try:
-            result = import_from_code(self._source, timeout=self._timeout)
-        except CodeImportError as exc:
-            self._emit("failed", str(exc))
-        except Exception as exc:  # noqa: BLE001 - must reach the user, not end the thread
-            log.debug("run: handled exception", exc_info=True)
-            self._emit("failed", f"{type(exc).__name__}: {exc}")
-        else:
-            self._emit("imported", result.graph, list(result.messages))
-
-    def _emit(self, name: str, *args: object) -> None:
-        try:
-            getattr(self._signals, name).emit(self._request, *args)
-        except RuntimeError:  # the dialog was closed and deleted while the import ran
-            pass
+def _import(source: str, timeout: float) -> object:
+    """On the worker: the import's result, or the CodeImportError whose sentence is shown as is."""
+    try:
+        return import_from_code(source, timeout=timeout)
+    except CodeImportError as exc:
+        return exc
 
 
 class CodeImportDialog(QDialog):
@@ -86,11 +64,7 @@ class CodeImportDialog(QDialog):
         self.resize(640, 480)
         self.timeout = timeout
         self._request = 0
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._signals = _ImportSignals(self)
-        self._signals.imported.connect(self._on_imported)
-        self._signals.failed.connect(self._on_failed)
+        self.jobs = JobRunner(self)
 
         intro = QLabel(
             "Paste a Keras script using the Functional or Sequential API. It runs in "
@@ -169,9 +143,21 @@ class CodeImportDialog(QDialog):
         self.error_label.hide()
         self.busy.show()
         self.import_button.setEnabled(False)
-        self._pool.start(
-            _ImportJob(self._request, self.editor.toPlainText(), self.timeout, self._signals)
+        request = self._request
+        self.jobs.run(
+            _import,
+            self.editor.toPlainText(),
+            self.timeout,
+            on_done=lambda outcome: self._arrived(request, outcome),
         )
+
+    def _arrived(self, request: int, outcome: object) -> None:
+        if isinstance(outcome, JobFailed):
+            self._on_failed(request, outcome.message)
+        elif isinstance(outcome, CodeImportError):
+            self._on_failed(request, str(outcome))
+        else:
+            self._on_imported(request, outcome.graph, list(outcome.messages))
 
     def _finish(self, request: int) -> bool:
         if request != self._request:

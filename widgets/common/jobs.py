@@ -34,10 +34,17 @@ class JobFailed:
 
 class _Signals(QObject):
     done = Signal(object)
+    progress = Signal(float, str)
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], key: str | None) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        key: str | None,
+        reports_progress: bool = False,
+    ) -> None:
         super().__init__()
         self.setAutoDelete(False)
         self.fn = fn
@@ -45,14 +52,20 @@ class _Job(QRunnable):
         self.key = key
         self.dropped = False  # superseded or cancelled: run nothing, deliver nothing
         self.started = False
+        self.reports_progress = reports_progress
         self.signals = _Signals()
+
+    def _progress(self, fraction: float, message: str) -> None:
+        if not self.dropped and shiboken6.isValid(self.signals):
+            self.signals.progress.emit(float(fraction), str(message))
 
     def run(self) -> None:
         self.started = True
         outcome: Any = None
         if not self.dropped:
             try:
-                outcome = self.fn(*self.args)
+                extra = {"on_progress": self._progress} if self.reports_progress else {}
+                outcome = self.fn(*self.args, **extra)
             except Exception as exc:  # noqa: BLE001 - a worker must report every failure
                 log.debug("job %s failed", getattr(self.fn, "__name__", self.fn), exc_info=True)
                 outcome = JobFailed(short_message(exc))
@@ -81,13 +94,20 @@ class JobRunner(QObject):
         *args: Any,
         on_done: Callable[[Any], None],
         key: str | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
     ) -> None:
-        """Queue ``fn(*args)``; ``on_done(outcome)`` runs on the UI thread unless dropped."""
+        """Queue ``fn(*args)``; ``on_done(outcome)`` runs on the UI thread unless dropped.
+
+        With ``on_progress``, ``fn`` is also given ``on_progress=`` to call from the worker
+        with ``(fraction, message)``; the calls arrive on the UI thread, in order.
+        """
         if key is not None:
             for older in self._jobs:
                 if older.key == key and not older.started:
                     older.dropped = True
-        job = _Job(fn, args, key)
+        job = _Job(fn, args, key, on_progress is not None)
+        if on_progress is not None:
+            job.signals.progress.connect(on_progress)
         job.signals.done.connect(lambda outcome, job=job: self._finished(job, outcome, on_done))
         was_busy = self.busy
         self._jobs.append(job)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,6 +44,7 @@ from studio.data.keras_sets import KERAS_SETS, is_cached
 from studio.data.preprocess import LABEL_ENCODINGS, SCALINGS, VALIDATIONS, Preprocessing
 from studio.data.source import DatasetRef, load
 from studio.data.summary import describe, image_samples, preview_kind, sequence_text, table_rows
+from widgets.common.jobs import JobFailed, JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -59,35 +60,12 @@ THUMBNAILS = 16
 THUMB_SIZE = 56
 
 
-class _LoadSignals(QObject):
-    """Lives in the GUI thread; the worker emits through it so slots run queued there."""
-
-    progress = Signal(int, float, str)
-    loaded = Signal(int, object)
-    failed = Signal(int, str)
-
-
-class _LoadJob(QRunnable):
-    def __init__(self, request: int, ref: DatasetRef, signals: _LoadSignals) -> None:
-        super().__init__()
-        self._request, self._ref, self._signals = request, ref, signals
-
-    def _emit(self, signal_name: str, *args: object) -> None:
-        try:
-            getattr(self._signals, signal_name).emit(self._request, *args)
-        except RuntimeError:  # the panel was deleted while this job ran
-            pass
-
-    def run(self) -> None:
-        try:
-            dataset = load(self._ref, lambda f, m: self._emit("progress", f, m))
-        except DatasetError as exc:
-            self._emit("failed", str(exc))
-        except Exception as exc:  # anything else must still reach the user, not kill the thread
-            log.debug("run: handled exception", exc_info=True)
-            self._emit("failed", f"{self._ref.label}: {type(exc).__name__}: {exc}")
-        else:
-            self._emit("loaded", dataset)
+def _load_dataset(ref: DatasetRef, on_progress) -> Dataset | DatasetError:
+    """On the worker: the dataset, or the DatasetError whose sentence is shown as it is."""
+    try:
+        return load(ref, on_progress)
+    except DatasetError as exc:
+        return exc
 
 
 class _PathRow(QWidget):
@@ -135,12 +113,7 @@ class DatasetPanel(QWidget):
         self._dataset: Dataset | None = None
         self._loaded_ref: DatasetRef | None = None
         self._pending_ref: DatasetRef | None = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._signals = _LoadSignals(self)
-        self._signals.progress.connect(self._on_progress)
-        self._signals.loaded.connect(self._on_loaded)
-        self._signals.failed.connect(self._on_failed)
+        self.jobs = JobRunner(self)
 
         self.source_combo = QComboBox()
         for kind, title in SOURCES:
@@ -405,7 +378,7 @@ class DatasetPanel(QWidget):
         """Forget the dataset (another project without one was opened); a load still
         running for the old project is dropped."""
         self._request += 1
-        self._pool.clear()
+        self.jobs.cancel("load")
         self.progress.setVisible(False)
         self._dataset = None
         self._loaded_ref = None
@@ -435,12 +408,26 @@ class DatasetPanel(QWidget):
 
     def _start(self, ref: DatasetRef) -> None:
         self._request += 1
-        self._pool.clear()  # drop queued loads that a newer choice made stale
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self._set_status(f"loading {ref.label}…", error=False)
         self._pending_ref = ref
-        self._pool.start(_LoadJob(self._request, ref, self._signals))
+        request = self._request
+        self.jobs.run(  # a newer choice drops a load still waiting to start
+            _load_dataset,
+            ref,
+            key="load",
+            on_progress=lambda fraction, message: self._on_progress(request, fraction, message),
+            on_done=lambda outcome: self._arrived(request, ref, outcome),
+        )
+
+    def _arrived(self, request: int, ref: DatasetRef, outcome: object) -> None:
+        if isinstance(outcome, JobFailed):
+            self._on_failed(request, f"{ref.label}: {outcome.message}")
+        elif isinstance(outcome, DatasetError):
+            self._on_failed(request, str(outcome))
+        else:
+            self._on_loaded(request, outcome)
 
     def _on_progress(self, request: int, fraction: float, message: str) -> None:
         if request == self._request:
