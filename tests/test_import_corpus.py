@@ -235,6 +235,9 @@ def test_custom_layer_without_its_code_is_a_stand_in_that_exports_unchanged(
         assert analysis.infos[node.id].outputs[0].shape == (None, 4)
         report = export(result.graph, "keras", tmp_path / "back.keras")
         assert not report.verified and "not run" in report.message
+        from widgets.canvas.scene import opaque_badge
+
+        assert opaque_badge(node) == "◆ custom (kept as-is)"  # the canvas box says so
         with pytest.raises(Exception, match="python"):
             export(result.graph, "python", tmp_path / "back.py")
     finally:

@@ -45,6 +45,15 @@ def _short(value: object) -> str:
     return str(value)
 
 
+def opaque_badge(node: Node) -> str:
+    """The badge of a node Model Studio keeps but does not edit: a custom class it only holds
+    (a stand-in: config, weights and shapes kept, exported back unchanged), or a layer Keras
+    rebuilds from its whole config (a Lambda, a nested model kept whole)."""
+    if not node.opaque:
+        return ""
+    return "◆ custom (kept as-is)" if "weight_specs" in node.params else "◆ kept whole"
+
+
 class GraphScene(QGraphicsScene):
     """Emits ``analysisChanged`` with each new ``Analysis`` (the issues panel listens)."""
 
@@ -205,9 +214,15 @@ class GraphScene(QGraphicsScene):
             shape = str(info.outputs[0]) + (f" +{n_out - 1}" if n_out > 1 else "")
         elif self.analysis is not None:
             shape = "shape unknown"
+        subtitle, badge = node.type, opaque_badge(node)
+        if badge:  # kept as-is from a file: say so on the box, and what that means in the tip
+            subtitle = f"{badge} · {node.type}"
+            lines = []
+        if node.shares:
+            lines.insert(0, "shared")
         return NodeLook(
             title=node.name,
-            subtitle=node.type,
+            subtitle=subtitle,
             category=spec.category,
             lines=lines,
             shape=shape,
