@@ -31,7 +31,7 @@ from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from studio.common.atomic import atomic_write_bytes, atomic_write_text
-from studio.project import Project, ProjectError
+from studio.project import Project, ProjectError, read_document
 from widgets.common.jobs import JobFailed, JobRunner
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,9 @@ class Recovery:
 
 def _origin(path: Path) -> Path | None:
     """The project a recovery file belongs to; raises ProjectError when it cannot be read."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    try:  # the same guarded read as any project: regular files only, bounded size and depth
+        data = read_document(path)
+    except ProjectError as exc:
         raise ProjectError(f"{path}: the recovery file is damaged ({exc})") from None
     if not isinstance(data, dict):
         raise ProjectError(f"{path}: the recovery file is damaged (not a project)")
