@@ -903,6 +903,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState(self._layout_version()))
         self.settings.sync()
         self.closing.emit()
+        # Workers must not outlive the window that owns them (their objects go with it).
+        self.models.runner.shutdown()
+        self.jobs.shutdown()
+        self.autosaver.runner.shutdown()
         # Any recovery copy was dealt with by maybe_save (saved or discarded); a copy the
         # user chose to decide about later stays for the next start.
         self.autosaver.wait(5000)

@@ -177,6 +177,8 @@ class Workbench(QObject):
         if trainer is not None and trainer.isRunning():
             trainer.stop()
             trainer.wait(120_000)
+        self.inspect_panel.runner.shutdown()
+        self.code_view.service.runner.shutdown()
 
     def _running_changed(self, busy: bool) -> None:
         self.train_action.setEnabled(not busy)

@@ -83,6 +83,15 @@ class JobRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self._jobs: list[_Job] = []
+        self._shut = False
+
+    def shutdown(self, msecs: int = 60_000) -> None:
+        """Take no more jobs and wait for the running one: a worker still running when
+        Python collects this runner would run Python code in the middle of the collection."""
+        self._shut = True
+        for job in self._jobs:
+            job.dropped = True
+        self.pool.waitForDone(msecs)
 
     @property
     def busy(self) -> bool:
@@ -101,6 +110,8 @@ class JobRunner(QObject):
         With ``on_progress``, ``fn`` is also given ``on_progress=`` to call from the worker
         with ``(fraction, message)``; the calls arrive on the UI thread, in order.
         """
+        if self._shut:
+            return
         if key is not None:
             for older in self._jobs:
                 if older.key == key and not older.started:
