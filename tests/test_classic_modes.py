@@ -51,13 +51,14 @@ def test_kmeans_finds_the_clusters_and_sizes_widths_by_their_spread() -> None:
 
 
 def test_rbf_mode_puts_kmeans_centres_then_fits() -> None:
+    keras.utils.set_random_seed(0)  # the output layer's start decides how fast 3 epochs go
     data = _blobs()
     inputs = keras.Input((2,))
     # Fixed centres (the two-stage RBF network): what fit trains is the widths and the output.
     rbf = RBF(3, trainable_centers=False)
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(rbf(inputs)))
     settings = _settings(
-        epochs=3, mode="rbf", loss={"name": "SparseCategoricalCrossentropy", "params": {}},
+        epochs=6, mode="rbf", loss={"name": "SparseCategoricalCrossentropy", "params": {}},
         optimizer={"name": "Adam", "params": {"learning_rate": 0.05}}, metrics=["accuracy"],
     )  # fmt: skip
     result = TrainingEngine().run(model, data, settings)
@@ -65,7 +66,7 @@ def test_rbf_mode_puts_kmeans_centres_then_fits() -> None:
     assert "k-means placed 3 centres" in result.message
     centres = sorted(map(tuple, keras.ops.convert_to_numpy(rbf.centers).tolist()))
     np.testing.assert_allclose(centres, [(-4.0, 0.0), (0.0, 5.0), (4.0, 0.0)], atol=0.1)
-    assert [row["epoch"] for row in result.record.epochs] == [1, 2, 3]
+    assert [row["epoch"] for row in result.record.epochs] == [1, 2, 3, 4, 5, 6]
     assert result.record.final_metrics["accuracy"] > 0.9
 
 

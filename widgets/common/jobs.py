@@ -118,7 +118,11 @@ class JobRunner(QObject):
                     older.dropped = True
         job = _Job(fn, args, key, on_progress is not None)
         if on_progress is not None:
-            job.signals.progress.connect(on_progress)
+            job.signals.progress.connect(
+                lambda fraction, message, job=job: self._progressed(
+                    job, fraction, message, on_progress
+                )
+            )
         job.signals.done.connect(lambda outcome, job=job: self._finished(job, outcome, on_done))
         was_busy = self.busy
         self._jobs.append(job)
@@ -135,6 +139,12 @@ class JobRunner(QObject):
                 job.dropped = True
         if was_busy and not self.busy:
             self.busyChanged.emit(False)
+
+    def _progressed(
+        self, job: _Job, fraction: float, message: str, on_progress: Callable[[float, str], None]
+    ) -> None:
+        if shiboken6.isValid(self) and not job.dropped:  # nobody to tell once the owner is gone
+            on_progress(fraction, message)
 
     def pending(self, key: str) -> bool:
         return any(job.key == key and not job.dropped for job in self._jobs)
