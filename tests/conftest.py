@@ -30,6 +30,26 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _closed_windows_are_deleted():
+    """pytest-qt closes a test's windows and asks Qt to delete them later, but nothing runs
+    the deferred deletions between tests, and pyqtgraph's plot menus are parentless windows
+    that outlive their plots. Left alone, every window of the session stays alive and each new
+    window's style sheet re-polishes all of them: window setup grew from 0.5 s to 3 s over a
+    run. After each test, hidden parentless windows are deleted."""
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in app.topLevelWidgets():
+        if widget.parent() is None and not widget.isVisible():
+            widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture(autouse=True)
 def _temporary_files_stay_in_the_test_folder(tmp_path_factory, monkeypatch) -> None:
     """Scratch folders the app makes (runs of an untitled project, ...) go into pytest's own
     temporary tree, so a test run leaves nothing behind in the system's temporary directory."""

@@ -368,7 +368,8 @@ def compare_runs(runs: list[LoadedRun]) -> RunComparison:
 
 
 # ----- text -------------------------------------------------------------------------------------
-def _num(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """One cell of a comparison, the same in the CLI's table and the app's."""
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -393,15 +394,17 @@ def format_comparison(comparison: RunComparison) -> str:
         ["started", *(r.started for r in comparison.rows)],
         ["epochs", *(str(r.epochs) for r in comparison.rows)],
         ["train time", *(_seconds(r.train_seconds) for r in comparison.rows)],
-        ["params", *(_num(r.params) for r in comparison.rows)],
+        ["params", *(format_value(r.params) for r in comparison.rows)],
     ]
     for metric in comparison.metrics:
-        rows.append([f"final {metric}", *(_num(r.final.get(metric)) for r in comparison.rows)])
+        rows.append(
+            [f"final {metric}", *(format_value(r.final.get(metric)) for r in comparison.rows)]
+        )
         rows.append(
             [
                 f"best {metric}",
                 *(
-                    f"{_num(r.best.get(metric))} (ep {r.best_epoch[metric]})"
+                    f"{format_value(r.best.get(metric))} (ep {r.best_epoch[metric]})"
                     if metric in r.best
                     else "-"
                     for r in comparison.rows
@@ -418,7 +421,7 @@ def format_comparison(comparison: RunComparison) -> str:
     if comparison.settings:
         out.append("Settings that differ:")
         for diff in comparison.settings:
-            out.append(f"  {diff.key}: " + " | ".join(_num(v) for v in diff.values))
+            out.append(f"  {diff.key}: " + " | ".join(format_value(v) for v in diff.values))
     else:
         out.append("Training settings are the same.")
     return "\n".join(out)

@@ -353,21 +353,33 @@ def alexnet() -> keras.Model:
     return keras.Model(inputs, outputs, name="alexnet")
 
 
-@template(
-    TemplateInfo(
-        name="vgg16",
-        title="VGG16",
-        description="keras.applications.VGG16 layer for layer: 13 3×3 convolutions in five blocks "
-        "and three Dense layers, 138 million parameters. Opens with random weights; "
-        "the pretrained ImageNet weights are a download." + _IMAGENET_NOTE,
+def imagenet_application(name: str, title: str, description: str, params: int, source: str):
+    """The TemplateInfo of a keras.applications network opened untrained: ImageNet's size and
+    1000 classes, too big to train by default on a CPU."""
+    return TemplateInfo(
+        name=name,
+        title=title,
+        description=description + _IMAGENET_NOTE,
         task="images",
         dataset=IMAGENET_LIKE,
-        params=138_357_544,
+        params=params,
         training=classify(10, 32, learning_rate=1e-4),
-        source="catalogue §3.14 / §9 #12 (VGG-16 lab, seed 001)",
+        source=source,
         needs_gpu=True,
         trains_by_default=False,
         real_dataset="imagenet (image folder)",
+    )
+
+
+@template(
+    imagenet_application(
+        "vgg16",
+        "VGG16",
+        "keras.applications.VGG16 layer for layer: 13 3×3 convolutions in five blocks and three "
+        "Dense layers, 138 million parameters. Opens with random weights; the pretrained "
+        "ImageNet weights are a download.",
+        138_357_544,
+        "catalogue §3.14 / §9 #12 (VGG-16 lab, seed 001)",
     )
 )
 def vgg16() -> keras.Model:
@@ -375,19 +387,13 @@ def vgg16() -> keras.Model:
 
 
 @template(
-    TemplateInfo(
-        name="resnet50",
-        title="ResNet-50",
-        description="keras.applications.ResNet50 imported as is: 50 layers of bottleneck residual "
-        "blocks, 25.6 million parameters, every layer editable on the canvas." + _IMAGENET_NOTE,
-        task="images",
-        dataset=IMAGENET_LIKE,
-        params=25_636_712,
-        training=classify(10, 32, learning_rate=1e-4),
-        source="catalogue §3.15 (ResNet; keras.applications list in seed 000)",
-        needs_gpu=True,
-        trains_by_default=False,
-        real_dataset="imagenet (image folder)",
+    imagenet_application(
+        "resnet50",
+        "ResNet-50",
+        "keras.applications.ResNet50 imported as is: 50 layers of bottleneck residual blocks, "
+        "25.6 million parameters, every layer editable on the canvas.",
+        25_636_712,
+        "catalogue §3.15 (ResNet; keras.applications list in seed 000)",
     )
 )
 def resnet50() -> keras.Model:

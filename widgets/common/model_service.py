@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from copy import copy as shallow_copy
 from dataclasses import replace
 from functools import partial
@@ -169,15 +170,8 @@ class ModelService(QObject):
         )
 
     def _analyze(self, live: Graph, snap: Graph) -> Analysis:
-        with self._lock:
-            if self._doc is not live:
-                raise RuntimeError("the document was closed")
-            analyzer = self.analyzer
-            analyzer.graph = snap
-            try:
-                return analyzer.analysis()
-            finally:
-                analyzer.graph = live
+        with self._analyzer_on(live, snap) as analyzer:
+            return analyzer.analysis()
 
     def _analysis_done(self, graph: Graph, outcome: Any) -> None:
         if isinstance(outcome, JobFailed):
@@ -226,13 +220,20 @@ class ModelService(QObject):
     def _compile(self, live: Graph, snap: Graph, with_weights: bool) -> Any:
         from studio.compile.compiler import compile_graph
 
+        with self._analyzer_on(live, snap) as analyzer:
+            return compile_graph(snap, analyzer=analyzer, with_weights=with_weights)
+
+    @contextmanager
+    def _analyzer_on(self, live: Graph, snap: Graph) -> Iterator[Analyzer]:
+        """The shared analyzer pointed at a worker's snapshot, under the lock: its shape cache
+        survives between jobs, and the live graph gets it back afterwards."""
         with self._lock:
             if self._doc is not live:
                 raise RuntimeError("the document was closed")
             analyzer = self.analyzer
             analyzer.graph = snap
             try:
-                return compile_graph(snap, analyzer=analyzer, with_weights=with_weights)
+                yield analyzer
             finally:
                 analyzer.graph = live
 

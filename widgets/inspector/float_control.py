@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QWidget
 
 from studio.catalog import ParamSpec
 from widgets.inspector.base import ParamControl
-from widgets.inspector.int_control import range_problem
+from widgets.inspector.step_limit import StepLimited, range_problem
 
 _BIG = 1e12
 
 
-class StepLimitedDoubleSpinBox(QDoubleSpinBox):
+class StepLimitedDoubleSpinBox(StepLimited, QDoubleSpinBox):
     """Types any number; steps stay inside ``[low, high]``."""
 
     def __init__(self, low: float, high: float, parent: QWidget | None = None) -> None:
@@ -26,17 +26,6 @@ class StepLimitedDoubleSpinBox(QDoubleSpinBox):
         self.low, self.high = low, high
         self.setDecimals(6)
         self.setRange(-_BIG, _BIG)
-
-    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
-        self.setValue(min(self.high, max(self.low, self.value() + steps * self.singleStep())))
-
-    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:  # noqa: N802 - Qt's name
-        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
-        if self.value() < self.high:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
-        if self.value() > self.low:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
-        return flags
 
 
 class FloatControl(ParamControl):

@@ -9,41 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QAbstractSpinBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QSpinBox, QWidget
 
 from studio.catalog import ParamSpec
 from widgets.inspector.base import ParamControl
+from widgets.inspector.step_limit import StepLimited, range_problem
 
 _BIG = 2**31 - 1
 
 
-def range_problem(name: str, value: float, low: float | None, high: float | None) -> str:
-    """Why ``value`` is outside ``[low, high]``, in the words the inspector shows; or ""."""
-    if low is not None and value < low:
-        return f"{name} must be at least {low:g}; received {value:g}"
-    if high is not None and value > high:
-        return f"{name} must be at most {high:g}; received {value:g}"
-    return ""
-
-
-class StepLimitedSpinBox(QSpinBox):
-    """Types any whole number; steps (arrows, wheel, keys) stay inside ``[low, high]``."""
+class StepLimitedSpinBox(StepLimited, QSpinBox):
+    """Types any whole number; steps stay inside ``[low, high]``."""
 
     def __init__(self, low: int, high: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.low, self.high = low, high
         self.setRange(-_BIG, _BIG)
-
-    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
-        self.setValue(min(self.high, max(self.low, self.value() + steps * self.singleStep())))
-
-    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:  # noqa: N802 - Qt's name
-        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
-        if self.value() < self.high:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
-        if self.value() > self.low:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
-        return flags
 
 
 class IntControl(ParamControl):

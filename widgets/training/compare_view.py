@@ -40,6 +40,7 @@ from studio.training.compare import (
     LoadedRun,
     RunComparison,
     compare_runs,
+    format_value,
     list_runs,
     load_run_graph,
 )
@@ -49,16 +50,6 @@ from studio.training.settings import TrainingError
 log = logging.getLogger(__name__)
 
 _PENS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -344,15 +335,17 @@ class CompareView(QWidget):
             ("status", [r.status for r in comparison.rows]),
             ("epochs", [str(r.epochs) for r in comparison.rows]),
             ("train time (s)", [f"{r.train_seconds:.1f}" for r in comparison.rows]),
-            ("parameters", [_text(r.params) for r in comparison.rows]),
+            ("parameters", [format_value(r.params) for r in comparison.rows]),
         ]
         for metric in comparison.metrics:
-            lines.append((f"final {metric}", [_text(r.final.get(metric)) for r in comparison.rows]))
+            lines.append(
+                (f"final {metric}", [format_value(r.final.get(metric)) for r in comparison.rows])
+            )
             lines.append(
                 (
                     f"best {metric}",
                     [
-                        f"{_text(r.best[metric])} (epoch {r.best_epoch[metric]})"
+                        f"{format_value(r.best[metric])} (epoch {r.best_epoch[metric]})"
                         if metric in r.best
                         else "-"
                         for r in comparison.rows
@@ -381,7 +374,7 @@ class CompareView(QWidget):
         table.setVerticalHeaderLabels([d.key for d in diffs])
         for row, diff in enumerate(diffs):
             for col, value in enumerate(diff.values):
-                table.setItem(row, col, QTableWidgetItem(_text(value)))
+                table.setItem(row, col, QTableWidgetItem(format_value(value)))
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         if not diffs:
             self.tabs.setTabText(2, "Settings diff (same)")

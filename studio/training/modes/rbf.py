@@ -16,9 +16,9 @@ from studio.training.modes import register_mode
 from studio.training.modes.session import (
     ModeSession,
     layer_inputs,
-    layers_of,
     positive,
     read_options,
+    required_layers,
     training_part,
 )
 from studio.training.settings import TrainingError, TrainingSettings, compile_model
@@ -80,12 +80,7 @@ class RBFMode:
         self, model: keras.Model, dataset: Dataset, settings: TrainingSettings, session: ModeSession
     ) -> str:
         options = read_options(RBFOptions, settings)
-        layers = layers_of(model, RBF)
-        if not layers:
-            raise TrainingError(
-                "Training mode 'rbf' found no RBF layer in the model; add one from the palette "
-                "(Classic networks) or choose the supervised mode."
-            )
+        layers = required_layers(model, RBF, "rbf", " or choose the supervised mode")
         compile_model(model, settings)
         session.plan(settings.epochs)
         placed = 0

@@ -24,9 +24,9 @@ from studio.training.modes import register_mode
 from studio.training.modes.session import (
     ModeSession,
     layer_inputs,
-    layers_of,
     positive,
     read_options,
+    required_layers,
     training_part,
 )
 from studio.training.settings import TrainingError, TrainingSettings, compile_model
@@ -125,12 +125,7 @@ class RBMMode:
         self, model: keras.Model, dataset: Dataset, settings: TrainingSettings, session: ModeSession
     ) -> str:
         options = read_options(RBMOptions, settings)
-        layers = layers_of(model, RBM)
-        if not layers:
-            raise TrainingError(
-                "Training mode 'rbm' found no RBM layer in the model; add one from the palette "
-                "(Classic networks)."
-            )
+        layers = required_layers(model, RBM, "rbm")
         fine_tune = options.fine_tune and bool(self._after_rbms(model, layers))
         session.plan(options.pretrain_epochs * len(layers) + (settings.epochs if fine_tune else 0))
         rng = np.random.default_rng(settings.seed)

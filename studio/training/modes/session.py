@@ -255,6 +255,20 @@ def layers_of(model: keras.Model, cls: type) -> list[keras.layers.Layer]:
     return [layer for layer in model.layers if isinstance(layer, cls)]
 
 
+def required_layers(
+    model: keras.Model, cls: type, mode: str, alternative: str = ""
+) -> list[keras.layers.Layer]:
+    """``layers_of``, refused with one sentence when the mode has nothing to train: a mode
+    chosen for a model without its layer is a user's slip, not an internal error."""
+    layers = layers_of(model, cls)
+    if not layers:
+        raise TrainingError(
+            f"Training mode '{mode}' found no {cls.__name__} layer in the model; add one from "
+            f"the palette (Classic networks){alternative}."
+        )
+    return layers
+
+
 def mode_defaults(mode_name: str) -> dict[str, Any]:
     """A mode's options with their defaults (its ``options_type`` dataclass), for forms."""
     from studio.training.modes import get_mode

@@ -28,6 +28,7 @@ from studio.training.modes.session import (
     layers_of,
     positive,
     read_options,
+    required_layers,
     training_part,
 )
 from studio.training.settings import TrainingError, TrainingSettings
@@ -125,12 +126,7 @@ class SOMMode:
         self, model: keras.Model, dataset: Dataset, settings: TrainingSettings, session: ModeSession
     ) -> str:
         options = read_options(SOMOptions, settings)
-        layers = layers_of(model, SelfOrganizingMap)
-        if not layers:
-            raise TrainingError(
-                "Training mode 'som' found no SelfOrganizingMap layer in the model; add one from "
-                "the palette (Classic networks)."
-            )
+        layers = required_layers(model, SelfOrganizingMap, "som")
         session.plan(settings.epochs * len(layers))
         rng = np.random.default_rng(settings.seed)
         x_train = training_part(dataset, settings)
