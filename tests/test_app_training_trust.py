@@ -43,6 +43,7 @@ def train_once(qtbot, bench) -> None:
     assert panel.last_result.status == "completed", panel.last_result.message
 
 
+@pytest.mark.slow
 def test_training_marks_the_model_modified_and_asks_before_it_is_lost(app, qtbot):
     window, bench = app
     window.docks["Inspect"].raise_()
@@ -60,6 +61,7 @@ def test_training_marks_the_model_modified_and_asks_before_it_is_lost(app, qtbot
     window.ask_save_changes = lambda: "discard"
 
 
+@pytest.mark.slow
 def test_runs_move_beside_the_saved_project_and_come_back(app, qtbot, tmp_path):
     window, bench = app
     train_once(qtbot, bench)
@@ -79,6 +81,7 @@ def test_runs_move_beside_the_saved_project_and_come_back(app, qtbot, tmp_path):
     assert np.array_equal(window.graph.weights[dense][0], saved)
 
 
+@pytest.mark.slow
 def test_another_template_shows_nothing_of_the_previous_training(app, qtbot):
     window, bench = app
     window.ask_save_changes = lambda: "discard"
@@ -92,6 +95,7 @@ def test_another_template_shows_nothing_of_the_previous_training(app, qtbot):
     assert panel.progress.value() == 0 and bench.inspect_panel.evaluation.result is None
 
 
+@pytest.mark.slow
 def test_a_second_run_asks_whether_to_continue_or_start_fresh(app, qtbot):
     window, bench = app
     train_once(qtbot, bench)

@@ -131,6 +131,7 @@ def test_issues_summary_follows_an_edit_that_leaves_the_rows_alone(app, qtbot):
     assert window.issues.summary.text() == f"No problems · {total:,} parameters" != before
 
 
+@pytest.mark.slow
 def test_inspect_summary_follows_edits_undo_and_redo(app, qtbot):
     window, bench = app
     window.docks["Inspect"].raise_()
@@ -243,6 +244,7 @@ def test_opening_a_damaged_project_is_one_message(app, qtbot, tmp_path):
     assert "Traceback" not in text and window.graph.node_by_name("dense") is not None
 
 
+@pytest.mark.slow
 def test_autosave_writes_within_a_second_off_the_ui_thread(qtbot, tmp_path, monkeypatch):
     from widgets.app import autosave
 
@@ -278,6 +280,7 @@ def _crash_with_edits(qtbot, tmp_path: Path) -> tuple[Path, Path]:
     return project, copy
 
 
+@pytest.mark.slow
 def test_a_plain_restart_offers_the_copy_of_a_saved_project(qtbot, tmp_path):
     project, copy = _crash_with_edits(qtbot, tmp_path)
     asked = []
@@ -290,6 +293,7 @@ def test_a_plain_restart_offers_the_copy_of_a_saved_project(qtbot, tmp_path):
     assert copy.exists()  # kept until the user saves or discards these changes
 
 
+@pytest.mark.slow
 def test_decide_later_keeps_the_copy_and_open_recent_offers_it_again(qtbot, tmp_path):
     project, copy = _crash_with_edits(qtbot, tmp_path)
     second, _ = make_app(qtbot, tmp_path, start=False)

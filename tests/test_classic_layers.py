@@ -54,6 +54,7 @@ def test_layer_round_trips_through_a_keras_file(name: str, tmp_path) -> None:
     assert loaded.layers[1].get_config() == model.layers[1].get_config()
 
 
+@pytest.mark.slow
 def test_a_saved_file_loads_in_a_fresh_python_with_one_import(tmp_path) -> None:
     inputs = keras.Input((4,))
     x = RBF(3)(inputs)

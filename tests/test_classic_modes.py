@@ -105,6 +105,7 @@ def test_topographic_error_counts_samples_whose_two_best_units_are_not_neighbour
     assert topographic_error(x, prototypes, grid) == pytest.approx(0.5)
 
 
+@pytest.mark.slow
 def test_rbm_mode_lowers_reconstruction_error_then_fine_tunes_numbered_after() -> None:
     data = load_bundled("digits", size=400)
     inputs = keras.Input((8, 8, 1))

@@ -116,6 +116,7 @@ def test_train_reports_data_that_does_not_fit(cnn_project, capsys):
     assert "does not fit the model" in err and "(28, 28, 1)" in err
 
 
+@pytest.mark.slow
 def test_python_dash_m_studio_runs():
     out = subprocess.run(
         [sys.executable, "-m", "studio", "summary", "nope.json"],

@@ -67,6 +67,7 @@ def test_sequential_returned_by_build_model_is_imported_from_another_process():
     assert int(result.graph.name.split("_")[1]) != os.getpid()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "attack, refused",
     [
@@ -87,12 +88,14 @@ def test_pasted_code_cannot_write_outside_start_processes_or_connect(tmp_path, a
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_pasted_code_may_use_its_own_temporary_folder():
     code = "import os\nopen('scratch.txt', 'w').write('ok')\nos.remove('scratch.txt')\n"
     result = import_from_code(code + SEQUENTIAL)
     assert _types(result).count("Dense") == 2
 
 
+@pytest.mark.slow
 def test_memory_limit_stops_a_huge_allocation():
     code = "import numpy as np\nblob = np.ones(64 * 1024**3 // 8)\n" + SEQUENTIAL
     with pytest.raises(CodeImportError, match="MemoryError"):
@@ -111,11 +114,13 @@ def test_endless_loop_stops_at_the_time_limit():
         import_from_code("while True:\n    pass\n", timeout=3)
 
 
+@pytest.mark.slow
 def test_code_without_a_model_says_what_to_define():
     with pytest.raises(CodeImportError, match=r"defines no Keras model.*`model`.*build_model"):
         import_from_code("units = 4\n")
 
 
+@pytest.mark.slow
 def test_exception_in_the_code_names_its_line():
     with pytest.raises(CodeImportError, match=r"line 2: ZeroDivisionError"):
         import_from_code("# a model would follow\nscale = 1 / 0\n")
@@ -142,6 +147,7 @@ model = Net()
         import_from_code(code)
 
 
+@pytest.mark.slow
 def test_pasted_custom_layer_arrives_as_a_stand_in_with_its_weights():
     code = """
 import keras

@@ -97,6 +97,7 @@ def test_generated_script_holds_payloads_only_as_text(case, tmp_path: Path) -> N
     assert not marker.exists(), text
 
 
+@pytest.mark.slow
 def test_cli_export_of_a_hostile_project_creates_no_marker(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
@@ -115,6 +116,7 @@ def test_cli_export_of_a_hostile_project_creates_no_marker(
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_verifying_a_script_runs_it_contained(tmp_path: Path) -> None:
     """Even a script not written by the generator cannot write outside its folder."""
     import keras

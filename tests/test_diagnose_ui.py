@@ -146,6 +146,7 @@ def app(qtbot, tmp_path: Path):
     return window, bench
 
 
+@pytest.mark.slow
 def test_health_badges_show_nan_on_the_layer_that_overflowed(app, qtbot):
     window, bench = app
     graph, ids = blowup_graph()

@@ -64,6 +64,7 @@ def test_sampling_refuses_a_bad_seed_naming_it() -> None:
         Sampling(seed="x")
 
 
+@pytest.mark.slow
 def test_vae_exported_as_keras_loads_after_importing_studio_layers(tmp_path) -> None:
     model = tiny_vae()
     path = tmp_path / "vae.keras"
@@ -101,6 +102,7 @@ def test_a_single_chain_is_refused_with_what_a_gan_needs(digits) -> None:
     assert "two separate chains" in result.message
 
 
+@pytest.mark.slow
 def test_gan_trains_both_players_and_logs_their_scores(digits, tmp_path) -> None:
     model = tiny_gan()
     before = model.get_weights()
@@ -129,6 +131,7 @@ def test_gan_trains_both_players_and_logs_their_scores(digits, tmp_path) -> None
     assert result.record.monitor == ""  # GAN losses rank nothing: last weights are kept
 
 
+@pytest.mark.slow
 def test_exported_generator_samples_images_on_its_own(digits, tmp_path) -> None:
     result = TrainingEngine().run(
         tiny_gan(), digits, _settings("gan", epochs=1), run_store=RunStore(tmp_path)
@@ -157,6 +160,7 @@ def test_unknown_mode_is_a_message_not_a_crash(digits) -> None:
 
 
 # -- VAE -----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_vae_trains_with_reconstruction_and_kl_terms(digits, tmp_path) -> None:
     model = tiny_vae()
     grids: list[int] = []
@@ -201,6 +205,7 @@ def test_vae_without_sampling_layer_is_refused(digits) -> None:
 BACKENDS = [b for b in ("jax", "torch") if importlib.util.find_spec(b) is not None]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_modes_train_a_few_steps_on_other_backends(backend: str) -> None:
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT)}
@@ -226,6 +231,7 @@ def test_modes_train_a_few_steps_on_other_backends(backend: str) -> None:
 
 
 # -- studio train ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_studio_train_runs_a_gan_project_and_writes_sample_pngs(tmp_path, capsys) -> None:
     from studio.cli import main
     from studio.graph import Graph
@@ -265,6 +271,7 @@ def test_studio_train_says_why_a_gan_project_cannot_start(tmp_path, capsys) -> N
     assert "two separate chains" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_imported_vae_keeps_sampling_as_a_palette_layer_and_codegen_rebuilds_it(tmp_path):
     from studio.compile.codegen import generate_script
     from studio.compile.compiler import compile_graph
@@ -287,6 +294,7 @@ def test_imported_vae_keeps_sampling_as_a_palette_layer_and_codegen_rebuilds_it(
     assert f"params {tiny_vae().count_params()}" in out.stdout
 
 
+@pytest.mark.slow
 def test_a_gan_loss_turning_nan_stops_the_run_naming_it(digits) -> None:
     from dataclasses import replace
 

@@ -67,6 +67,7 @@ def test_samples_view_keeps_each_run_and_reads_finished_ones_from_disk(qtbot, tm
     assert not view.load_run("missing", tmp_path / "nothing")
 
 
+@pytest.mark.slow
 def test_gan_trained_from_the_panel_shows_its_grids_per_epoch(qtbot, tmp_path: Path) -> None:
     model, data = tiny_gan(), load_bundled("mnist_like", size=64)
     store = RunStore(tmp_path / "runs")
@@ -242,6 +243,7 @@ def test_ecg_set_trains_on_normal_beats_and_labels_its_validation_mix() -> None:
     assert 0.0 <= data.x_val.min() and data.x_val.max() <= 1.0
 
 
+@pytest.mark.slow
 def test_dcgan_template_trains_from_the_app_window(qtbot, tmp_path: Path) -> None:
     from PySide6.QtCore import QSettings
 

@@ -32,6 +32,7 @@ def test_complete_graph_reports_a_few_cycles_quickly():
     assert all(len(i.message) < 400 for i in cycles)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [5_000, 30_000])
 def test_very_long_chains_are_refused_on_the_node_quickly(n):
     analysis, seconds = _timed_analysis(dense_chain(n))

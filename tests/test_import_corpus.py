@@ -158,6 +158,7 @@ def _randomize(model: keras.Model) -> None:
     model.set_weights([rng.standard_normal(w.shape).astype(w.dtype) for w in model.get_weights()])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CORPUS))
 def test_corpus_model_round_trips(case, custom, tmp_path: Path) -> None:
     model = CORPUS[case](custom)
@@ -289,6 +290,7 @@ def test_cli_import_with_custom_objects_makes_real_layers(custom, tmp_path: Path
         registry["CorpusScale"] = saved
 
 
+@pytest.mark.slow
 def test_cli_tflite_int8_reports_size_and_accuracy_next_to_float(tmp_path: Path, capsys) -> None:
     pytest.importorskip("tensorflow")
     if keras.backend.backend() != "tensorflow":
@@ -349,6 +351,7 @@ def test_functional_model_whose_get_config_fails_is_not_called_subclassed() -> N
         import_model(model)
 
 
+@pytest.mark.slow
 def test_export_api_quantizes_tflite_and_measures_it(tmp_path: Path) -> None:
     pytest.importorskip("tensorflow")
     if keras.backend.backend() != "tensorflow":

@@ -79,6 +79,7 @@ def test_applications_round_trip_exactly(applications) -> None:
         np.testing.assert_allclose(rebuilt(x), model(x), atol=1e-5, err_msg=name)
 
 
+@pytest.mark.slow
 def test_analysis_counts_the_same_parameters_as_keras(applications) -> None:
     model = applications["MobileNetV2"]
     analysis = Analyzer(import_model(model).graph).analysis()

@@ -65,6 +65,7 @@ def _assert_pair_matches(path: Path) -> Project:
     return project
 
 
+@pytest.mark.slow
 def test_killed_saves_always_leave_a_matching_pair(tmp_path):
     path = tmp_path / "p.studio.json"
     _design(0).save(path)

@@ -89,6 +89,7 @@ def test_every_template_opens_on_a_dataset_that_needs_no_download() -> None:
     assert labels["unet_mobilenetv2"] == "segmentation_shapes"
 
 
+@pytest.mark.slow
 def test_measured_accuracies_come_from_each_templates_own_dataset() -> None:
     from studio.data import BUNDLED, load_bundled
 
@@ -303,6 +304,7 @@ def test_fetch_pretrained_offline_keeps_random_weights_and_says_why(monkeypatch)
     assert progress and progress[-1] == result.note
 
 
+@pytest.mark.slow
 def test_fetch_pretrained_copies_the_backbone_weights_into_the_node(monkeypatch) -> None:
     import keras
 
@@ -385,6 +387,7 @@ def _design(graph) -> tuple:
     return nodes, edges
 
 
+@pytest.mark.slow
 def test_tiny_network_as_sequential_and_functional_imports_to_the_same_graph() -> None:
     import keras
 

@@ -132,6 +132,7 @@ def test_stop_ends_the_run_after_the_current_batch() -> None:
     assert len(results[0].record.epochs) < 50
 
 
+@pytest.mark.slow
 def test_pause_holds_training_until_resumed_from_another_thread() -> None:
     recorder = Recorder()
     engine = TrainingEngine(recorder.listener(), progress_interval=0.0)

@@ -118,6 +118,7 @@ def test_out_of_memory_is_a_sentence(project, capsys, monkeypatch, error):
     assert err.startswith("studio: error: out of memory") and len(err.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_cli_stderr_is_quiet_unless_verbose(project):
     def run(*extra: str) -> subprocess.CompletedProcess:
         return subprocess.run(

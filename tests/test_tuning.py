@@ -197,6 +197,7 @@ def _search(project, folder, listener=None, **options):
     )
 
 
+@pytest.mark.slow
 def test_a_small_search_trains_each_trial_as_a_kept_run(tmp_path):
     project, ids = iris_project(tmp_path, units_and_lr)
     ended = []
@@ -216,6 +217,7 @@ def test_a_small_search_trains_each_trial_as_a_kept_run(tmp_path):
     assert [t.trial_id for t in read_trials(tmp_path / "t" / "random")] == ["0", "1"]
 
 
+@pytest.mark.slow
 def test_designs_over_the_parameter_budget_are_skipped_untrained(tmp_path):
     project, ids = iris_project(tmp_path, units_and_lr)
     result = _search(project, tmp_path / "t", max_params=10).run()
@@ -226,6 +228,7 @@ def test_designs_over_the_parameter_budget_are_skipped_untrained(tmp_path):
     assert RunStore(project.runs_dir).list() == []
 
 
+@pytest.mark.slow
 def test_a_stopped_search_resumes_where_it_was(tmp_path):
     project, _ = iris_project(tmp_path, units_and_lr)
     search = _search(project, tmp_path / "t", trials=3)
@@ -239,6 +242,7 @@ def test_a_stopped_search_resumes_where_it_was(tmp_path):
     assert resumed.trials[0].metric == first.trials[0].metric  # kept, not trained again
 
 
+@pytest.mark.slow
 def test_resuming_after_the_space_changed_is_refused(tmp_path):
     project, ids = iris_project(tmp_path, units_and_lr)
     _search(project, tmp_path / "t", trials=1).run()
@@ -257,6 +261,7 @@ def test_a_search_with_nothing_marked_says_what_to_do(tmp_path):
 
 
 # ----- the command line ---------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_tune_runs_trials_writes_json_and_applies_the_best(tmp_path, capsys):
     project, ids = iris_project(tmp_path, units_and_lr)
     log = tmp_path / "tune.json"
@@ -344,6 +349,7 @@ def test_a_distributed_search_splits_trials_between_workers(tmp_path):
     assert data["best"]["trial_id"] in chief_out
 
 
+@pytest.mark.slow
 def test_hyperband_continues_trials_from_the_tuners_checkpoints(tmp_path):
     project, _ = iris_project(tmp_path, units_and_lr)
     project.training["epochs"] = 3

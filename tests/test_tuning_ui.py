@@ -131,6 +131,7 @@ def test_a_refused_range_explains_itself_and_keeps_the_dialog_open(app, qtbot, t
     assert window.project.search == {}
 
 
+@pytest.mark.slow
 def test_a_search_from_the_panel_runs_in_the_background_and_applies_as_one_undo(
     app, qtbot, tmp_path
 ):
@@ -175,6 +176,7 @@ def test_a_search_from_the_panel_runs_in_the_background_and_applies_as_one_undo(
     )
 
 
+@pytest.mark.slow
 def test_stop_then_resume_continues_the_stored_search(app, qtbot, tmp_path):
     window, bench = app
     path, _ids = _mlp_project(tmp_path, marked=True)

@@ -54,6 +54,7 @@ def test_an_arrangement_saved_before_new_panels_is_not_restored(qtbot, tmp_path)
     assert window.docks["Dataset"] in window.tabifiedDockWidgets(window.docks["Layers"])
 
 
+@pytest.mark.slow
 def test_train_from_the_window_shows_curves_and_keeps_the_run(app, qtbot, tmp_path):
     window, bench = app
     assert window.save_to(tmp_path / "cnn.studio.json")
@@ -174,6 +175,7 @@ def test_importing_a_model_file_runs_in_the_background(app, qtbot, tmp_path):
     assert [n.name for n in window.graph.nodes] == ["features", "hidden", "species"]
 
 
+@pytest.mark.slow
 def test_transfer_template_without_network_keeps_random_weights_and_says_so(
     app, qtbot, monkeypatch
 ):
