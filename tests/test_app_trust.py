@@ -157,6 +157,39 @@ def test_inspect_summary_follows_edits_undo_and_redo(app, qtbot):
     qtbot.waitUntil(lambda: bench.inspect_current() and "dropout" not in _rows(summary))
 
 
+def test_summary_follows_an_edit_without_compiling_and_other_tabs_compile_when_shown(
+    app, qtbot
+):
+    window, bench = app
+    window.docks["Inspect"].raise_()
+    qtbot.waitUntil(window.docks["Inspect"].isVisible)
+    panel = bench.inspect_panel
+    panel.setCurrentWidget(panel.summary)
+    qtbot.waitUntil(bench.inspect_current, timeout=20000)
+    compiles: list[object] = []
+    request = window.models.request_model
+
+    def counting(graph, on_done, **kwargs):
+        if kwargs.get("key") == "inspect":
+            compiles.append(graph.revision)
+        return request(graph, on_done, **kwargs)
+
+    window.models.request_model = counting
+    window.editor.set_param([node_id(window, "dense")], "units", 12)
+    qtbot.waitUntil(bench.inspect_current, timeout=20000)
+    total = window.scene.analysis.total_params
+    assert f"Total params {total:,}" in panel.summary.totals.text()
+    dense = next(row for row in panel.summary.table_model.table.rows if row.name == "dense")
+    assert dense.output_shape.endswith(", 12)")
+    qtbot.waitUntil(lambda: not bench._inspect_timer.isActive(), timeout=5000)
+    assert compiles == []  # the Summary tab drew the design; nothing was compiled for it
+    panel.setCurrentWidget(panel.histograms)
+    qtbot.waitUntil(lambda: bool(compiles), timeout=5000)
+    qtbot.waitUntil(bench.inspect_current, timeout=30000)
+    assert panel.histograms.model is not None
+    assert panel.histograms.model.get_layer("dense").units == 12
+
+
 def _rows(summary) -> list[str]:
     table = summary.table_model.table
     return [row.name for row in table.rows] if table else []

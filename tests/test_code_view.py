@@ -157,3 +157,60 @@ def test_dialog_loads_custom_objects_from_a_chosen_file(qtbot, tmp_path, monkeyp
     (tmp_path / "bad.py").write_text("x = 1\n", encoding="utf-8")
     assert not dialog.load_custom_objects(str(tmp_path / "bad.py"))
     assert "defines no Keras class" in dialog.error_label.text()
+
+
+def test_an_update_rewrites_only_the_lines_that_changed(qtbot):
+    """Seeded edits of every kind (change, insert, delete, at the start, the middle, the
+    end, with and without a final newline) give exactly the new text."""
+    import random
+
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from widgets.code.view import replace_changed_lines
+
+    editor = QPlainTextEdit()
+    qtbot.addWidget(editor)
+    rng = random.Random(7)
+    for _ in range(800):
+        old = [rng.choice(["a", "bb", "", "c"]) for _ in range(rng.randint(0, 7))]
+        new = list(old)
+        for _ in range(rng.randint(1, 3)):
+            roll = rng.random()
+            if roll < 0.4 and new:
+                new[rng.randrange(len(new))] = rng.choice(["x", "", "yy"])
+            elif roll < 0.7:
+                new.insert(rng.randint(0, len(new)), "p")
+            elif new:
+                del new[rng.randrange(len(new))]
+        before = "\n".join(old) + ("\n" if rng.random() < 0.3 else "")
+        after = "\n".join(new) + ("\n" if rng.random() < 0.3 else "")
+        editor.setPlainText(before)
+        replace_changed_lines(editor, before, after)
+        assert editor.toPlainText() == after, (before, after)
+
+
+def test_one_changed_line_of_a_long_script_is_highlighted_alone(qtbot):
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from widgets.code.view import PythonHighlighter, replace_changed_lines
+
+    class Counting(PythonHighlighter):
+        calls = 0
+
+        def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
+            Counting.calls += 1
+            super().highlightBlock(text)
+
+    editor = QPlainTextEdit()
+    qtbot.addWidget(editor)
+    highlighter = Counting(editor.document())
+    lines = [f"x{i} = layers.Dense({i})(x{i - 1})" for i in range(3000)]
+    before = "\n".join(lines)
+    editor.setPlainText(before)
+    assert Counting.calls >= 3000
+    Counting.calls = 0
+    lines[1500] = "x1500 = layers.Dense(7)(x1499)"
+    replace_changed_lines(editor, before, "\n".join(lines))
+    assert editor.toPlainText() == "\n".join(lines)
+    assert Counting.calls < 10
+    assert highlighter.document() is editor.document()

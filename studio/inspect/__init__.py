@@ -51,6 +51,7 @@ from studio.inspect.summary import (
     SummaryTable,
     estimate_macs,
     summarize,
+    summarize_design,
 )
 
 __all__ = [
@@ -93,6 +94,7 @@ __all__ = [
     "resize",
     "split_arrays",
     "summarize",
+    "summarize_design",
     "to_feature_maps",
     "to_rgb",
     "weight_histograms",

@@ -12,7 +12,10 @@ import keras
 import numpy as np
 
 from studio.catalog import get_spec
+from studio.checks import Analysis
+from studio.checks.analysis import NodeInfo, TensorSpec
 from studio.checks.macs import estimate_macs as graph_macs
+from studio.graph import Graph, Node
 
 Shape = tuple[int | None, ...]
 
@@ -180,6 +183,39 @@ def layer_row(layer: keras.Layer) -> LayerRow:
         activation_bytes=int(act_bytes),
         param_bytes=int(param_bytes),
     )
+
+
+def _spec_bytes(spec: TensorSpec) -> int:
+    """Bytes of one sample of a tensor (batch axis left out)."""
+    return _prod(tuple(spec.shape[1:])) * _itemsize(spec.dtype)
+
+
+def design_row(node: Node, info: NodeInfo) -> LayerRow:
+    """A node's line from the analysis: the same columns ``layer_row`` reads off a built layer,
+    known without compiling (what the analysis inferred for the node's inputs)."""
+    dtype = node.params.get("dtype") if isinstance(node.params.get("dtype"), str) else "float32"
+    return LayerRow(
+        name=node.name,
+        type="InputLayer" if node.type == "Input" else node.type,
+        output_shape=", ".join(str(tuple(spec.shape)) for spec in info.outputs) or "?",
+        params=info.params,
+        trainable_params=info.trainable_params if node.trainable else 0,
+        trainable=node.trainable,
+        macs=info.macs,
+        activation_bytes=sum(_spec_bytes(spec) for spec in info.outputs),
+        param_bytes=info.params * _itemsize(dtype),
+    )
+
+
+def summarize_design(graph: Graph, analysis: Analysis) -> SummaryTable:
+    """The summary of the design as the analysis sees it, in the graph's order: current a few
+    milliseconds after an edit, where compiling a large model takes seconds."""
+    rows = []
+    for nid in graph.topological_order():
+        info = analysis.infos.get(nid)
+        if info is not None:
+            rows.append(design_row(graph.node(nid), info))
+    return SummaryTable(graph.name, tuple(rows))
 
 
 def summarize(model: keras.Model) -> SummaryTable:

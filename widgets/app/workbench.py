@@ -157,7 +157,8 @@ class Workbench(QObject):
         w.closing.connect(self._window_closing)
         w.selectionChanged.connect(self._selection_changed)
         w.scene.selectionChanged.connect(self._edge_selection)
-        w.scene.analysisChanged.connect(lambda _analysis: self.schedule_inspect())
+        w.scene.analysisChanged.connect(self._analysis_changed)
+        self.inspect_panel.currentChanged.connect(lambda _index: self.schedule_inspect())
         w.docks["Inspect"].visibilityChanged.connect(
             lambda shown: shown and self.schedule_inspect()
         )
@@ -206,6 +207,7 @@ class Workbench(QObject):
                 self.dataset_panel.clear()
                 self._dataset = None
             self.inspect_panel.set_model(None)
+            self.inspect_panel.summary.set_design(None, None)
             self.inspect_panel.set_dataset(self.dataset_panel.dataset())
             self.inspect_panel.reset()
         finally:
@@ -492,20 +494,38 @@ class Workbench(QObject):
         if shiboken6.isValid(self._inspect_timer):
             self._inspect_timer.start()
 
-    def inspect_current(self) -> bool:
-        """Whether the inspect views show the model of the graph as it is now."""
+    def _analysis_changed(self, analysis: Any) -> None:
         graph = self.window.graph
+        if analysis is not None and analysis.revision == graph.revision:
+            self.inspect_panel.summary.set_design(graph, analysis)
+        self.schedule_inspect()
+
+    def _shown_view_needs_model(self) -> bool:
+        view = self.inspect_panel.currentWidget()
+        return bool(getattr(view, "needs_model", True))
+
+    def inspect_current(self) -> bool:
+        """Whether the inspect views show the graph as it is now: the shown tab, and for the
+        tabs that draw a compiled model, that model."""
+        graph = self.window.graph
+        summary = self.inspect_panel.summary
+        if not self._shown_view_needs_model() and summary.design is not None:
+            return summary.design_revision == graph.revision
         return _same(self._inspect_key, (self.window.models.content_revision(graph), graph.weights))
 
     def _update_inspect_model(self) -> None:
         """Compile the current design for the inspect views on the worker (cached by content
-        and weights, so moves and selections cost nothing); an outdated result is dropped."""
+        and weights, so moves and selections cost nothing); an outdated result is dropped.
+        While the shown tab draws from the design alone (Summary), nothing is compiled: a large
+        model takes seconds, and the other tabs ask when they are shown."""
         if not self.window.docks["Inspect"].isVisible():
             return  # caught up when the dock is shown
         graph = self.window.graph
         key = (self.window.models.content_revision(graph), graph.weights)
         if _same(key, self._inspect_key):
             return
+        if not self._shown_view_needs_model() and self.inspect_panel.summary.design is not None:
+            return  # caught up when a tab that needs the model is shown
         analysis = self.window.scene.analysis
         if analysis is None or analysis.revision != graph.revision:
             return  # the analysis will arrive and ask again

@@ -70,6 +70,48 @@ def _call_all(functions: list[Callable[[], None]]) -> None:
         functions.pop()()
 
 
+def changed_span(old: list[str], new: list[str]) -> tuple[int, int, int]:
+    """``(first, old_end, new_end)``: lines ``old[first:old_end]`` became
+    ``new[first:new_end]``; everything before and after is the same."""
+    first = 0
+    limit = min(len(old), len(new))
+    while first < limit and old[first] == new[first]:
+        first += 1
+    old_end, new_end = len(old), len(new)
+    while old_end > first and new_end > first and old[old_end - 1] == new[new_end - 1]:
+        old_end -= 1
+        new_end -= 1
+    return first, old_end, new_end
+
+
+def replace_changed_lines(editor: QPlainTextEdit, old_text: str, new_text: str) -> None:
+    """Rewrite only the lines that differ. An edit changes a line or two of a script that is
+    thousands of lines long for a big model; setting the whole text again re-highlighted every
+    line on the UI thread."""
+    if old_text == new_text:
+        return
+    old, new = old_text.split("\n"), new_text.split("\n")
+    first, old_end, new_end = changed_span(old, new)
+    if first == 0 and old_end == len(old):
+        editor.setPlainText(new_text)
+        return
+    document = editor.document()
+    cursor = QTextCursor(document)
+    cursor.beginEditBlock()
+    if old_end < len(old):  # lines first..old_end-1 are replaced, each with its newline
+        cursor.setPosition(document.findBlockByNumber(first).position())
+        cursor.setPosition(
+            document.findBlockByNumber(old_end).position(), QTextCursor.MoveMode.KeepAnchor
+        )
+        cursor.insertText("".join(line + "\n" for line in new[first:new_end]))
+    else:  # the change reaches the end: replace from the newline before line ``first``
+        cursor.setPosition(document.findBlockByNumber(first - 1).position())
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText("".join("\n" + line for line in new[first:new_end]))
+    cursor.endEditBlock()
+
+
 class PythonHighlighter(QSyntaxHighlighter):
     """Keywords, strings, numbers and comments: enough to read a generated script at a glance.
 
@@ -270,10 +312,11 @@ class CodeView(QWidget):
         self._shown_revision = revision
         self.status_label.hide()
         self._lines = dict(code.lines)
-        if code.text != self.editor.toPlainText():
+        old_text = self.editor.toPlainText()
+        if code.text != old_text:
             bar = self.editor.verticalScrollBar()
             position = bar.value()
-            self.editor.setPlainText(code.text)
+            replace_changed_lines(self.editor, old_text, code.text)
             bar.setValue(position)
         self._apply_highlight(scroll=False)
 

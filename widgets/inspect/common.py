@@ -57,6 +57,7 @@ class InspectView(QWidget):
     """
 
     layerChosen = Signal(str)
+    needs_model = True  # False: the view draws from the design alone, nothing is compiled for it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.inspect import COLUMNS, HEADERS, SummaryTable, summarize
+from studio.checks import Analysis
+from studio.graph import Graph
+from studio.inspect import COLUMNS, HEADERS, SummaryTable, summarize, summarize_design
 from widgets.inspect.common import InspectView, Work
 
 NUMERIC = {"params", "trainable_params", "macs", "activation_bytes", "param_bytes"}
@@ -72,8 +74,15 @@ class SummaryTableModel(QAbstractTableModel):
 
 
 class SummaryView(InspectView):
+    """The layer table. Given the design's analysis (``set_design``) it needs no compiled model
+    and is current as soon as the analysis is; without one it summarises the model it holds."""
+
+    needs_model = False
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.design: SummaryTable | None = None
+        self.design_revision: int | None = None
         self.table_model = SummaryTableModel()
         self.table = QTableView()
         self.table.setModel(self.table_model)
@@ -94,7 +103,19 @@ class SummaryView(InspectView):
         self.export_button.clicked.connect(self._ask_export)
         self.table.clicked.connect(self._on_row_clicked)
 
+    def set_design(self, graph: Graph | None, analysis: Analysis | None) -> None:
+        """Follow the design: a new analysis (or None, when the design cannot be analysed and
+        the model it holds is all there is)."""
+        if graph is None or analysis is None or not analysis.ok:
+            self.design, self.design_revision = None, None
+        else:
+            self.design, self.design_revision = summarize_design(graph, analysis), analysis.revision
+        self.schedule_refresh()
+
     def _prepare(self) -> Work | None:
+        if self.design is not None:
+            self._show_table(self.design)
+            return None
         if self.model is None:
             self.table_model.set_table(None)
             self.totals.setText("No model.")
