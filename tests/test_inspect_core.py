@@ -295,3 +295,30 @@ def test_probe_and_saliency_accept_sequential_and_multi_input_models():
     assert ActivationProbe(multi).maps("c", sample).kind == "sequence"
     assert grad_cam(multi, sample, "c").values.shape == (5,)
     assert gradient_saliency(multi, sample).values.shape == (5,)
+
+
+def test_the_design_summary_matches_the_compiled_models_row_for_row():
+    """The Summary tab draws the design from the analysis, without compiling: every column
+    must be what the compiled model's own summary says (a branch, a merge, batch norm, a
+    frozen layer)."""
+    from studio.checks import Analyzer
+    from studio.compile.compiler import compile_graph
+    from studio.inspect import summarize, summarize_design
+    from studio.interop.importer import import_model
+
+    inputs = keras.Input((16, 16, 3), name="image")
+    x = keras.layers.Conv2D(8, 3, padding="same", name="conv")(inputs)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    y = keras.layers.Conv2D(8, 1, name="side", trainable=False)(inputs)
+    x = keras.layers.Add(name="add")([x, y])
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = keras.layers.Dense(5, activation="softmax", name="head")(x)
+    graph = import_model(keras.Model(inputs, outputs)).graph
+    design = summarize_design(graph, Analyzer(graph).analysis())
+    compiled = compile_graph(graph)
+    model = getattr(compiled, "model", compiled)
+    built = {row.name: row for row in summarize(model).rows}
+    assert [row.name for row in design.rows] == [layer.name for layer in model.layers]
+    for row in design.rows:
+        assert row == built[row.name], row.name
+    assert design.total_params == model.count_params()

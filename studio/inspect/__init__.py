@@ -52,6 +52,7 @@ from studio.inspect.summary import (
     estimate_macs,
     summarize,
     summarize_design,
+    summarize_nodes,
 )
 
 __all__ = [
@@ -95,6 +96,7 @@ __all__ = [
     "split_arrays",
     "summarize",
     "summarize_design",
+    "summarize_nodes",
     "to_feature_maps",
     "to_rgb",
     "weight_histograms",

@@ -210,12 +210,17 @@ def design_row(node: Node, info: NodeInfo) -> LayerRow:
 def summarize_design(graph: Graph, analysis: Analysis) -> SummaryTable:
     """The summary of the design as the analysis sees it, in the graph's order: current a few
     milliseconds after an edit, where compiling a large model takes seconds."""
-    rows = []
-    for nid in graph.topological_order():
-        info = analysis.infos.get(nid)
-        if info is not None:
-            rows.append(design_row(graph.node(nid), info))
-    return SummaryTable(graph.name, tuple(rows))
+    nodes = [graph.node(nid) for nid in graph.topological_order()]
+    return summarize_nodes(graph.name, nodes, analysis)
+
+
+def summarize_nodes(name: str, nodes: list[Node], analysis: Analysis) -> SummaryTable:
+    """``summarize_design`` from nodes taken in order beforehand (nodes are immutable, so a
+    worker thread can read them while the user edits the graph)."""
+    rows = tuple(
+        design_row(node, analysis.infos[node.id]) for node in nodes if node.id in analysis.infos
+    )
+    return SummaryTable(name, rows)
 
 
 def summarize(model: keras.Model) -> SummaryTable:

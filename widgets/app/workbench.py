@@ -510,7 +510,7 @@ class Workbench(QObject):
         graph = self.window.graph
         summary = self.inspect_panel.summary
         if not self._shown_view_needs_model() and summary.design is not None:
-            return summary.design_revision == graph.revision
+            return summary.design_revision == graph.revision and summary.design_current()
         return _same(self._inspect_key, (self.window.models.content_revision(graph), graph.weights))
 
     def _update_inspect_model(self) -> None:

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.checks import Analysis
-from studio.graph import Graph
-from studio.inspect import COLUMNS, HEADERS, SummaryTable, summarize, summarize_design
+from studio.graph import Graph, Node
+from studio.inspect import COLUMNS, HEADERS, SummaryTable, summarize, summarize_nodes
 from widgets.inspect.common import InspectView, Work
 
 NUMERIC = {"params", "trainable_params", "macs", "activation_bytes", "param_bytes"}
@@ -81,8 +81,9 @@ class SummaryView(InspectView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.design: SummaryTable | None = None
+        self.design: tuple[str, list[Node], Analysis] | None = None
         self.design_revision: int | None = None
+        self.shown_design: int | None = None  # the design revision the table shows
         self.table_model = SummaryTableModel()
         self.table = QTableView()
         self.table.setModel(self.table_model)
@@ -105,17 +106,29 @@ class SummaryView(InspectView):
 
     def set_design(self, graph: Graph | None, analysis: Analysis | None) -> None:
         """Follow the design: a new analysis (or None, when the design cannot be analysed and
-        the model it holds is all there is)."""
+        the model it holds is all there is). The table is built on the worker from the nodes
+        taken now, in order; nodes are immutable, so later edits cannot mix into it."""
         if graph is None or analysis is None or not analysis.ok:
             self.design, self.design_revision = None, None
         else:
-            self.design, self.design_revision = summarize_design(graph, analysis), analysis.revision
+            nodes = [graph.node(nid) for nid in graph.topological_order()]
+            self.design, self.design_revision = (graph.name, nodes, analysis), analysis.revision
+        self.shown_design = None
         self.schedule_refresh()
+
+    def design_current(self) -> bool:
+        """Whether the table shows the latest design given (and one was given)."""
+        return self.design is not None and self.shown_design == self.design_revision
 
     def _prepare(self) -> Work | None:
         if self.design is not None:
-            self._show_table(self.design)
-            return None
+            revision = self.design_revision
+
+            def show(table: SummaryTable) -> None:
+                self._show_table(table)
+                self.shown_design = revision
+
+            return Work(summarize_nodes, self.design, show, "Summarising the design…")
         if self.model is None:
             self.table_model.set_table(None)
             self.totals.setText("No model.")
