@@ -175,7 +175,8 @@ def test_memory_budget_offers_the_largest_batch_that_fits_as_an_undoable_fix(app
     window, bench = app
     panel = bench.training_panel
     budget = panel.memory_budget
-    assert budget.isVisible() and "Memory for batch" in budget.label.text()
+    # Shown once the example's first analysis (on the worker) has arrived.
+    qtbot.waitUntil(lambda: budget.isVisible() and "Memory for batch" in budget.label.text())
     before = panel.batch_spin.value()
     one = budget.refresh(panel.settings())
     # Pretend the machine has room for the fixed part and exactly 40 samples.
