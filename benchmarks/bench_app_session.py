@@ -15,7 +15,10 @@ As a baseline measured in the same run, it also times the work the UI thread use
 itself for an edit (code generation and compiling), which is now done on worker threads.
 Targets: every gap < 50 ms; views current < 200 ms after an edit on NASNetMobile.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/bench_app_session.py [--quick]
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_app_session.py [--quick] [--only NAME]
+
+``--quick`` leaves out the training and the export; ``--only resnet50`` or ``--only nasnet``
+runs one model's session.
 """
 
 from __future__ import annotations
@@ -199,6 +202,7 @@ def ui_thread_baseline(window) -> tuple[float, float]:
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    only = sys.argv[sys.argv.index("--only") + 1].lower() if "--only" in sys.argv else ""
     QStandardPaths.setTestModeEnabled(True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from studio.gallery.templates import new_from_template
@@ -220,23 +224,25 @@ def main() -> None:
     results: dict[str, list[tuple[str, float, float]]] = {}
     baselines: dict[str, tuple[float, float]] = {}
     print("model        action                     longest UI gap   views current")
-    results["ResNet-50"] = session(
-        "ResNet-50",
-        window,
-        bench,
-        ticker,
-        lambda: bench.open_template_project(new_from_template("resnet50")),
-        quick,
-        folder,
-    )
-    baselines["ResNet-50"] = ui_thread_baseline(window)
-    t = time.perf_counter()
-    path = nasnet_project(folder)
-    print(f"  (NASNetMobile imported for the session in {time.perf_counter() - t:.1f} s)")
-    results["NASNetMobile"] = session(
-        "NASNetMobile", window, bench, ticker, lambda: window.open_project(path), quick, folder
-    )
-    baselines["NASNetMobile"] = ui_thread_baseline(window)
+    if only in ("", "resnet50", "resnet-50"):
+        results["ResNet-50"] = session(
+            "ResNet-50",
+            window,
+            bench,
+            ticker,
+            lambda: bench.open_template_project(new_from_template("resnet50")),
+            quick,
+            folder,
+        )
+        baselines["ResNet-50"] = ui_thread_baseline(window)
+    if only in ("", "nasnet", "nasnetmobile"):
+        t = time.perf_counter()
+        path = nasnet_project(folder)
+        print(f"  (NASNetMobile imported for the session in {time.perf_counter() - t:.1f} s)")
+        results["NASNetMobile"] = session(
+            "NASNetMobile", window, bench, ticker, lambda: window.open_project(path), quick, folder
+        )
+        baselines["NASNetMobile"] = ui_thread_baseline(window)
 
     print()
     print("| model | action | longest UI gap (ms) | views current (s) |")

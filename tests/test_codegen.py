@@ -123,3 +123,35 @@ def test_mirrored_distribution_builds_under_the_strategy_scope(tmp_path) -> None
     assert "MultiWorkerMirroredStrategy" in multi and "with distribution_scope():" in multi
     with pytest.raises(ValueError, match="distribute"):
         generate_script(import_model(cnn()).graph, distribute="tpu-pod")
+
+
+def test_after_one_edit_only_that_layers_constructor_is_written_again(monkeypatch):
+    """Code generation follows every edit in the app; for a large model it must redo the one
+    changed layer, not build Keras layers for all of them, and say exactly what a fresh
+    generation says."""
+    from studio.checks import Analyzer
+    from studio.compile import codegen
+    from studio.graph import SetParams
+    from tests.helpers import small_cnn
+
+    graph, ids = small_cnn()
+    analyzer = Analyzer(graph)
+    codegen.generate(graph, analysis=analyzer.analysis())
+    written: list[str] = []
+    original = codegen._write_layer_parts
+
+    def spy(node):
+        written.append(node.name)
+        return original(node)
+
+    monkeypatch.setattr(codegen, "_write_layer_parts", spy)
+    graph.apply(SetParams(ids[-1], {"units": 7}))
+    analysis = analyzer.analysis()
+    monkeypatch.setattr(
+        "studio.checks.Analyzer", lambda *_a: pytest.fail("the given analysis was not used")
+    )
+    code = codegen.generate(graph, analysis=analysis)
+    assert written == [graph.node(ids[-1]).name]
+    monkeypatch.undo()
+    assert code.text == codegen.generate(graph).text
+    assert "units=7" in code.text

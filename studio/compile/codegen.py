@@ -29,14 +29,18 @@ import logging
 import math
 import pprint
 import re
+import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.catalog import get_spec
 from studio.catalog.build import OPAQUE_EXTRAS, build_layer, call_template, spec_for
 from studio.catalog.operations import FAMILIES, ONE_TENSOR_CALL, TENSOR, is_operation, op_class
 from studio.graph import Graph, Node
 from studio.graph.model import snake_name
+
+if TYPE_CHECKING:
+    from studio.checks import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +68,17 @@ def generate_script(graph: Graph, *, distribute: str | None = None) -> str:
     return generate(graph, distribute=distribute).text
 
 
-def generate(graph: Graph, *, distribute: str | None = None) -> GeneratedCode:
+def generate(
+    graph: Graph, *, distribute: str | None = None, analysis: Analysis | None = None
+) -> GeneratedCode:
     """Write ``graph`` as a script with ``build_model()`` and a ``__main__`` that builds the
     model and prints its summary.
 
     ``distribute`` ("mirrored": every local GPU; "multiworker": the machines in TF_CONFIG)
     adds a ``distribution_scope()`` function, the same engine choice as ``studio train
     --distribute`` written as plain Keras/TensorFlow code, and builds the model inside it.
+    ``analysis`` is the graph's current analysis where the caller keeps one (the app does):
+    analysing a large model again costs seconds.
     """
     if distribute not in (None, *DISTRIBUTIONS):
         raise ValueError(
@@ -97,7 +105,7 @@ def generate(graph: Graph, *, distribute: str | None = None) -> GeneratedCode:
     out += ["def build_model() -> keras.Model:"]
     names = _variable_names(graph)
     layer_names = _layer_variables(graph, names)
-    n_outputs = _output_counts(graph)
+    n_outputs = _output_counts(graph, analysis)
     lines: dict[str, tuple[int, int]] = {}
     order = graph.topological_order()
     inputs = [nid for nid in order if graph.node(nid).type == "Input"]
@@ -152,13 +160,15 @@ def _layer_variables(graph: Graph, names: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _output_counts(graph: Graph) -> dict[str, int]:
+def _output_counts(graph: Graph, analysis: Analysis | None = None) -> dict[str, int]:
     """How many tensors each node returns; a node with several is indexed (``lstm[1]``)."""
     counts: dict[str, int] = {}
     try:
         from studio.checks import Analyzer
 
-        infos = Analyzer(graph).analysis().infos
+        if analysis is None or analysis.revision != graph.revision:
+            analysis = Analyzer(graph).analysis()
+        infos = analysis.infos
         counts = {nid: len(info.outputs) for nid, info in infos.items()}
     except Exception:  # a graph the checks cannot read still gets a best-effort script
         log.debug("_output_counts: handled exception", exc_info=True)
@@ -221,7 +231,26 @@ def _is_studio_layer(node: Node) -> bool:
     return bool(spec and spec.extra.get("studio"))
 
 
+_PARTS_CACHE: dict[int, tuple[weakref.ref[Node], tuple[str, list[str], str]]] = {}
+_PARTS_CACHE_SIZE = 8192
+
+
 def _layer_parts(node: Node) -> tuple[str, list[str], str]:
+    """``_write_layer_parts``, remembered per node. Nodes are immutable and an edit replaces
+    only the nodes it changes, so after one edit of a 771-layer model one constructor is
+    written again, not 771 (each builds Keras layers to find its defaults)."""
+    cached = _PARTS_CACHE.get(id(node))
+    if cached is not None and cached[0]() is node:
+        head, args, tail = cached[1]
+        return head, list(args), tail
+    parts = _write_layer_parts(node)
+    if len(_PARTS_CACHE) >= _PARTS_CACHE_SIZE:
+        _PARTS_CACHE.clear()
+    _PARTS_CACHE[id(node)] = (weakref.ref(node), (parts[0], list(parts[1]), parts[2]))
+    return parts
+
+
+def _write_layer_parts(node: Node) -> tuple[str, list[str], str]:
     """``keras.layers.X(arg=value, ...)`` with the parameters that differ from the defaults;
     where Keras refuses its own config values as arguments (a few layers normalise them, e.g.
     RandomShear's ranges), ``keras.layers.X.from_config({...})``, which it always accepts."""

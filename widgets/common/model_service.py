@@ -237,13 +237,22 @@ class ModelService(QObject):
             finally:
                 analyzer.graph = live
 
+    def _generate(self, live: Graph, snap: Graph) -> Any:
+        """Codegen builds Keras layers to find their defaults (one Keras user at a time, so
+        under the lock), and reads how many outputs each node has from the shared analysis
+        instead of analysing the whole graph again."""
+        from studio.compile.codegen import generate
+
+        with self._analyzer_on(live, snap) as analyzer:
+            return generate(snap, analysis=analyzer.analysis())
+
     def forget_models(self) -> None:
         self._models = {}
 
     # ----- generated code ------------------------------------------------------------------
     def request_code(self, graph: Graph, on_done: Callable[[Any], None]) -> None:
         """Generate the script of the current revision on the worker."""
-        self.runner.run(_generate, snapshot(graph), self._lock, key="code", on_done=on_done)
+        self.runner.run(self._generate, graph, snapshot(graph), key="code", on_done=on_done)
 
     def wait(self, msecs: int = -1) -> bool:
         return self.runner.wait(msecs)
@@ -252,10 +261,3 @@ class ModelService(QObject):
 def _close_all(closers: list[Callable[[], None]]) -> None:
     while closers:
         closers.pop()()
-
-
-def _generate(graph: Graph, lock: threading.RLock) -> Any:
-    from studio.compile.codegen import generate
-
-    with lock:  # codegen builds Keras layers to find their defaults: one Keras user at a time
-        return generate(graph)

@@ -90,10 +90,13 @@ class SummaryView(InspectView):
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Size columns from the first rows only: measuring all 771 rows of NASNetMobile on
-        # every refresh cost the UI thread most of a second.
+        # Columns are sized once, from the first rows, when the first table arrives, then left
+        # to the user. Sizing them to their contents on every change asked the Python model
+        # for thousands of cells per selection; each call waited for the interpreter lock while
+        # a worker generated code, and selecting a row froze the window for a second.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(60)
+        self._sized = False
         self.totals = QLabel()
         self.export_button = QPushButton("Export…")
         row = QHBoxLayout()
@@ -137,6 +140,9 @@ class SummaryView(InspectView):
 
     def _show_table(self, table: SummaryTable) -> None:
         self.table_model.set_table(table)
+        if not self._sized and table.rows:
+            self.table.resizeColumnsToContents()
+            self._sized = True
         self.totals.setText(
             f"Total params {table.total_params:,} (trainable {table.total_trainable_params:,})"
             f" · MACs {table.total_macs:,} · memory {table.total_memory_bytes / 1024:,.1f} KiB"
