@@ -77,6 +77,7 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.blocks: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
+        self._bounds: QRectF | None = None  # items_bounds until something changes
         self.ports_shown = True
         self._by_node: dict[str, set[Edge]] = defaultdict(set)
         self._groups: dict[str, Group] = {}
@@ -146,6 +147,7 @@ class GraphScene(QGraphicsScene):
         self._apply(change)
 
     def _apply(self, change: Change, full: bool = False) -> None:
+        self._bounds = None
         graph = self.graph
         bulk = full or len(change.nodes) > 100
         if bulk:  # index once at the end, and report a changed selection once, not per item
@@ -340,6 +342,7 @@ class GraphScene(QGraphicsScene):
             item.set_points(points, self.graph.direction)
 
     def node_item_moved(self, item: NodeItem) -> None:
+        self._bounds = None
         edges = (
             self._block_edges.get(item.group_id, set())
             if item.look.block
@@ -350,6 +353,7 @@ class GraphScene(QGraphicsScene):
 
     # ----- blocks ------------------------------------------------------------------------------
     def _sync_groups(self, touched: Iterable[str], force: bool = False) -> None:
+        self._bounds = None
         graph = self.graph
         touched = set(touched)
         member_of = (
@@ -545,11 +549,23 @@ class GraphScene(QGraphicsScene):
         return None
 
     def items_bounds(self) -> QRectF:
-        rect = QRectF()
-        for item in (*self.nodes.values(), *self.blocks.values()):
-            if item.isVisible():
-                rect = rect.united(QRectF(item.pos(), item.pos() + QPointF(WIDTH, HEIGHT)))
-        return rect
+        """The boxes' extent, remembered until the next change or move: the view, the minimap
+        and the scene's margins all ask after every edit, and a pass over 771 items is a
+        thousand Qt calls, each waiting for the interpreter lock while a worker runs."""
+        if self._bounds is None:
+            xs: list[float] = []
+            ys: list[float] = []
+            for item in (*self.nodes.values(), *self.blocks.values()):
+                if item.isVisible():
+                    at = item.pos()
+                    xs.append(at.x())
+                    ys.append(at.y())
+            self._bounds = (
+                QRectF(min(xs), min(ys), max(xs) - min(xs) + WIDTH, max(ys) - min(ys) + HEIGHT)
+                if xs
+                else QRectF()
+            )
+        return QRectF(self._bounds)
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         super().mousePressEvent(event)
