@@ -138,6 +138,7 @@ def session(name: str, window, bench, ticker: Ticker, open_action, quick: bool, 
 
     window.docks["Code"].raise_()
     window.docks["Inspect"].raise_()
+    bench.inspect_panel.setCurrentWidget(bench.inspect_panel.summary)
     step("open", open_action)
     graph = window.graph
     # The classifier: its width can change without breaking the model.
@@ -167,6 +168,11 @@ def session(name: str, window, bench, ticker: Ticker, open_action, quick: bool, 
             lambda view=view: (bench.inspect_panel.setCurrentWidget(view), view.refresh()),
             lambda view=view: not view.is_busy and current(),
         )
+    # The same edit with a tab shown that draws the compiled model: current once it compiles.
+    bench.inspect_panel.setCurrentWidget(bench.inspect_panel.filters)
+    step(
+        f"edit {key} (Filters shown)", lambda: window.editor.set_param([target.id], key, value + 1)
+    )
     if not quick:
         panel = bench.training_panel
         panel.epochs_spin.setValue(1)
@@ -188,9 +194,11 @@ def session(name: str, window, bench, ticker: Ticker, open_action, quick: bool, 
 
 def ui_thread_baseline(window) -> tuple[float, float]:
     """What one edit cost on the UI thread before: generating the script and compiling."""
+    from studio.compile import codegen
     from studio.compile.codegen import generate
     from studio.compile.compiler import compile_graph
 
+    codegen._PARTS_CACHE.clear()  # as before: every layer's constructor written afresh
     t = time.perf_counter()
     generate(window.graph)
     codegen = time.perf_counter() - t
