@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from studio.inspect import filter_grid, has_filters
 from widgets.inspect.common import InspectView, Work, fill_combo
-from widgets.inspect.image_grid import ImageGrid
+from widgets.inspect.image_grid import ImageGrid, render_grid
 
 
 class FiltersView(InspectView):
@@ -77,16 +77,22 @@ class FiltersView(InspectView):
             self.grid.show_message("This model has no convolution or dense layers.")
             return None
         compute = partial(
-            filter_grid,
+            _filters_and_picture,
             self.model.get_layer(name),
+            self.grid.cell,
             channel_mode=self.channel_combo.currentText(),
             normalise=self.normalise_combo.currentText(),
             depth_reduction=self.depth_combo.currentText(),
         )
-        return Work(compute, (), lambda grid: self._show(name, grid), f"Reading {name}'s kernels…")
+        return Work(
+            compute, (), lambda result: self._show(name, *result), f"Reading {name}'s kernels…"
+        )
 
-    def _show(self, name: str, grid) -> None:
-        self.grid.set_images(grid.images, grid.labels, per_image=False)
+    def _show(self, name: str, grid, picture) -> None:
+        if picture is None:
+            self.grid.show_message("Nothing to show.")
+        else:
+            self.grid.set_rendered(*picture)
         parts = [f"{name}: {grid.count} images"]
         if grid.depth_reduction:
             parts.append(f"3-D kernel shown as {grid.depth_reduction} depth")
@@ -96,3 +102,9 @@ class FiltersView(InspectView):
             shown = np.array2string(grid.bias[:16], precision=3, separator=", ")
             parts.append(f"bias {shown}{' ...' if grid.bias.size > 16 else ''}")
         self.info.setText("; ".join(parts))
+
+
+def _filters_and_picture(layer, cell: int, **options):
+    """Worker side: the kernels and their labelled grid, drawn off the UI thread."""
+    grid = filter_grid(layer, **options)
+    return grid, render_grid(grid.images, grid.labels, per_image=False, cell=cell)

@@ -1,7 +1,8 @@
 """A fast tiled view of many small images: one numpy mosaic turned into one pixmap.
 
-Hundreds of feature maps as separate items would make every layer switch crawl; building one
-RGB array and one QPixmap keeps a redraw to a few milliseconds.
+Hundreds of feature maps as separate items would make every layer switch crawl; one RGB array
+drawn into one image (on the worker, labels included) keeps the UI thread's part to handing a
+finished picture to a label.
 """
 
 from __future__ import annotations
@@ -68,11 +69,38 @@ def mosaic(
     return out, corners, tw
 
 
-def array_to_pixmap(rgb: np.ndarray) -> QPixmap:
+def render_grid(
+    images: np.ndarray,
+    labels: list[str] | None = None,
+    columns: int | None = None,
+    per_image: bool = True,
+    cell: int = 72,
+) -> tuple[QImage, int] | None:
+    """The labelled mosaic as a QImage and its tile count; None when there is nothing.
+
+    Painting on a QImage is allowed off the UI thread, so an Inspect view calls this on its
+    worker: a thousand labels drawn on the UI thread, each call waiting for the interpreter
+    lock, stalled the window for most of a second."""
+    tiles = to_rgb_tiles(images, per_image)
+    if len(tiles) == 0:
+        return None
+    labelled = bool(labels)
+    rgb, corners, tile_w = mosaic(tiles, columns, cell, labelled)
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     h, w = rgb.shape[:2]
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-    return QPixmap.fromImage(image.copy())
+    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    if labelled:
+        painter = QPainter(image)
+        painter.setPen(QColor("#dddddd"))
+        font = painter.font()
+        font.setPixelSize(LABEL_HEIGHT - 2)
+        painter.setFont(font)
+        for (x, y), text in zip(corners, labels or [], strict=False):
+            painter.drawText(
+                x, y - LABEL_HEIGHT, tile_w, LABEL_HEIGHT, Qt.AlignmentFlag.AlignLeft, text
+            )
+        painter.end()
+    return image, len(tiles)
 
 
 class ImageGrid(QWidget):
@@ -102,26 +130,16 @@ class ImageGrid(QWidget):
         columns: int | None = None,
         per_image: bool = True,
     ) -> None:
-        tiles = to_rgb_tiles(images, per_image)
-        if len(tiles) == 0:
+        rendered = render_grid(images, labels, columns, per_image, self.cell)
+        if rendered is None:
             self.show_message("Nothing to show.")
             return
-        labelled = bool(labels)
-        rgb, corners, tile_w = mosaic(tiles, columns, self.cell, labelled)
-        pixmap = array_to_pixmap(rgb)
-        if labelled:
-            painter = QPainter(pixmap)
-            painter.setPen(QColor("#dddddd"))
-            font = painter.font()
-            font.setPixelSize(LABEL_HEIGHT - 2)
-            painter.setFont(font)
-            for (x, y), text in zip(corners, labels, strict=False):
-                painter.drawText(
-                    x, y - LABEL_HEIGHT, tile_w, LABEL_HEIGHT, Qt.AlignmentFlag.AlignLeft, text
-                )
-            painter.end()
-        self._label.setPixmap(pixmap)
-        self._count = len(tiles)
+        self.set_rendered(*rendered)
+
+    def set_rendered(self, image: QImage, count: int) -> None:
+        """Show a grid ``render_grid`` drew (on a worker thread, for a big one)."""
+        self._label.setPixmap(QPixmap.fromImage(image))
+        self._count = count
 
     def show_message(self, text: str) -> None:
         self._label.clear()
