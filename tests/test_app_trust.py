@@ -157,9 +157,7 @@ def test_inspect_summary_follows_edits_undo_and_redo(app, qtbot):
     qtbot.waitUntil(lambda: bench.inspect_current() and "dropout" not in _rows(summary))
 
 
-def test_summary_follows_an_edit_without_compiling_and_other_tabs_compile_when_shown(
-    app, qtbot
-):
+def test_summary_follows_an_edit_without_compiling_and_other_tabs_compile_when_shown(app, qtbot):
     window, bench = app
     window.docks["Inspect"].raise_()
     qtbot.waitUntil(window.docks["Inspect"].isVisible)

@@ -32,9 +32,10 @@ def run(model, mode: str, loss: str) -> dict:
     )
     grids: list[int] = []
     before = {w.path: keras.ops.convert_to_numpy(w.value).copy() for w in model.trainable_weights}
-    folder = Path(tempfile.mkdtemp())
     listener = TrainingListener(on_samples=lambda epoch, grid: grids.append(epoch))
-    result = TrainingEngine(listener).run(model, data, settings, run_store=RunStore(folder))
+    with tempfile.TemporaryDirectory() as folder:  # the run is read back, then removed
+        store = RunStore(Path(folder))
+        result = TrainingEngine(listener).run(model, data, settings, run_store=store)
     # trainable weights only: BatchNorm's moving statistics change without an optimizer step
     changed = sorted(
         w.path
