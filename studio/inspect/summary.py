@@ -199,7 +199,7 @@ def design_row(node: Node, info: NodeInfo) -> LayerRow:
         type="InputLayer" if node.type == "Input" else node.type,
         output_shape=", ".join(str(tuple(spec.shape)) for spec in info.outputs) or "?",
         params=info.params,
-        trainable_params=info.trainable_params if node.trainable else 0,
+        trainable_params=info.trainable_params,
         trainable=node.trainable,
         macs=info.macs,
         activation_bytes=sum(_spec_bytes(spec) for spec in info.outputs),
@@ -210,8 +210,12 @@ def design_row(node: Node, info: NodeInfo) -> LayerRow:
 def summarize_design(graph: Graph, analysis: Analysis) -> SummaryTable:
     """The summary of the design as the analysis sees it, in the graph's order: current a few
     milliseconds after an edit, where compiling a large model takes seconds."""
-    nodes = [graph.node(nid) for nid in graph.topological_order()]
-    return summarize_nodes(graph.name, nodes, analysis)
+    return summarize_nodes(graph.name, nodes_in_order(graph), analysis)
+
+
+def nodes_in_order(graph: Graph) -> list[Node]:
+    """The design's nodes in the order its summary lists them (the graph's flow)."""
+    return [graph.node(nid) for nid in graph.topological_order()]
 
 
 def summarize_nodes(name: str, nodes: list[Node], analysis: Analysis) -> SummaryTable:

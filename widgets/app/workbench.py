@@ -501,16 +501,19 @@ class Workbench(QObject):
             self.inspect_panel.summary.set_design(graph, analysis)
         self.schedule_inspect()
 
-    def _shown_view_needs_model(self) -> bool:
+    def _design_shown(self) -> bool:
+        """The shown Inspect tab draws the design alone (Summary, given an analysis)."""
         view = self.inspect_panel.currentWidget()
-        return bool(getattr(view, "needs_model", True))
+        return (
+            not getattr(view, "needs_model", True) and self.inspect_panel.summary.design is not None
+        )
 
     def inspect_current(self) -> bool:
         """Whether the inspect views show the graph as it is now: the shown tab, and for the
         tabs that draw a compiled model, that model."""
         graph = self.window.graph
-        summary = self.inspect_panel.summary
-        if not self._shown_view_needs_model() and summary.design is not None:
+        if self._design_shown():
+            summary = self.inspect_panel.summary
             return summary.design_revision == graph.revision and summary.design_current()
         return _same(self._inspect_key, (self.window.models.content_revision(graph), graph.weights))
 
@@ -525,7 +528,7 @@ class Workbench(QObject):
         key = (self.window.models.content_revision(graph), graph.weights)
         if _same(key, self._inspect_key):
             return
-        if not self._shown_view_needs_model() and self.inspect_panel.summary.design is not None:
+        if self._design_shown():
             return  # caught up when a tab that needs the model is shown
         analysis = self.window.scene.analysis
         if analysis is None or analysis.revision != graph.revision:

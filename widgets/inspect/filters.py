@@ -89,10 +89,7 @@ class FiltersView(InspectView):
         )
 
     def _show(self, name: str, grid, picture) -> None:
-        if picture is None:
-            self.grid.show_message("Nothing to show.")
-        else:
-            self.grid.set_rendered(*picture)
+        self.grid.set_rendered(picture)
         parts = [f"{name}: {grid.count} images"]
         if grid.depth_reduction:
             parts.append(f"3-D kernel shown as {grid.depth_reduction} depth")

@@ -130,14 +130,14 @@ class ImageGrid(QWidget):
         columns: int | None = None,
         per_image: bool = True,
     ) -> None:
-        rendered = render_grid(images, labels, columns, per_image, self.cell)
+        self.set_rendered(render_grid(images, labels, columns, per_image, self.cell))
+
+    def set_rendered(self, rendered: tuple[QImage, int] | None) -> None:
+        """Show what ``render_grid`` drew (on a worker thread, for a big grid)."""
         if rendered is None:
             self.show_message("Nothing to show.")
             return
-        self.set_rendered(*rendered)
-
-    def set_rendered(self, image: QImage, count: int) -> None:
-        """Show a grid ``render_grid`` drew (on a worker thread, for a big one)."""
+        image, count = rendered
         self._label.setPixmap(QPixmap.fromImage(image))
         self._count = count
 

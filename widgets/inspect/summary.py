@@ -18,7 +18,14 @@ from PySide6.QtWidgets import (
 
 from studio.checks import Analysis
 from studio.graph import Graph, Node
-from studio.inspect import COLUMNS, HEADERS, SummaryTable, summarize, summarize_nodes
+from studio.inspect import (
+    COLUMNS,
+    HEADERS,
+    SummaryTable,
+    nodes_in_order,
+    summarize,
+    summarize_nodes,
+)
 from widgets.inspect.common import InspectView, Work
 
 NUMERIC = {"params", "trainable_params", "macs", "activation_bytes", "param_bytes"}
@@ -114,7 +121,7 @@ class SummaryView(InspectView):
         if graph is None or analysis is None or not analysis.ok:
             self.design, self.design_revision = None, None
         else:
-            nodes = [graph.node(nid) for nid in graph.topological_order()]
+            nodes = nodes_in_order(graph)
             self.design, self.design_revision = (graph.name, nodes, analysis), analysis.revision
         self.shown_design = None
         self.schedule_refresh()
