@@ -30,6 +30,7 @@ import math
 import pprint
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +70,11 @@ def generate_script(graph: Graph, *, distribute: str | None = None) -> str:
 
 
 def generate(
-    graph: Graph, *, distribute: str | None = None, analysis: Analysis | None = None
+    graph: Graph,
+    *,
+    distribute: str | None = None,
+    analysis: Analysis | None = None,
+    between: Callable[[], None] | None = None,
 ) -> GeneratedCode:
     """Write ``graph`` as a script with ``build_model()`` and a ``__main__`` that builds the
     model and prints its summary.
@@ -78,7 +83,9 @@ def generate(
     adds a ``distribution_scope()`` function, the same engine choice as ``studio train
     --distribute`` written as plain Keras/TensorFlow code, and builds the model inside it.
     ``analysis`` is the graph's current analysis where the caller keeps one (the app does):
-    analysing a large model again costs seconds.
+    analysing a large model again costs seconds. ``between`` is called before each layer's
+    statement: a caller on a worker thread can pause there (the app does while its UI thread
+    draws).
     """
     if distribute not in (None, *DISTRIBUTIONS):
         raise ValueError(
@@ -110,6 +117,8 @@ def generate(
     order = graph.topological_order()
     inputs = [nid for nid in order if graph.node(nid).type == "Input"]
     for nid in inputs + [nid for nid in order if nid not in set(inputs)]:
+        if between is not None:
+            between()
         node = graph.node(nid)
         statement = _statement(graph, node, names, n_outputs, layer_names)
         start = len(out) + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from studio.catalog.build import build_layer, call_layer, call_template, spec_for
@@ -26,11 +27,14 @@ def compile_graph(
     analyzer: Analyzer | None = None,
     with_weights: bool = True,
     safe_mode: bool = True,
+    between: Callable[[], None] | None = None,
 ):
     """Build the Keras model a valid graph describes.
 
     Weights kept on the graph (from an import or a training run) are loaded into layers whose
-    shapes still match; layers whose parameters changed since start fresh.
+    shapes still match; layers whose parameters changed since start fresh. ``between`` is
+    called before each layer: a caller on a worker thread can pause there (the app does
+    while its UI thread draws).
     """
     import keras
 
@@ -39,10 +43,14 @@ def compile_graph(
         raise CompileError(analysis.errors)
     nested = nest_groups(graph, analysis, compile_graph, safe_mode=safe_mode)
     if nested is not graph:  # blocks marked "nested" become one sub-model node each
-        return compile_graph(nested, with_weights=with_weights, safe_mode=safe_mode)
+        return compile_graph(
+            nested, with_weights=with_weights, safe_mode=safe_mode, between=between
+        )
     tensors: dict[tuple[str, int], Any] = {}
     layers: dict[str, Any] = {}
     for nid in graph.topological_order():
+        if between is not None:
+            between()
         node = graph.node(nid)
         if node.type == "Input" and not node.opaque:
             shape = tuple(node.params["shape"])

@@ -51,6 +51,7 @@ from widgets.canvas.node_item import HEIGHT, WIDTH
 from widgets.canvas.palette import Palette
 from widgets.canvas.scene import GraphScene, format_count
 from widgets.canvas.view import GraphView
+from widgets.common.breathing import off_ui_thread
 from widgets.common.jobs import JobFailed, JobRunner
 from widgets.common.model_service import ModelService
 from widgets.common.theme import apply_theme
@@ -479,7 +480,7 @@ class MainWindow(QMainWindow):
         """Open a project file; a file that cannot be read is one message, not a traceback.
         A recovery copy newer than the file is offered straight after."""
         try:
-            project = Project.load(path)
+            project = off_ui_thread(Project.load, path)  # a big file reads in ~0.2 s
         except Exception as exc:  # noqa: BLE001 - any unreadable file is one sentence
             log.debug("could not open %s", path, exc_info=True)
             message = problem_sentence(path, exc)
@@ -497,7 +498,7 @@ class MainWindow(QMainWindow):
         """Load a recovery copy as unsaved changes to the project it came from. The copy
         stays until the user saves or discards those changes."""
         try:
-            project = load_recovery(recovery)
+            project = off_ui_thread(load_recovery, recovery)
         except ProjectError as exc:
             try:
                 moved = set_aside(recovery)

@@ -54,9 +54,12 @@ class EdgeItem(QGraphicsItem):
         self.problem = ""
         self.direction = "LR"
         self._points: list[QPointF] = [QPointF(), QPointF()]
+        self.scene_points: list[tuple[float, float]] = [(0.0, 0.0), (0.0, 0.0)]
+        self.shown = True  # as set by the scene; read without a Qt call
         self._path = QPainterPath()
         self._shape: QPainterPath | None = None
         self._bounds = QRectF()
+        self._path_bounds = QRectF()
         self._label_box = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, edge is not None)
         self.setZValue(0)
@@ -72,10 +75,15 @@ class EdgeItem(QGraphicsItem):
         if direction is not None:
             self.direction = direction
         self._points = [QPointF(p) for p in points]
+        self.scene_points = [(p.x(), p.y()) for p in self._points]  # for the overview
         self._path = curve(self._points, self.direction)
         self._shape = None  # built on the first hit test; dragging never needs it
+        self._path_bounds = self._path.boundingRect().adjusted(-4, -4, 4, 4)
+        self._fit_label()
+
+    def _fit_label(self) -> None:
         self._label_box = self._place_label()
-        self._bounds = self._path.boundingRect().adjusted(-4, -4, 4, 4)
+        self._bounds = self._path_bounds
         if self.label:
             self._bounds = self._bounds.united(self._label_box)
 
@@ -93,7 +101,8 @@ class EdgeItem(QGraphicsItem):
     def set_label(self, text: str) -> None:
         if text != self.label:
             self.label = text
-            self.set_points(self._points)
+            self.prepareGeometryChange()
+            self._fit_label()  # the curve stays: the first analysis labels 2,800 edges
             if not self.problem:
                 self.setToolTip(text)
             self.update()

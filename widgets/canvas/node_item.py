@@ -85,13 +85,21 @@ def readable_scale(names: list[str], share: float = 0.8, sample: int = 200) -> f
     metrics = QFontMetrics(font)
     room = (WIDTH - 12) * _ELIDE_SLACK  # scene units across a block, at 100 %
     scales = [NAME_LOD + 0.02 * i for i in range(int((DETAIL_LOD - NAME_LOD) / 0.02) + 1)]
+
+    def whole(name: str, scale: float) -> bool:
+        most = int(HEIGHT * scale // metrics.lineSpacing())
+        return bool(most) and "…" not in "".join(name_lines(name, metrics, room * scale, most))
+
     need = []
-    for name in unique[::step]:
-        for scale in scales:
-            most = int(HEIGHT * scale // metrics.lineSpacing())
-            if most and "…" not in "".join(name_lines(name, metrics, room * scale, most)):
-                break
-        need.append(scale)
+    for name in unique[::step]:  # more zoom never cuts more of a name: search, not scan
+        low, high = 0, len(scales) - 1
+        while low < high:
+            mid = (low + high) // 2
+            if whole(name, scales[mid]):
+                high = mid
+            else:
+                low = mid + 1
+        need.append(scales[low])
     need.sort()
     return need[min(len(need) - 1, int(share * len(need)))]
 
@@ -146,15 +154,19 @@ class NodeItem(QGraphicsItem):
         return self.key.split(":", 1)[1] if self.look.block else None
 
     # ----- content ---------------------------------------------------------------------------
-    def set_look(self, look: NodeLook) -> None:
-        """Show new content; ports are rebuilt only when their count or names change."""
+    def set_look(self, look: NodeLook) -> bool:
+        """Show new content; ports are rebuilt only when their count or names change.
+        True when they were, so the edges attached to them need placing again."""
         old = self.look
+        if old == look and self._texts[0]:
+            return False
         self.look = look
-        if (
+        ports_changed = (
             (not self.in_ports and not self.out_ports)
             or old.inputs != look.inputs
             or old.outputs != look.outputs
-        ):
+        )
+        if ports_changed:
             self._make_ports()
         metrics = QFontMetrics(_BODY_FONT)
         elide = Qt.TextElideMode.ElideRight
@@ -185,6 +197,7 @@ class NodeItem(QGraphicsItem):
             tip.append(f"<span style='color:{color}'>{look.problem}</span>")
         self.setToolTip("<br>".join(tip))
         self.update()
+        return ports_changed
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -212,11 +225,14 @@ class NodeItem(QGraphicsItem):
                 x, y = port_offset(port.index, len(ports), port.output, self.direction)
                 port.setPos(x, y)
 
-    def set_direction(self, direction: str) -> None:
-        """Inputs on top and outputs below ("TB"), or on the left and right ("LR")."""
-        if direction != self.direction:
-            self.direction = direction
-            self._place_ports()
+    def set_direction(self, direction: str) -> bool:
+        """Inputs on top and outputs below ("TB"), or on the left and right ("LR"). True
+        when the ports moved."""
+        if direction == self.direction:
+            return False
+        self.direction = direction
+        self._place_ports()
+        return True
 
     def show_ports(self, shown: bool) -> None:
         """Ports are too small to hit when zoomed far out, and thousands of them would

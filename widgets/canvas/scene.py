@@ -22,6 +22,7 @@ from studio.graph.routing import route_fits
 from widgets.canvas.edge_item import EdgeItem
 from widgets.canvas.editor import GraphEditor
 from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, NodeLook
+from widgets.common.breathing import Breather
 from widgets.common.model_service import ModelService
 from widgets.common.theme import LIGHT, Theme
 
@@ -86,6 +87,8 @@ class GraphScene(QGraphicsScene):
         self._block_edges: dict[str, set[Edge]] = {}
         self._issues: dict[str, tuple[Issue, ...]] = {}
         self._press: dict[NodeItem, QPointF] = {}
+        self._building = 0  # passes that let the event loop run while they change items
+        self._waiting: tuple[Graph, Analysis] | None = None
         self._unsubscribe = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -153,32 +156,48 @@ class GraphScene(QGraphicsScene):
         if bulk:  # index once at the end, and report a changed selection once, not per item
             self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
             self.blockSignals(True)
+        # A whole document (3,500 items for NASNetMobile) is built in slices with the event
+        # loop running in between; an analysis arriving meanwhile waits for the last slice.
         affected: set[str] = set()
         added: set[str] = set()
-        for nid in change.nodes:
-            if nid in graph:
-                item = self.nodes.get(nid)
-                if item is None:
-                    self._add_node(graph.node(nid))
-                    added.add(nid)
-                else:
-                    affected.add(nid)
-            else:
-                affected |= self._remove_node(nid)
-        if change.structural or full:
-            for nid in change.nodes:
-                if nid in graph:
-                    affected |= self._sync_edges(nid)
-        for nid in affected - added:  # new items were drawn with their edges already there
-            if nid in graph and nid in self.nodes:
-                self._update_node(self.nodes[nid], graph.node(nid))
-        self._sync_groups(change.nodes, force=full or change.structural)
+        self._building += 1
+        try:
+            with Breather(active=full) as breather:
+                for nid in change.nodes:
+                    if nid in graph:
+                        item = self.nodes.get(nid)
+                        if item is None:
+                            self._add_node(graph.node(nid))
+                            added.add(nid)
+                        else:
+                            affected.add(nid)
+                    else:
+                        affected |= self._remove_node(nid)
+                    breather.breathe()
+                if change.structural or full:
+                    for nid in change.nodes:
+                        if nid in graph:
+                            affected |= self._sync_edges(nid)
+                        breather.breathe()
+                for nid in affected - added:  # new items were drawn with their edges there
+                    if nid in graph and nid in self.nodes:
+                        self._update_node(self.nodes[nid], graph.node(nid))
+                self._sync_groups(change.nodes, force=full or change.structural)
+        finally:
+            self._building -= 1
         if bulk:
             self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
             self.blockSignals(False)
             self.selectionChanged.emit()
         self._keep_room(full)
         self._timer.start()
+        if not self._building:
+            self._show_waiting()
+
+    def _show_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self._analysis_arrived(*waiting)
 
     def _keep_room(self, reset: bool) -> None:
         """Keep the scene rect far larger than the layers, growing only: a scene rect that
@@ -254,12 +273,13 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
 
     def _update_node(self, item: NodeItem, node: Node) -> None:
-        if (item.pos().x(), item.pos().y()) != node.position:
-            item.setPos(*node.position)
-        item.set_direction(self.graph.direction)
-        item.set_look(self._look(node))
-        for edge in self._by_node.get(node.id, ()):  # port counts may have moved the ends
-            self._place_edge(edge)
+        moved = (item.pos().x(), item.pos().y()) != node.position
+        if moved:
+            item.setPos(*node.position)  # itemChange places the attached edges
+        turned = item.set_direction(self.graph.direction)
+        if item.set_look(self._look(node)) or turned:  # the ports moved: so do the edge ends
+            for edge in self._by_node.get(node.id, ()):
+                self._place_edge(edge)
 
     def _remove_node(self, nid: str) -> set[str]:
         item = self.nodes.pop(nid, None)
@@ -330,7 +350,8 @@ class GraphScene(QGraphicsScene):
         src, sp = self._end(edge, True)
         dst, dp = self._end(edge, False)
         visible = src is not None and dst is not None and src is not dst
-        if item.isVisible() != visible:
+        if item.shown != visible:
+            item.shown = visible
             item.setVisible(visible)
         if visible:
             points = [src.port_pos(sp, True)]
@@ -394,6 +415,11 @@ class GraphScene(QGraphicsScene):
             for edge in self._by_node.get(nid, ()):
                 self._place_edge(edge)
 
+    def hidden_node_ids(self) -> set[str]:
+        """Layers inside a collapsed block (drawn as the block)."""
+        collapsed = {gid for gid, g in self._groups.items() if g.collapsed}
+        return {nid for nid, gid in self._member_of.items() if gid in collapsed}
+
     def block_position(self, gid: str) -> QPointF:
         ids = [n for n, g in self._member_of.items() if g == gid]
         xs = [self.graph.node(n).position[0] for n in ids]
@@ -451,7 +477,9 @@ class GraphScene(QGraphicsScene):
         return self.show_analysis(self.service.analysis_now(self.graph))
 
     def _analysis_arrived(self, graph: Graph, analysis: Analysis) -> None:
-        if graph is self.graph and analysis.revision == graph.revision:
+        if self._building:  # drawn once the pass that is changing the items is over
+            self._waiting = (graph, analysis)
+        elif graph is self.graph and analysis.revision == graph.revision:
             self.show_analysis(analysis)
 
     def show_analysis(self, analysis: Analysis) -> Analysis:
@@ -467,28 +495,37 @@ class GraphScene(QGraphicsScene):
                 edge_problems[issue.edge] = issue.message
         new_issues = {k: tuple(v) for k, v in issues.items()}
         graph = self.graph
-        for nid, item in self.nodes.items():
-            before = old.infos.get(nid) if old else None
-            if (
-                old is None
-                or before != analysis.infos.get(nid)
-                or self._issues.get(nid) != new_issues.get(nid)
-            ):
-                self._issues[nid] = new_issues.get(nid, ())
-                self._update_node(item, graph.node(nid))
-        self._issues = new_issues
-        for edge, item in self.edges.items():
-            info = analysis.infos.get(edge.src)
-            item.set_label(
-                str(info.outputs[edge.src_port])
-                if info and edge.src_port < len(info.outputs)
-                else ""
-            )
-            item.set_problem(edge_problems.get(edge, ""))
+        self._building += 1
+        try:
+            with Breather() as breather:  # the first analysis of a big model redraws all
+                for nid, item in list(self.nodes.items()):
+                    breather.breathe()
+                    before = old.infos.get(nid) if old else None
+                    if nid in graph and (
+                        old is None
+                        or before != analysis.infos.get(nid)
+                        or self._issues.get(nid) != new_issues.get(nid)
+                    ):
+                        self._issues[nid] = new_issues.get(nid, ())
+                        self._update_node(item, graph.node(nid))
+                self._issues = new_issues
+                for edge, item in list(self.edges.items()):
+                    breather.breathe()
+                    info = analysis.infos.get(edge.src)
+                    item.set_label(
+                        str(info.outputs[edge.src_port])
+                        if info and edge.src_port < len(info.outputs)
+                        else ""
+                    )
+                    item.set_problem(edge_problems.get(edge, ""))
+        finally:
+            self._building -= 1
         for gid in self.blocks:
             self._update_block(gid)
         self.analysisChanged.emit(analysis)
-        return analysis
+        if not self._building:
+            self._show_waiting()
+        return self.analysis
 
     # ----- selection and gestures -------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:

@@ -22,6 +22,7 @@ from widgets.canvas.minimap import Minimap
 from widgets.canvas.node_item import HEIGHT, WIDTH, NodeItem, readable_scale
 from widgets.canvas.port_item import PortItem
 from widgets.canvas.scene import GraphScene
+from widgets.common.breathing import workers_held
 
 LAYER_MIME = "application/x-model-studio-layer"
 MIN_SCALE, MAX_SCALE = 0.03, 4.0
@@ -156,6 +157,13 @@ class GraphView(QGraphicsView):
         event.accept()
 
     # ----- background ----------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """A frame calls Python for every box, edge and port shown (hundreds of calls when a
+        big model opens); a worker running Python meanwhile made each wait for the
+        interpreter lock. Workers pause at their next layer until the frame is drawn."""
+        with workers_held():
+            super().paintEvent(event)
+
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         super().drawBackground(painter, rect)
         if self.transform().m11() < 0.45:

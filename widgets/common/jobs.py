@@ -23,6 +23,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio.common.errors import short_message
+from widgets.common.breathing import wait_for_ui
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class _Job(QRunnable):
             self.signals.progress.emit(float(fraction), str(message))
 
     def run(self) -> None:
+        wait_for_ui()  # a long drawing pass on the UI thread goes first
         self.started = True
         outcome: Any = None
         if not self.dropped:

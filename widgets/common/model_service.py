@@ -27,9 +27,14 @@ from PySide6.QtCore import QObject, Signal
 
 from studio.checks import Analysis, Analyzer
 from studio.graph import Change, Graph, Node
+from widgets.common.breathing import ui_busy, wait_for_ui
 from widgets.common.jobs import JobFailed, JobRunner
 
 log = logging.getLogger(__name__)
+
+
+class Superseded(Exception):
+    """A job for a document that is no longer shown stops early; nobody wants its result."""
 
 
 def snapshot(graph: Graph) -> Graph:
@@ -107,6 +112,7 @@ class ModelService(QObject):
         self.runner = JobRunner(self)
         self._lock = threading.RLock()
         self._doc: Graph | None = None
+        self._wanted: Graph | None = None  # the document asked for last (set before the lock)
         self._analyzer: Analyzer | None = None
         self._tracker: ContentTracker | None = None
         self._models: dict[tuple, tuple[Any, Any]] = {}
@@ -118,6 +124,7 @@ class ModelService(QObject):
     # ----- the document ---------------------------------------------------------------------
     def attach(self, graph: Graph, analyzer: Analyzer | None = None) -> None:
         """Follow another document; an analyzer warmed elsewhere (an import) is adopted."""
+        self._wanted = graph  # a job still running for the old one stops at its next layer
         with self._lock:
             if self._doc is graph and analyzer is None:
                 return
@@ -221,7 +228,12 @@ class ModelService(QObject):
         from studio.compile.compiler import compile_graph
 
         with self._analyzer_on(live, snap) as analyzer:
-            return compile_graph(snap, analyzer=analyzer, with_weights=with_weights)
+            return compile_graph(
+                snap,
+                analyzer=analyzer,
+                with_weights=with_weights,
+                between=partial(self._yield_to_ui, live),
+            )
 
     @contextmanager
     def _analyzer_on(self, live: Graph, snap: Graph) -> Iterator[Analyzer]:
@@ -244,7 +256,22 @@ class ModelService(QObject):
         from studio.compile.codegen import generate
 
         with self._analyzer_on(live, snap) as analyzer:
-            return generate(snap, analysis=analyzer.analysis())
+            return generate(
+                snap, analysis=analyzer.analysis(), between=partial(self._yield_to_ui, live)
+            )
+
+    def _yield_to_ui(self, live: Graph) -> None:
+        """Between two layers of a long job: stop if another document was opened meanwhile;
+        while the UI thread draws, wait for it, and let go of the lock meanwhile (the UI
+        thread may need the analyzer)."""
+        if self._wanted is not live:
+            raise Superseded("another document was opened")
+        if ui_busy():
+            self._lock.release()
+            try:
+                wait_for_ui()
+            finally:
+                self._lock.acquire()
 
     def forget_models(self) -> None:
         self._models = {}

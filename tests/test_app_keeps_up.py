@@ -1,0 +1,180 @@
+"""Issue 11, opening big models: the window keeps painting and ticking while a big project
+opens, background jobs wait for (or stop for) the UI thread's long passes, and the overview
+is painted on a worker. Each test failed on the code before the change."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+
+from studio.compile.codegen import generate
+from studio.project import Project
+from tests.test_canvas_layout import residual
+from widgets.app.main_window import MainWindow
+from widgets.common.breathing import Breather, off_ui_thread, ui_busy, workers_held
+from widgets.common.jobs import JobRunner
+
+
+def make_window(qtbot, tmp_path: Path) -> MainWindow:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, recovery_dir=tmp_path / "recovery", autosave_ms=60_000)
+    win.ask_save_changes = lambda: "discard"
+    win.ask_restore = lambda path: False
+    qtbot.addWidget(win)
+    win.resize(1200, 900)
+    win.show()
+    win.start()
+    qtbot.waitExposed(win)
+    return win
+
+
+class Ticks:
+    """A 1 ms timer on the UI thread: how often did the event loop run during a call?"""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.timer = QTimer()
+        self.timer.setInterval(1)
+        self.timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        self.count += 1
+
+
+@pytest.mark.slow
+def test_the_event_loop_keeps_running_while_a_big_project_opens(qtbot, tmp_path):
+    win = make_window(qtbot, tmp_path)
+    path = tmp_path / "big.studio.json"
+    Project(graph=residual(60)).save(path)  # 181 layers, 240 edges
+    ticks = Ticks()
+    ticks.timer.start()
+    assert win.open_project(path)
+    during = ticks.count
+    ticks.timer.stop()
+    assert len(win.scene.nodes) == 181
+    assert len(win.scene.edges) == 240
+    # Read on a worker and built in slices: the timer fired while open_project ran.
+    assert during >= 1, during
+
+
+def test_an_analysis_that_arrives_while_the_canvas_is_built_waits_for_the_last_slice(
+    qtbot, tmp_path
+):
+    win = make_window(qtbot, tmp_path)
+    scene = win.scene
+    graph = residual(3)
+    win.set_project(Project(graph=graph))
+    analysis = win.scene.service.analysis_now(graph)
+    scene._building += 1  # as during a slice of the build
+    try:
+        scene.analysis = None
+        scene._analysis_arrived(graph, analysis)
+        assert scene.analysis is None  # not drawn on half the items
+    finally:
+        scene._building -= 1
+    scene._show_waiting()
+    assert scene.analysis is analysis
+
+
+def test_a_queued_job_waits_until_the_ui_pass_is_over(qtbot):
+    runner = JobRunner()
+    started = threading.Event()
+    results = []
+    with Breather():
+        assert ui_busy()
+        runner.run(started.set, on_done=results.append)
+        assert not started.wait(0.3)  # held while the pass goes on
+    assert not ui_busy()
+    qtbot.waitUntil(lambda: results == [None], timeout=5000)
+    runner.shutdown()
+
+
+def test_code_generation_pauses_while_the_ui_thread_draws(qtbot):
+    graph = residual(10)
+    layers_done = []
+    held = threading.Event()
+
+    def between() -> None:
+        layers_done.append(1)
+        if len(layers_done) == 3:
+            held.set()
+        from widgets.common.breathing import wait_for_ui
+
+        wait_for_ui()
+
+    outcome = []
+    with workers_held():
+        worker = threading.Thread(
+            target=lambda: outcome.append(generate(graph, between=between).text)
+        )
+        worker.start()
+        qtbot.waitUntil(lambda: len(layers_done) >= 1, timeout=20000)
+        assert not held.wait(0.3)  # paused at its first layer
+        assert len(layers_done) == 1
+    worker.join(60)
+    assert len(layers_done) == len(graph.nodes)
+    assert "def build_model()" in outcome[0]
+
+
+def test_opening_another_project_stops_the_old_documents_code_generation(qtbot, tmp_path):
+    win = make_window(qtbot, tmp_path)
+    service = win.scene.service
+    old = residual(8)
+    win.set_project(Project(graph=old))
+    service._wanted = object()  # another document was asked for
+    try:
+        service._yield_to_ui(old)
+    except Exception as exc:  # noqa: BLE001 - the type is the point
+        assert type(exc).__name__ == "Superseded"
+    else:
+        raise AssertionError("the old document's job went on")
+
+
+def test_a_file_read_off_the_ui_thread_raises_its_own_error(qtbot):
+    def broken():
+        raise ValueError("bad file")
+
+    try:
+        off_ui_thread(broken)
+    except ValueError as exc:
+        assert str(exc) == "bad file"
+    else:
+        raise AssertionError("the error was lost")
+    assert off_ui_thread(lambda a, b: a + b, 2, 3) == 5
+    assert not ui_busy()
+
+
+def test_the_overview_is_painted_on_a_worker_and_shown_when_it_arrives(qtbot, tmp_path):
+    win = make_window(qtbot, tmp_path)
+    win.set_project(Project(graph=residual(40)))
+    win.view.fit_all()
+    minimap = win.view.minimap
+    qtbot.waitUntil(minimap.isVisible)
+    painted_on = []
+    original = minimap._arrived
+
+    def arrived(asked, image):
+        painted_on.append(image)
+        original(asked, image)
+
+    minimap._delivery.ready.disconnect()
+    minimap._delivery.ready.connect(arrived)
+    minimap.redraw()
+    qtbot.waitUntil(lambda: bool(painted_on) and not minimap._picture.isNull(), timeout=5000)
+    image = minimap._picture
+    # Something was drawn: not every pixel is the transparent fill.
+    colours = {
+        image.pixel(x, y) for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
+    }
+    assert len(colours) > 2
+
+
+def test_a_node_whose_look_did_not_change_is_not_redrawn(qtbot, tmp_path):
+    win = make_window(qtbot, tmp_path)
+    win.set_project(Project(graph=residual(2)))
+    win.scene.refresh_analysis()
+    item = next(iter(win.scene.nodes.values()))
+    assert item.set_look(item.look) is False

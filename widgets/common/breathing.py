@@ -1,0 +1,136 @@
+"""Long UI-thread passes that keep the window alive without giving up their call order.
+
+Opening a 771-layer project builds 3,500 canvas items and reads a 20 MB file; done in one
+pass the window stopped painting for about a second. These helpers keep the caller's
+simple, synchronous shape (``open_project`` still returns once the project is shown) while
+the event loop runs in between: timers tick, the window repaints, worker results arrive.
+User input (mouse, keys) stays queued until the pass is over, so nothing the user does can
+act on a half-built document; it is delivered, not lost, once the pass returns.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+T = TypeVar("T")
+
+SLICE_S = 0.02  # UI-thread work between two turns of the event loop
+_KEEP_INPUT = QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
+
+
+_passes = 0  # UI passes going on now (UI thread only)
+_ui_idle = threading.Event()  # set while no pass is going on; workers wait on it
+_ui_idle.set()
+
+
+class Breather:
+    """A long pass on the UI thread: use it as a context manager and call ``breathe()``
+    often inside the loop; it lets the event loop run once every ``SLICE_S`` of work.
+
+    While a pass goes on, queued background jobs wait to start (``wait_for_ui``): a worker
+    running Python meanwhile makes each of the pass's Qt calls wait for the interpreter lock
+    (about 0.1 ms each on two cores, measured), which turned a 0.2 s pass into a 0.8 s
+    freeze when a 771-layer model opened."""
+
+    def __init__(self, active: bool = True, slice_s: float = SLICE_S) -> None:
+        self.active = active  # an inactive one (a small change) neither pauses nor breathes
+        self.slice_s = slice_s
+        self._since = time.perf_counter()
+
+    def __enter__(self) -> Breather:
+        if self.active:
+            _hold_workers()
+            self._since = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active:
+            _release_workers()
+
+    def breathe(self) -> None:
+        now = time.perf_counter()
+        if self.active and now - self._since >= self.slice_s:
+            QCoreApplication.processEvents(_KEEP_INPUT)
+            self._since = time.perf_counter()
+
+
+def _hold_workers() -> None:
+    global _passes
+    _passes += 1
+    _ui_idle.clear()
+
+
+def _release_workers() -> None:
+    global _passes
+    _passes -= 1
+    if _passes == 0:
+        _ui_idle.set()
+
+
+@contextmanager
+def workers_held() -> Iterator[None]:
+    """UI-thread work that makes many Qt calls (painting a canvas of a big model): while it
+    runs, queued jobs wait to start and running ones pause at their next layer."""
+    _hold_workers()
+    try:
+        yield
+    finally:
+        _release_workers()
+
+
+def ui_busy() -> bool:
+    """True while a UI pass goes on (cheap: call it between two layers of a worker's job)."""
+    return not _ui_idle.is_set()
+
+
+def wait_for_ui(timeout_s: float = 5.0) -> None:
+    """On a worker, before starting a job: wait until no UI pass is going on (never longer
+    than ``timeout_s``, so a pass that never ends cannot stall the workers)."""
+    _ui_idle.wait(timeout_s)
+
+
+def off_ui_thread(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on a worker thread while this thread keeps the event loop running;
+    returns its result or raises its exception, as a direct call would.
+
+    For pure core work (reading a project file) that the caller needs before it goes on.
+    """
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work, name=f"off-ui:{getattr(fn, '__name__', fn)}")
+    if QCoreApplication.instance() is None:
+        worker.start()
+        worker.join()
+    else:
+        _hold_workers()  # the caller waits for this one; background jobs can wait for it
+        worker.start()
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.setInterval(2)
+        poll.timeout.connect(lambda: done.is_set() and loop.quit())
+        poll.start()
+        try:
+            if not done.is_set():
+                loop.exec(_KEEP_INPUT)
+        finally:
+            poll.stop()
+            _release_workers()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
