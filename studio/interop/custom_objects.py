@@ -70,7 +70,17 @@ def load_custom_objects(path: str | Path) -> LoadedObjects:
         )
     registry.update(found)
     log.debug("registered custom objects %s from %s", sorted(found), source)
+    if source.resolve() not in _LOADED_FILES:
+        _LOADED_FILES.append(source.resolve())
     return LoadedObjects(source, found)
+
+
+_LOADED_FILES: list[Path] = []  # in the order loaded, for a child process to load them too
+
+
+def loaded_files() -> tuple[Path, ...]:
+    """The files whose classes this session registered (a child process loads them too)."""
+    return tuple(_LOADED_FILES)
 
 
 def keras_objects(namespace: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +107,8 @@ def unregister(loaded: LoadedObjects) -> None:
     for name, value in loaded.objects.items():
         if registry.get(name) is value:
             del registry[name]
+    if loaded.path.resolve() in _LOADED_FILES:
+        _LOADED_FILES.remove(loaded.path.resolve())
 
 
 # Runs in a contained child (no studio import there): registers a file's Keras classes.

@@ -629,11 +629,17 @@ class Workbench(QObject):
         """Export off the UI thread; ``exportFinished`` carries the report or the error."""
         self.window.statusBar().showMessage(f"Exporting {fmt} to {path}…")
         self.export_action.setEnabled(False)
-        from studio.interop.export import export
+        from studio.interop.child_process import export_in_child
 
-        # A private copy of the graph: edits made meanwhile cannot race with the export.
+        # A private copy of the graph: edits made meanwhile cannot race with the export. It
+        # runs in a separate process: Keras holds the interpreter lock while it builds and
+        # saves a big model, which froze this window for 1.8 s on NASNetMobile.
         self.window.jobs.run(
-            export, self.window.graph.copy(), fmt, Path(path), on_done=self.exportFinished.emit
+            export_in_child,
+            self.window.graph.copy(),
+            fmt,
+            Path(path),
+            on_done=self.exportFinished.emit,
         )
 
     def _export_finished(self, outcome: Any) -> None:

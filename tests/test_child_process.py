@@ -1,0 +1,68 @@
+"""The app's separate Keras process (exports run there so the window keeps drawing): it is
+another interpreter, its errors come back as sentences, a crash is one sentence and the next
+call works again, and custom classes the session loaded are loaded there too."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from studio.compile.compiler import CompileError
+from studio.interop import child_process
+from studio.interop.child_process import ChildError, ChildProcessFailed, run_in_child
+from studio.interop.custom_objects import load_custom_objects, unregister
+
+
+def registered_names() -> list[str]:
+    import keras
+
+    return sorted(keras.saving.get_custom_objects())
+
+
+def raise_compile_error() -> None:
+    raise CompileError([])  # its constructor cannot be called again with its message
+
+
+def raise_value_error() -> None:
+    raise ValueError("units must be at least 1")
+
+
+def test_the_work_runs_in_another_interpreter():
+    assert run_in_child(os.getpid) != os.getpid()
+    assert run_in_child(pow, 2, 10) == 1024
+
+
+def test_errors_come_back_with_their_message():
+    with pytest.raises(ValueError, match="units must be at least 1"):
+        run_in_child(raise_value_error)
+    with pytest.raises(ChildError, match="the graph is not valid"):
+        run_in_child(raise_compile_error)
+    assert run_in_child(pow, 3, 2) == 9  # the process survived both
+
+
+def test_a_crashed_process_is_one_sentence_and_the_next_call_starts_a_new_one():
+    first = run_in_child(os.getpid)
+    with pytest.raises(ChildProcessFailed, match="stopped unexpectedly"):
+        run_in_child(os._exit, 3)
+    assert run_in_child(os.getpid) not in (first, os.getpid())
+
+
+@pytest.mark.slow
+def test_custom_classes_loaded_in_the_session_are_loaded_in_the_process(tmp_path: Path):
+    source = tmp_path / "my_layers.py"
+    source.write_text(
+        "import keras\n\n\n"
+        "@keras.saving.register_keras_serializable(package='course')\n"
+        "class Doubler(keras.layers.Layer):\n"
+        "    def call(self, x):\n"
+        "        return 2 * x\n"
+    )
+    child_process.shutdown()  # a fresh process: nothing loaded there yet
+    assert not any("Doubler" in name for name in run_in_child(registered_names))
+    loaded = load_custom_objects(source)
+    try:
+        assert any("Doubler" in name for name in run_in_child(registered_names))
+    finally:
+        unregister(loaded)
