@@ -178,6 +178,19 @@ def test_fit_to_view_stops_at_a_readable_zoom_and_starts_at_the_inputs(window):
     assert seen.contains(window.scene.items_bounds())
 
 
+def test_fit_to_view_starts_at_the_input_even_when_it_is_far_from_the_layouts_corner(window):
+    graph = residual(20)
+    bottom = max(n.position[1] for n in graph.nodes)
+    far = graph.add_layer("Dense", {"units": 2}, name="far_left")
+    graph.connect(graph.node_by_name("stage19_add").id, far)
+    graph.move(far, (-4000.0, bottom + 200))  # the layout's corner is far from the input
+    show(window, graph)
+    window.view.fit_all()
+    top = node_item(window, "input")
+    at = window.view.mapFromScene(top.pos() + QPointF(WIDTH / 2, HEIGHT / 2))
+    assert window.view.viewport().rect().contains(at)
+
+
 def test_minimap_shows_for_a_big_model_and_moves_the_view(window, qtbot):
     show(window, residual(20))
     window.view.fit_all()

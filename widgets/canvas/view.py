@@ -137,10 +137,32 @@ class GraphView(QGraphicsView):
         self.setTransform(self.transform().fromScale(scale, scale))
         self.update_area()
         half_w, half_h = port.width() / scale / 2, port.height() / scale / 2
-        x = rect.center().x() if rect.width() <= 2 * half_w else rect.left() + half_w
-        y = rect.center().y() if rect.height() <= 2 * half_h else rect.top() + half_h
+        # Too big to fit: start where data enters. Aiming at the bounding box's corner showed
+        # empty canvas for NASNetMobile, whose input sits mid-width above a wide layout.
+        entry = self._entry_point() or rect.topLeft()
+        x = (
+            rect.center().x()
+            if rect.width() <= 2 * half_w
+            else min(max(entry.x(), rect.left() + half_w), rect.right() - half_w)
+        )
+        y = (
+            rect.center().y()
+            if rect.height() <= 2 * half_h
+            else min(max(entry.y(), rect.top() + half_h), rect.bottom() - half_h)
+        )
         self.centerOn(QPointF(x, y))
         self.minimap.follow_view()
+
+    def _entry_point(self) -> QPointF | None:
+        """The middle of the model's inputs' boxes, in scene coordinates."""
+        scene = self.graph_scene
+        items = [scene.item_for(n.id) for n in scene.graph.input_nodes()]
+        points = [i.pos() + QPointF(WIDTH / 2, HEIGHT / 2) for i in items if i is not None]
+        if not points:
+            return None
+        return QPointF(
+            sum(p.x() for p in points) / len(points), sum(p.y() for p in points) / len(points)
+        )
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene.item_for(node_id)
