@@ -178,3 +178,18 @@ def test_a_node_whose_look_did_not_change_is_not_redrawn(qtbot, tmp_path):
     win.scene.refresh_analysis()
     item = next(iter(win.scene.nodes.values()))
     assert item.set_look(item.look) is False
+
+
+def test_the_window_fits_a_laptop_screen_with_every_panel_docked(qtbot, tmp_path):
+    from widgets.app.workbench import build_app_window
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win, _bench = build_app_window(settings=settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    # The tall panels (training, search, inspect) scroll inside their docks.
+    assert win.minimumSizeHint().height() <= 700, win.minimumSizeHint()
+    assert win.height() <= 900
+    training = win.docks["Training"].widget()
+    assert training.objectName() == "scroll_dock_training"

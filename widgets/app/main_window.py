@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QWidget,
 )
 
@@ -61,6 +63,7 @@ log = logging.getLogger(__name__)
 
 EXAMPLE = resource("examples", "starter_cnn.studio.json")
 MAX_RECENT = 8
+PANEL_MIN_HEIGHT = 240  # a panel needing more scrolls inside its dock
 FILE_FILTER = "Model Studio projects (*.studio.json);;All files (*)"
 
 
@@ -182,7 +185,18 @@ class MainWindow(QMainWindow):
         """Dock a panel; panels sharing an area are tabbed. Its toggle goes in View."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title.lower().replace(' ', '_')}")
-        dock.setWidget(widget)
+        if widget.minimumSizeHint().height() > PANEL_MIN_HEIGHT:
+            # A tall panel scrolls inside its dock: docks tabbed together need the tallest
+            # one's minimum, and the training panel's 640 px made the window 1,670 px tall,
+            # past the bottom of a laptop screen.
+            scroll = QScrollArea()
+            scroll.setObjectName(f"scroll_{dock.objectName()}")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(widget)
+            dock.setWidget(scroll)
+        else:
+            dock.setWidget(widget)
         existing = [d for d in self.docks.values() if self.dockWidgetArea(d) == area]
         self.addDockWidget(area, dock)
         if existing:
