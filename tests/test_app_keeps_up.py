@@ -5,30 +5,15 @@ is painted on a worker. Each test failed on the code before the change."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QTimer
 
 from studio.compile.codegen import generate
 from studio.project import Project
-from tests.test_canvas_layout import residual
-from widgets.app.main_window import MainWindow
+from tests.test_canvas_layout import make_window, residual
 from widgets.common.breathing import Breather, off_ui_thread, ui_busy, workers_held
 from widgets.common.jobs import JobRunner
-
-
-def make_window(qtbot, tmp_path: Path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings, recovery_dir=tmp_path / "recovery", autosave_ms=60_000)
-    win.ask_save_changes = lambda: "discard"
-    win.ask_restore = lambda path: False
-    qtbot.addWidget(win)
-    win.resize(1200, 900)
-    win.show()
-    win.start()
-    qtbot.waitExposed(win)
-    return win
 
 
 class Ticks:
@@ -163,7 +148,7 @@ def test_the_overview_is_painted_on_a_worker_and_shown_when_it_arrives(qtbot, tm
     minimap._delivery.ready.disconnect()
     minimap._delivery.ready.connect(arrived)
     minimap.redraw()
-    qtbot.waitUntil(lambda: bool(painted_on) and not minimap._picture.isNull(), timeout=5000)
+    qtbot.waitUntil(lambda: bool(painted_on) and not minimap._picture.isNull(), timeout=20000)
     image = minimap._picture
     # Something was drawn: not every pixel is the transparent fill.
     colours = {

@@ -42,6 +42,11 @@ def residual(blocks: int) -> Graph:
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> MainWindow:
+    return make_window(qtbot, tmp_path)
+
+
+def make_window(qtbot, tmp_path: Path) -> MainWindow:
+    """A shown main window on a private settings file, recovery folder and slow autosave."""
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(settings, recovery_dir=tmp_path / "recovery", autosave_ms=60_000)
     win.ask_save_changes = lambda: "discard"
