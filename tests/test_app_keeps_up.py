@@ -53,14 +53,10 @@ def test_an_analysis_that_arrives_while_the_canvas_is_built_waits_for_the_last_s
     graph = residual(3)
     win.set_project(Project(graph=graph))
     analysis = win.scene.service.analysis_now(graph)
-    scene._building += 1  # as during a slice of the build
-    try:
+    with scene._changing_items(breathe=False):  # as during a slice of the build
         scene.analysis = None
         scene._analysis_arrived(graph, analysis)
         assert scene.analysis is None  # not drawn on half the items
-    finally:
-        scene._building -= 1
-    scene._show_waiting()
     assert scene.analysis is analysis
 
 

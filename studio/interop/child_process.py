@@ -66,7 +66,8 @@ def export_in_child(graph: Any, fmt: str, path: str | Path) -> Any:
 
 
 def shutdown() -> None:
-    """Stop the process (the app calls this when its window closes)."""
+    """Stop the process: at interpreter exit (registered with ``atexit``), and where a
+    fresh process is wanted."""
     global _pool
     with _lock:
         pool, _pool = _pool, None
@@ -92,17 +93,13 @@ def _discard(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-_loaded_here: set[str] = set()  # in the child: custom-object files already run
-
-
 def _call(files: tuple[str, ...], fn: Callable[..., T], args: tuple[Any, ...]) -> T:
     from studio.common.errors import short_message
-    from studio.interop.custom_objects import load_custom_objects
+    from studio.interop.custom_objects import load_custom_objects, loaded_files
 
     for file in files:
-        if file not in _loaded_here:
+        if Path(file) not in loaded_files():  # the app sends resolved paths
             load_custom_objects(file)
-            _loaded_here.add(file)
     try:
         return fn(*args)
     except Exception as exc:

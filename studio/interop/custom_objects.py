@@ -70,8 +70,9 @@ def load_custom_objects(path: str | Path) -> LoadedObjects:
         )
     registry.update(found)
     log.debug("registered custom objects %s from %s", sorted(found), source)
-    if source.resolve() not in _LOADED_FILES:
-        _LOADED_FILES.append(source.resolve())
+    resolved = source.resolve()
+    if resolved not in _LOADED_FILES:
+        _LOADED_FILES.append(resolved)
     return LoadedObjects(source, found)
 
 
@@ -107,8 +108,9 @@ def unregister(loaded: LoadedObjects) -> None:
     for name, value in loaded.objects.items():
         if registry.get(name) is value:
             del registry[name]
-    if loaded.path.resolve() in _LOADED_FILES:
-        _LOADED_FILES.remove(loaded.path.resolve())
+    resolved = loaded.path.resolve()
+    if resolved in _LOADED_FILES:
+        _LOADED_FILES.remove(resolved)
 
 
 # Runs in a contained child (no studio import there): registers a file's Keras classes.

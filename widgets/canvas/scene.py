@@ -9,7 +9,8 @@ analysed once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
@@ -160,44 +161,48 @@ class GraphScene(QGraphicsScene):
         # loop running in between; an analysis arriving meanwhile waits for the last slice.
         affected: set[str] = set()
         added: set[str] = set()
-        self._building += 1
-        try:
-            with Breather(active=full) as breather:
+        with self._changing_items(breathe=full) as breather:
+            for nid in change.nodes:
+                if nid in graph:
+                    item = self.nodes.get(nid)
+                    if item is None:
+                        self._add_node(graph.node(nid))
+                        added.add(nid)
+                    else:
+                        affected.add(nid)
+                else:
+                    affected |= self._remove_node(nid)
+                breather.breathe()
+            if change.structural or full:
                 for nid in change.nodes:
                     if nid in graph:
-                        item = self.nodes.get(nid)
-                        if item is None:
-                            self._add_node(graph.node(nid))
-                            added.add(nid)
-                        else:
-                            affected.add(nid)
-                    else:
-                        affected |= self._remove_node(nid)
+                        affected |= self._sync_edges(nid)
                     breather.breathe()
-                if change.structural or full:
-                    for nid in change.nodes:
-                        if nid in graph:
-                            affected |= self._sync_edges(nid)
-                        breather.breathe()
-                for nid in affected - added:  # new items were drawn with their edges there
-                    if nid in graph and nid in self.nodes:
-                        self._update_node(self.nodes[nid], graph.node(nid))
-                self._sync_groups(change.nodes, force=full or change.structural)
+            for nid in affected - added:  # new items were drawn with their edges already there
+                if nid in graph and nid in self.nodes:
+                    self._update_node(self.nodes[nid], graph.node(nid))
+            self._sync_groups(change.nodes, force=full or change.structural)
+            if bulk:
+                self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+                self.blockSignals(False)
+                self.selectionChanged.emit()
+            self._keep_room(full)
+            self._timer.start()
+
+    @contextmanager
+    def _changing_items(self, breathe: bool = True) -> Iterator[Breather]:
+        """A pass that changes many items, breathing (a ``Breather``) when ``breathe``. An
+        analysis that arrives meanwhile is kept and drawn once the outermost pass is over."""
+        self._building += 1
+        try:
+            with Breather(active=breathe) as breather:
+                yield breather
         finally:
             self._building -= 1
-        if bulk:
-            self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
-            self.blockSignals(False)
-            self.selectionChanged.emit()
-        self._keep_room(full)
-        self._timer.start()
         if not self._building:
-            self._show_waiting()
-
-    def _show_waiting(self) -> None:
-        waiting, self._waiting = self._waiting, None
-        if waiting is not None:
-            self._analysis_arrived(*waiting)
+            waiting, self._waiting = self._waiting, None
+            if waiting is not None:
+                self._analysis_arrived(*waiting)
 
     def _keep_room(self, reset: bool) -> None:
         """Keep the scene rect far larger than the layers, growing only: a scene rect that
@@ -495,37 +500,31 @@ class GraphScene(QGraphicsScene):
                 edge_problems[issue.edge] = issue.message
         new_issues = {k: tuple(v) for k, v in issues.items()}
         graph = self.graph
-        self._building += 1
-        try:
-            with Breather() as breather:  # the first analysis of a big model redraws all
-                for nid, item in list(self.nodes.items()):
-                    breather.breathe()
-                    before = old.infos.get(nid) if old else None
-                    if nid in graph and (
-                        old is None
-                        or before != analysis.infos.get(nid)
-                        or self._issues.get(nid) != new_issues.get(nid)
-                    ):
-                        self._issues[nid] = new_issues.get(nid, ())
-                        self._update_node(item, graph.node(nid))
-                self._issues = new_issues
-                for edge, item in list(self.edges.items()):
-                    breather.breathe()
-                    info = analysis.infos.get(edge.src)
-                    item.set_label(
-                        str(info.outputs[edge.src_port])
-                        if info and edge.src_port < len(info.outputs)
-                        else ""
-                    )
-                    item.set_problem(edge_problems.get(edge, ""))
-        finally:
-            self._building -= 1
-        for gid in self.blocks:
-            self._update_block(gid)
-        self.analysisChanged.emit(analysis)
-        if not self._building:
-            self._show_waiting()
-        return self.analysis
+        with self._changing_items() as breather:  # the first analysis of a big model redraws all
+            for nid, item in list(self.nodes.items()):
+                breather.breathe()
+                before = old.infos.get(nid) if old else None
+                if nid in graph and (
+                    old is None
+                    or before != analysis.infos.get(nid)
+                    or self._issues.get(nid) != new_issues.get(nid)
+                ):
+                    self._issues[nid] = new_issues.get(nid, ())
+                    self._update_node(item, graph.node(nid))
+            self._issues = new_issues
+            for edge, item in list(self.edges.items()):
+                breather.breathe()
+                info = analysis.infos.get(edge.src)
+                item.set_label(
+                    str(info.outputs[edge.src_port])
+                    if info and edge.src_port < len(info.outputs)
+                    else ""
+                )
+                item.set_problem(edge_problems.get(edge, ""))
+            for gid in self.blocks:
+                self._update_block(gid)
+            self.analysisChanged.emit(analysis)
+        return self.analysis  # a newer one that arrived meanwhile has been drawn since
 
     # ----- selection and gestures -------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:

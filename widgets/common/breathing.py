@@ -101,6 +101,8 @@ def off_ui_thread(fn: Callable[..., T], *args: Any) -> T:
 
     For pure core work (reading a project file) that the caller needs before it goes on.
     """
+    if QCoreApplication.instance() is None:
+        return fn(*args)  # no event loop to keep running
     outcome: dict[str, Any] = {}
     done = threading.Event()
 
@@ -113,24 +115,19 @@ def off_ui_thread(fn: Callable[..., T], *args: Any) -> T:
             done.set()
 
     worker = threading.Thread(target=work, name=f"off-ui:{getattr(fn, '__name__', fn)}")
-    if QCoreApplication.instance() is None:
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(2)
+    poll.timeout.connect(lambda: done.is_set() and loop.quit())
+    with workers_held():  # the caller waits for this one; background jobs can wait for it
         worker.start()
-        worker.join()
-    else:
-        _hold_workers()  # the caller waits for this one; background jobs can wait for it
-        worker.start()
-        loop = QEventLoop()
-        poll = QTimer()
-        poll.setInterval(2)
-        poll.timeout.connect(lambda: done.is_set() and loop.quit())
         poll.start()
         try:
             if not done.is_set():
                 loop.exec(_KEEP_INPUT)
         finally:
             poll.stop()
-            _release_workers()
-        worker.join()
+    worker.join()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
