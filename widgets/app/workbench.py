@@ -31,8 +31,10 @@ from studio.training.settings import TrainingError, TrainingSettings
 from widgets.app.gallery_dialog import GalleryDialog
 from widgets.app.main_window import MainWindow
 from widgets.code.view import CodeView
+from widgets.common.breathing import start_heartbeat, ui_busy
 from widgets.common.commands import ProjectFieldCommand, WeightsCommand
-from widgets.common.jobs import JobFailed
+from widgets.common.idle_gc import start_idle_collector
+from widgets.common.jobs import JobFailed, jobs_running
 from widgets.data.panel import DatasetPanel
 from widgets.inspect.panel import InspectPanel
 from widgets.training.diagnose import DiagnoseTools
@@ -730,13 +732,19 @@ def build_app_window(**kwargs: Any) -> tuple[MainWindow, Workbench]:
     and the app's own modules, none of which ever becomes garbage) is moved out of the cyclic
     garbage collector's sight. A full collection walked them all holding the lock, 330 ms
     measured, on whichever thread happened to allocate; later ones walk only what the user's
-    models add. Once per process: what a later window leaves behind must stay collectable."""
+    models add, and only while the app is quiet (``widgets.common.idle_gc``). Once per
+    process: what a later window leaves behind must stay collectable.
+
+    The UI thread's heartbeat starts here too: long jobs pause for a moment when it is late
+    (``widgets.common.breathing.give_way``)."""
     global _FROZEN
     sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
+    start_heartbeat()  # long jobs give way to the UI thread when it waits (``give_way``)
     window = MainWindow(**kwargs)
     workbench = Workbench(window)
     if not _FROZEN:
         _FROZEN = True
         gc.collect()
         gc.freeze()
+        start_idle_collector(lambda: ui_busy() or jobs_running() > 0)
     return window, workbench

@@ -15,6 +15,7 @@ never reaches the views.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,9 +24,24 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio.common.errors import short_message
-from widgets.common.breathing import wait_for_ui
+from widgets.common.breathing import give_way, wait_for_ui
 
 log = logging.getLogger(__name__)
+
+
+_running = 0  # jobs running now, in every runner
+_running_lock = threading.Lock()
+
+
+def jobs_running() -> int:
+    """How many jobs are running on workers now (any runner)."""
+    return _running
+
+
+def _count(delta: int) -> None:
+    global _running
+    with _running_lock:
+        _running += delta
 
 
 @dataclass(frozen=True)
@@ -62,15 +78,19 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         wait_for_ui()  # a long drawing pass on the UI thread goes first
+        give_way()
         self.started = True
         outcome: Any = None
         if not self.dropped:
+            _count(1)
             try:
                 extra = {"on_progress": self._progress} if self.reports_progress else {}
                 outcome = self.fn(*self.args, **extra)
             except Exception as exc:  # noqa: BLE001 - a worker must report every failure
                 log.debug("job %s failed", getattr(self.fn, "__name__", self.fn), exc_info=True)
                 outcome = JobFailed(short_message(exc))
+            finally:
+                _count(-1)
         if shiboken6.isValid(self.signals):  # gone when the app quit while this ran
             self.signals.done.emit(outcome)
 

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from studio.checks import Analysis, Analyzer
 from studio.graph import Change, Graph, Node
-from widgets.common.breathing import ui_busy, wait_for_ui
+from widgets.common.breathing import give_way, ui_busy, wait_for_ui
 from widgets.common.jobs import JobFailed, JobRunner
 
 log = logging.getLogger(__name__)
@@ -266,6 +266,7 @@ class ModelService(QObject):
         thread may need the analyzer)."""
         if self._wanted is not live:
             raise Superseded("another document was opened")
+        give_way()
         if ui_busy():
             self._lock.release()
             try:

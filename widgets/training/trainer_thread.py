@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QThread, Signal, Slot
 
 from studio.data.dataset import Dataset
+from studio.interop.child_training import ChildTrainingEngine
 from studio.training.engine import (
     BatchProgress,
     TrainingEngine,
@@ -30,7 +31,11 @@ if TYPE_CHECKING:  # widgets only hold models the core built
 
 
 class TrainerThread(QThread):
-    """One training run; create a new one per run and connect before ``start()``."""
+    """One training run; create a new one per run and connect before ``start()``.
+
+    ``in_child`` (the default) trains in the session's training process
+    (``studio.interop.child_training``), so tracing and running a big model never stop the UI
+    thread; the model gets the trained weights when the run ends. ``False`` trains here."""
 
     runStarted = Signal(dict)
     epochStarted = Signal(int)
@@ -50,6 +55,7 @@ class TrainerThread(QThread):
         *,
         batch_interval: float = 0.1,
         sample_interval: float = 0.2,
+        in_child: bool = True,
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
@@ -57,7 +63,8 @@ class TrainerThread(QThread):
         self._dataset = dataset
         self._settings = settings
         self._run_store = run_store
-        self.engine = TrainingEngine(
+        engine_type = ChildTrainingEngine if in_child else TrainingEngine
+        self.engine = engine_type(
             self._listener(), sample_interval=sample_interval, progress_interval=batch_interval
         )
         self.result: TrainingResult | None = None

@@ -1,0 +1,393 @@
+"""Training in a separate Python process, behind the same surface as ``TrainingEngine``.
+
+Tracing a big model's training step builds about a million Python objects (NASNetMobile: the
+heap grew from 0.5 to 1.6 million tracked objects during the first step), and the cyclic
+garbage collector walks all of them while it holds the interpreter lock: five full
+collections during that step stopped the app's UI thread for up to 0.95 s each, and every
+later full collection paid for the traced graph again. A second process has its own
+interpreter and its own heap, so the app's window keeps drawing and its collections stay
+small; the app's model only receives the trained weights.
+
+One process is spawned on first use and kept for later runs, so only the first run pays for
+importing Keras there. Progress, sample grids and training-health samples come back as
+events and reach the listener on the calling thread (the app's ``TrainerThread``); pause,
+resume and stop are a shared flag the process reads every 50 ms. A process that dies ends
+the run as failed with one sentence; the next run starts a new one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import logging
+import multiprocessing
+import pickle
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from studio.data.dataset import Dataset
+from studio.training.engine import TrainingListener, TrainingResult
+from studio.training.runs import RunStore
+from studio.training.settings import TrainingSettings
+
+log = logging.getLogger(__name__)
+
+RUN, PAUSE, STOP = 0, 1, 2
+_POLL_SECONDS = 0.05
+# Events the process sends; each names the listener hook it is delivered to.
+_HOOKS = (
+    "on_run_start",
+    "on_epoch_start",
+    "on_batch",
+    "on_epoch_end",
+    "on_run_end",
+    "on_error",
+    "on_samples",
+)
+
+
+class TrainingProcessFailed(RuntimeError):
+    """The training process stopped before it answered (it crashed or was killed)."""
+
+
+class TrainingRunError(RuntimeError):
+    """The run could not be set up in the training process (its message says why)."""
+
+
+@dataclass
+class _Request:
+    """Everything a run needs, in picklable form."""
+
+    model_config: dict[str, Any]
+    weights: list[Any]
+    dataset: Dataset
+    settings: TrainingSettings
+    run_folder: str | None
+    dataset_ref: dict[str, Any] | None
+    project_folder: str | None
+    callbacks: list[Any]
+    custom_files: tuple[str, ...]
+    class_modules: tuple[str, ...]
+    sample_interval: float
+    progress_interval: float
+
+
+class ChildTrainingEngine:
+    """``TrainingEngine.run`` done in the session's training process.
+
+    ``extra_callbacks`` are pickled into the process; a callback's ``on_sample`` hook, if it
+    has one, is called here with each sample it reports there. ``run`` always compiles the
+    model from the settings (``compile=False`` needs the in-process engine)."""
+
+    def __init__(
+        self,
+        listener: TrainingListener | None = None,
+        *,
+        sample_interval: float = 0.2,
+        progress_interval: float = 0.05,
+    ) -> None:
+        self.listener = listener or TrainingListener()
+        self.sample_interval = sample_interval
+        self.progress_interval = progress_interval
+        self.extra_callbacks: list[Any] = []
+        self._state = RUN
+        self._running = threading.Event()
+        self._process: _TrainingProcess | None = None
+
+    # -- control, from any thread ----------------------------------------------------------
+    def pause(self) -> None:
+        if self._state != STOP:
+            self._set_state(PAUSE)
+
+    def resume(self) -> None:
+        if self._state != STOP:
+            self._set_state(RUN)
+
+    def stop(self) -> None:
+        self._set_state(STOP)
+
+    @property
+    def is_paused(self) -> bool:
+        return self._state == PAUSE
+
+    @property
+    def is_running(self) -> bool:
+        return self._running.is_set()
+
+    def _set_state(self, state: int) -> None:
+        self._state = state
+        process = self._process
+        if process is not None:
+            process.control.value = state
+
+    # -- the run ---------------------------------------------------------------------------
+    def run(
+        self,
+        model: Any,
+        dataset: Dataset,
+        settings: TrainingSettings,
+        *,
+        run_store: RunStore | None = None,
+        dataset_ref: dict[str, Any] | None = None,
+        project_folder: Any = None,
+    ) -> TrainingResult:
+        """Train ``model`` there and give it the weights the run ended with (on failure, the
+        ones it started with). Raises ``TrainingProcessFailed`` if the process dies."""
+        import keras
+
+        from studio.interop.custom_objects import loaded_files
+
+        request = _Request(
+            model_config=keras.saving.serialize_keras_object(model),
+            weights=model.get_weights(),
+            dataset=dataset,
+            settings=settings,
+            run_folder=str(run_store.folder) if run_store is not None else None,
+            dataset_ref=dataset_ref,
+            project_folder=str(project_folder) if project_folder is not None else None,
+            callbacks=[_without_hook(callback) for callback in self.extra_callbacks],
+            custom_files=tuple(str(path) for path in loaded_files()),
+            class_modules=_class_modules(model),
+            sample_interval=self.sample_interval,
+            progress_interval=self.progress_interval,
+        )
+        self._running.set()
+        try:
+            process, kept = _take_process()
+            self._process = process
+            process.control.value = self._state
+            try:
+                result, weights = process.run(request, self._deliver)
+            finally:
+                process.taken.release()
+                if not kept:
+                    process.close()
+        finally:
+            self._process = None
+            self._running.clear()
+        if weights is not None:
+            model.set_weights(weights)
+        from studio.training.modes import SUPERVISED
+
+        if result.ok and settings.mode == SUPERVISED:
+            from studio.training.settings import compile_model
+
+            compile_model(model, settings)  # evaluation reads the run's loss and metrics
+        return result
+
+    def _deliver(self, kind: str, args: tuple[Any, ...]) -> None:
+        if kind == "callback_sample":
+            index, sample = args
+            hook = getattr(self.extra_callbacks[index], "on_sample", None)
+            if hook is not None:
+                hook(sample)
+            return
+        getattr(self.listener, kind)(*args)
+
+
+def _class_modules(model: Any) -> tuple[str, ...]:
+    """The modules that define the model's own layer classes (Model Studio's layers, a
+    library's): importing them there registers the classes before the model is rebuilt."""
+    layers = model._flatten_layers(include_self=True, recursive=True)
+    modules = {type(layer).__module__ for layer in layers}
+    return tuple(sorted(m for m in modules if not m.startswith(("keras.", "__main__"))))
+
+
+def _without_hook(callback: Any) -> Any:
+    """A copy of ``callback`` to pickle: its ``on_sample`` hook stays here."""
+    hook = getattr(callback, "on_sample", None)
+    if hook is None:
+        return pickle.dumps(callback)
+    callback.on_sample = None
+    try:
+        return pickle.dumps(callback)
+    finally:
+        callback.on_sample = hook
+
+
+class _TrainingProcess:
+    """The kept process and its three channels: requests in, events out, a control flag."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.requests = context.Queue()
+        self.events = context.Queue()
+        self.control = context.Value("i", RUN, lock=False)
+        self.taken = threading.Lock()  # held by the run using the process
+        self.process = context.Process(
+            target=serve,
+            args=(self.requests, self.events, self.control),
+            name="studio-training",
+            daemon=True,
+        )
+        self.process.start()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def run(self, request: _Request, deliver: Any) -> tuple[TrainingResult, list[Any] | None]:
+        # Pickled here, so that what cannot cross raises now instead of being dropped by the
+        # queue's feeder thread while this one waits for an answer that never comes.
+        self.requests.put(pickle.dumps(request))
+        while True:
+            try:
+                kind, blob = self.events.get(timeout=0.2)
+            except queue.Empty:
+                if not self.process.is_alive():
+                    _discard(self)
+                    raise TrainingProcessFailed(
+                        "the training process stopped unexpectedly (it crashed or was "
+                        f"killed, exit code {self.process.exitcode}); the model keeps the "
+                        "weights it had before this run"
+                    ) from None
+                continue
+            if kind == "done":
+                return pickle.loads(blob)
+            if kind == "raised":
+                raise TrainingRunError(pickle.loads(blob))
+            try:
+                deliver(kind, pickle.loads(blob))
+            except Exception:  # noqa: BLE001 - a listener's bug must not end the run here
+                log.exception("training event %s could not be delivered", kind)
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.requests.put(None)
+            self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+_lock = threading.Lock()
+_current: _TrainingProcess | None = None
+
+
+def _take_process() -> tuple[_TrainingProcess, bool]:
+    """The kept process, taken for one run; while another run has it, a process of this
+    run's own (``False``: close it afterwards)."""
+    global _current
+    with _lock:
+        if _current is None or not _current.alive():
+            _current = _TrainingProcess()
+        if _current.taken.acquire(blocking=False):
+            return _current, True
+    extra = _TrainingProcess()
+    extra.taken.acquire()
+    return extra, False
+
+
+def _discard(process: _TrainingProcess) -> None:
+    global _current
+    with _lock:
+        if _current is process:
+            _current = None
+
+
+def shutdown() -> None:
+    """Stop the training process (at interpreter exit, and where a fresh one is wanted)."""
+    global _current
+    with _lock:
+        process, _current = _current, None
+    if process is not None:
+        process.close()
+
+
+atexit.register(shutdown)
+
+
+# -- in the training process -----------------------------------------------------------------
+def serve(requests: Any, events: Any, control: Any) -> None:
+    """The training process's loop: one run per request until ``None`` arrives."""
+    while True:
+        blob = requests.get()
+        if blob is None:
+            return
+        try:
+            _send(events, "done", _train(pickle.loads(blob), events, control), strict=True)
+        except Exception as exc:  # noqa: BLE001 - the app must get an answer, never a hang
+            from studio.common.errors import short_message
+
+            log.debug("training process: handled exception", exc_info=True)
+            _send(events, "raised", short_message(exc))
+
+
+def _send(events: Any, kind: str, args: Any, strict: bool = False) -> None:
+    """Put one event, pickled first: the queue's feeder thread would drop what cannot be
+    pickled without a word. A progress event that cannot cross is skipped."""
+    try:
+        blob = pickle.dumps(args)
+    except Exception:  # noqa: BLE001 - any pickling failure
+        if strict:
+            raise
+        log.debug("training process: %s event not sent", kind, exc_info=True)
+        return
+    events.put((kind, blob))
+
+
+def _train(request: _Request, events: Any, control: Any) -> tuple[TrainingResult, Any]:
+    import keras
+
+    from studio.interop.custom_objects import load_custom_objects, loaded_files
+    from studio.training.engine import TrainingEngine
+
+    for module in request.class_modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:  # a class from a user's file comes back through custom_files
+            log.debug("training process: cannot import %s", module, exc_info=True)
+    for file in request.custom_files:
+        if Path(file) not in loaded_files():
+            load_custom_objects(file)
+
+    def sender(kind: str):
+        return lambda *args: _send(events, kind, args)
+
+    listener = TrainingListener(**{hook: sender(hook) for hook in _HOOKS})
+    engine = TrainingEngine(
+        listener,
+        sample_interval=request.sample_interval,
+        progress_interval=request.progress_interval,
+    )
+    for index, blob in enumerate(request.callbacks):
+        callback = pickle.loads(blob)
+        if hasattr(callback, "on_sample"):
+            callback.on_sample = lambda sample, index=index: _send(
+                events, "callback_sample", (index, sample)
+            )
+        engine.extra_callbacks.append(callback)
+    model = keras.saving.deserialize_keras_object(request.model_config)
+    model.set_weights(request.weights)
+    finished = threading.Event()
+    watcher = threading.Thread(
+        target=_follow_control, args=(control, engine, finished), daemon=True
+    )
+    watcher.start()
+    try:
+        result = engine.run(
+            model,
+            request.dataset,
+            request.settings,
+            run_store=RunStore(request.run_folder) if request.run_folder else None,
+            dataset_ref=request.dataset_ref,
+            project_folder=Path(request.project_folder) if request.project_folder else None,
+        )
+    finally:
+        finished.set()
+        watcher.join()
+    return result, model.get_weights()
+
+
+def _follow_control(control: Any, engine: Any, finished: threading.Event) -> None:
+    """Apply the app's flag to the engine until the run ends. The flag is a level, applied
+    again on every poll: ``engine.run`` clears a stop or pause that came before it began."""
+    while not finished.wait(_POLL_SECONDS):
+        state = control.value
+        if state == STOP:
+            engine.stop()
+        elif state == PAUSE and not engine.is_paused:
+            engine.pause()
+        elif state == RUN and engine.is_paused:
+            engine.resume()
