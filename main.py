@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["KERAS_BACKEND"] = options.backend
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # The app and its training process share the GPU: each takes memory as it needs it,
+    # instead of TensorFlow or JAX reserving most of it in whichever process starts first.
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     from studio.common.logs import configure_logging
 
     configure_logging()

@@ -22,7 +22,6 @@ import importlib
 import logging
 import multiprocessing
 import pickle
-import queue
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,56 +208,88 @@ def _without_hook(callback: Any) -> Any:
 
 
 class _TrainingProcess:
-    """The kept process and its three channels: requests in, events out, a control flag."""
+    """The kept process and its channels: a pipe each way and a control flag."""
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
-        self.requests = context.Queue()
-        self.events = context.Queue()
+        request_reader, self.requests = context.Pipe(duplex=False)
+        self.events, event_writer = context.Pipe(duplex=False)
         self.control = context.Value("i", RUN, lock=False)
         self.taken = threading.Lock()  # held by the run using the process
         self.process = context.Process(
             target=serve,
-            args=(self.requests, self.events, self.control),
+            args=(request_reader, event_writer, self.control),
             name="studio-training",
             daemon=True,
         )
         self.process.start()
+        # Only the process holds its ends now: its death reads as the end of the pipe here.
+        request_reader.close()
+        event_writer.close()
 
     def alive(self) -> bool:
         return self.process.is_alive()
 
     def run(self, request: _Request, deliver: Any) -> tuple[TrainingResult, list[Any] | None]:
-        # Pickled here, so that what cannot cross raises now instead of being dropped by the
-        # queue's feeder thread while this one waits for an answer that never comes.
-        self.requests.put(pickle.dumps(request))
+        send(self.requests, "run", request, strict=True)
         while True:
             try:
-                kind, blob = self.events.get(timeout=0.2)
-            except queue.Empty:
-                if not self.process.is_alive():
-                    _discard(self)
-                    raise TrainingProcessFailed(
-                        "the training process stopped unexpectedly (it crashed or was "
-                        f"killed, exit code {self.process.exitcode}); the model keeps the "
-                        "weights it had before this run"
-                    ) from None
-                continue
+                if not self.events.poll(0.2):
+                    if self.process.is_alive():
+                        continue
+                    raise EOFError
+                kind, args = receive(self.events)
+            except (EOFError, OSError):
+                _discard(self)
+                self.process.join(timeout=1)
+                raise TrainingProcessFailed(
+                    "the training process stopped unexpectedly (it crashed or was "
+                    f"killed, exit code {self.process.exitcode}); the model keeps the "
+                    "weights it had before this run"
+                ) from None
             if kind == "done":
-                return pickle.loads(blob)
+                return args
             if kind == "raised":
-                raise TrainingRunError(pickle.loads(blob))
+                raise TrainingRunError(args)
             try:
-                deliver(kind, pickle.loads(blob))
+                deliver(kind, args)
             except Exception:  # noqa: BLE001 - a listener's bug must not end the run here
                 log.exception("training event %s could not be delivered", kind)
 
     def close(self) -> None:
         if self.process.is_alive():
-            self.requests.put(None)
+            try:
+                send(self.requests, "quit", None)
+            except OSError:
+                log.debug("training process: quit not sent", exc_info=True)
             self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.terminate()
+
+
+def send(conn: Any, kind: str, payload: Any, strict: bool = False) -> None:
+    """One message: a pickled header, then each array's memory as it is. Out-of-band
+    buffers (pickle protocol 5) cross without the copies a plain pickle makes while holding
+    the interpreter lock (ResNet-50's weights are 100 MB). What cannot be pickled raises
+    with ``strict``, and is skipped (a progress event) without."""
+    buffers: list[pickle.PickleBuffer] = []
+    try:
+        head = pickle.dumps((kind, payload), protocol=5, buffer_callback=buffers.append)
+    except Exception:  # noqa: BLE001 - any pickling failure
+        if strict:
+            raise
+        log.debug("training process: %s event not sent", kind, exc_info=True)
+        return
+    conn.send_bytes(len(buffers).to_bytes(4, "big") + head)
+    for buffer in buffers:
+        conn.send_bytes(buffer.raw())
+
+
+def receive(conn: Any) -> tuple[str, Any]:
+    data = conn.recv_bytes()
+    count = int.from_bytes(data[:4], "big")
+    buffers = [conn.recv_bytes() for _ in range(count)]
+    return pickle.loads(memoryview(data)[4:], buffers=buffers)
 
 
 _lock = threading.Lock()
@@ -300,31 +331,21 @@ atexit.register(shutdown)
 
 # -- in the training process -----------------------------------------------------------------
 def serve(requests: Any, events: Any, control: Any) -> None:
-    """The training process's loop: one run per request until ``None`` arrives."""
+    """The training process's loop: one run per request until ``quit`` arrives."""
     while True:
-        blob = requests.get()
-        if blob is None:
+        try:
+            kind, request = receive(requests)
+        except EOFError:  # the app is gone
+            return
+        if kind == "quit":
             return
         try:
-            _send(events, "done", _train(pickle.loads(blob), events, control), strict=True)
+            send(events, "done", _train(request, events, control), strict=True)
         except Exception as exc:  # noqa: BLE001 - the app must get an answer, never a hang
             from studio.common.errors import short_message
 
             log.debug("training process: handled exception", exc_info=True)
-            _send(events, "raised", short_message(exc))
-
-
-def _send(events: Any, kind: str, args: Any, strict: bool = False) -> None:
-    """Put one event, pickled first: the queue's feeder thread would drop what cannot be
-    pickled without a word. A progress event that cannot cross is skipped."""
-    try:
-        blob = pickle.dumps(args)
-    except Exception:  # noqa: BLE001 - any pickling failure
-        if strict:
-            raise
-        log.debug("training process: %s event not sent", kind, exc_info=True)
-        return
-    events.put((kind, blob))
+            send(events, "raised", short_message(exc))
 
 
 def _train(request: _Request, events: Any, control: Any) -> tuple[TrainingResult, Any]:
@@ -343,7 +364,7 @@ def _train(request: _Request, events: Any, control: Any) -> tuple[TrainingResult
             load_custom_objects(file)
 
     def sender(kind: str):
-        return lambda *args: _send(events, kind, args)
+        return lambda *args: send(events, kind, args)
 
     listener = TrainingListener(**{hook: sender(hook) for hook in _HOOKS})
     engine = TrainingEngine(
@@ -354,7 +375,7 @@ def _train(request: _Request, events: Any, control: Any) -> tuple[TrainingResult
     for index, blob in enumerate(request.callbacks):
         callback = pickle.loads(blob)
         if hasattr(callback, "on_sample"):
-            callback.on_sample = lambda sample, index=index: _send(
+            callback.on_sample = lambda sample, index=index: send(
                 events, "callback_sample", (index, sample)
             )
         engine.extra_callbacks.append(callback)

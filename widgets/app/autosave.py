@@ -15,7 +15,6 @@ so nothing is lost and the app still starts.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -30,7 +29,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from studio.common.atomic import atomic_write_bytes, atomic_write_text
+from studio.common.atomic import atomic_write_text, atomic_write_with
 from studio.project import Project, ProjectError, read_document
 from widgets.common.jobs import JobFailed, JobRunner
 
@@ -145,11 +144,14 @@ def load_recovery(path: Path) -> Project:
     return project
 
 
-def _weights_bytes(weights: dict[str, list[Any]]) -> bytes:
+def _write_weights(path: Path, weights: dict[str, list[Any]]) -> None:
+    """Straight into the file: building the archive in memory first copied every array
+    while holding the interpreter lock (0.2 s for ResNet-50's 100 MB, the window stopped)."""
     arrays = {f"{nid}/{i}": np.asarray(w) for nid, ws in weights.items() for i, w in enumerate(ws)}
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _write(target: Path, data: dict[str, Any], weights: dict[str, list[Any]] | None) -> Path:
@@ -160,7 +162,7 @@ def _write(target: Path, data: dict[str, Any], weights: dict[str, list[Any]] | N
     target.parent.mkdir(parents=True, exist_ok=True)
     if weights is not None:
         if weights:
-            atomic_write_bytes(weights_path(target), _weights_bytes(weights))
+            atomic_write_with(weights_path(target), lambda tmp: _write_weights(tmp, weights))
         else:
             weights_path(target).unlink(missing_ok=True)
     atomic_write_text(target, text)

@@ -39,6 +39,7 @@ from widgets.data.panel import DatasetPanel
 from widgets.inspect.panel import InspectPanel
 from widgets.training.diagnose import DiagnoseTools
 from widgets.training.panel import TrainingPanel
+from widgets.training.trainer_thread import trainers_running
 from widgets.tuning.dock import install_search
 
 EXPORT_FILTERS: dict[str, str] = {
@@ -746,5 +747,5 @@ def build_app_window(**kwargs: Any) -> tuple[MainWindow, Workbench]:
         _FROZEN = True
         gc.collect()
         gc.freeze()
-        start_idle_collector(lambda: ui_busy() or jobs_running() > 0)
+        start_idle_collector(lambda: ui_busy() or jobs_running() > 0 or trainers_running() > 0)
     return window, workbench

@@ -6,8 +6,8 @@ measured on two cores, and Python starts one on whichever thread allocates when 
 grown by a quarter: a worker building NASNetMobile's layers, so the window stopped for that
 long in the middle of opening it or starting a run. Young collections stay automatic (they
 are short); the full one waits for a quiet moment: no job or UI pass going on and the mouse
-left alone for ``QUIET_S``. So that memory stays bounded in a session that is never quiet,
-one still runs after ``LONGEST_WAIT_S``.
+left alone for ``QUIET_S``, and no training run drawing its curves. So that memory stays
+bounded in a session that is never quiet, one still runs after ``LONGEST_WAIT_S``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from PySide6.QtGui import QCursor, QGuiApplication
 
 CHECK_MS = 250
 QUIET_S = 1.0
-LONGEST_WAIT_S = 60.0
+LONGEST_WAIT_S = 300.0
 # Young collections since the last full one before another is worth it: what Python's own
 # rule waits for (ten collections of the middle generation) at the least.
 WORTH_COLLECTING = 10
@@ -61,7 +61,11 @@ class IdleCollector(QObject):
 
     def _note_activity(self, now: float) -> None:
         cursor = QCursor.pos()
-        if cursor != self._cursor or QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton or self._busy():
+        if (
+            cursor != self._cursor
+            or QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton
+            or self._busy()
+        ):
             self._last_activity = now
         self._cursor = cursor
 

@@ -8,6 +8,7 @@ the UI thread never gets more than a few updates per second to process.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QThread, Signal, Slot
@@ -25,6 +26,15 @@ from studio.training.runs import RunRecord, RunStore
 from studio.training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
+
+_running = 0  # trainer threads running now
+_running_lock = threading.Lock()
+
+
+def trainers_running() -> int:
+    """How many training runs are going on (their curves are being drawn)."""
+    return _running
+
 
 if TYPE_CHECKING:  # widgets only hold models the core built
     import keras
@@ -106,6 +116,16 @@ class TrainerThread(QThread):
         )
 
     def run(self) -> None:
+        global _running
+        with _running_lock:
+            _running += 1
+        try:
+            self._run()
+        finally:
+            with _running_lock:
+                _running -= 1
+
+    def _run(self) -> None:
         try:
             self.result = self.engine.run(
                 self._model, self._dataset, self._settings, run_store=self._run_store
