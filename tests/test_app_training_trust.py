@@ -115,3 +115,23 @@ def test_a_second_run_asks_whether_to_continue_or_start_fresh(app, qtbot):
     bench.ask_weights = lambda: "fresh"
     train_once(qtbot, bench)
     assert built[0] is False  # fresh weights: the graph's weights were not loaded
+
+
+@pytest.mark.slow
+def test_a_run_says_it_is_starting_then_where_it_trains_and_the_window_keeps_working(app, qtbot):
+    """Training runs in the training process: the first run waits for it to start, so the
+    panel says so at once; the app's model gets the trained weights and the plots the curves."""
+    window, bench = app
+    panel = bench.training_panel
+    before = [w.copy() for ws in window.graph.weights.values() for w in ws]
+    shown: list[str] = []
+    label_set = panel.eta_label.setText
+    panel.eta_label.setText = lambda text: shown.append(text) or label_set(text)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    assert panel.eta_label.text() == "Building the model…"
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=90000)
+    assert shown.index("Starting the run…") < shown.index("Training on CPU…")
+    assert panel.last_result.status == "completed", panel.last_result.message
+    assert panel.plots.series(panel.plots.run_ids()[-1], "loss")[1]
+    after = [w for ws in window.graph.weights.values() for w in ws]
+    assert len(after) and (not before or any((a != b).any() for a, b in zip(before, after)))

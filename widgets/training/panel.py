@@ -449,6 +449,8 @@ class TrainingPanel(QWidget):
         self._run_id: str | None = None
         self._set_running(True)
         self.progress.setValue(0)
+        # The first run starts the training process (it imports Keras): seconds to say so.
+        self.eta_label.setText("Starting the run…")
         trainer.start()
 
     def _thread_ended(self, trainer: TrainerThread) -> None:
@@ -476,6 +478,7 @@ class TrainingPanel(QWidget):
 
     def _run_started(self, info: dict) -> None:
         self._run_id = info["run_id"]
+        self.eta_label.setText(f"Training on {info['device']}…")
         self.plots.start_run(self._run_id, f"run {self._run_id[-6:]}")
         self.samples_view.start_run(self._run_id)
 
