@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from studio.gallery.templates import new_from_template
 from studio.project import Project
@@ -135,3 +136,23 @@ def test_a_run_says_it_is_starting_then_where_it_trains_and_the_window_keeps_wor
     assert panel.plots.series(panel.plots.run_ids()[-1], "loss")[1]
     after = [w for ws in window.graph.weights.values() for w in ws]
     assert len(after) and (not before or any((a != b).any() for a, b in zip(before, after)))
+
+
+def test_a_long_progress_line_wraps_instead_of_widening_the_training_panel(app, qtbot):
+    """The progress line is long ("Epoch 7/10 · batch 2/50 · epoch ETA … · total ETA …"):
+    unwrapped it widened the panel inside its scrolling dock and cut off the Stop button."""
+    window, bench = app
+    panel = bench.training_panel
+    window.docks["Training"].raise_()
+    scroll = window.findChild(QScrollArea, "scroll_dock_training")
+    qtbot.waitUntil(lambda: scroll.isVisible(), timeout=5000)
+    assert scroll.horizontalScrollBar().maximum() == 0
+    panel._batch_progress(
+        {"fraction": 0.6, "paused": False, "epoch": 7, "epochs": 10, "batch": 2,
+         "batches": 50, "epoch_eta": 1.0, "overall_eta": 3700.0, "logs": None}
+    )  # fmt: skip
+    assert "total ETA" in panel.eta_label.text()
+    for _ in range(3):  # deliver the layout requests and resizes the new text posts
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    assert scroll.horizontalScrollBar().maximum() == 0, "the panel grew wider than its dock"

@@ -162,6 +162,7 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.eta_label = QLabel("")
+        self.eta_label.setWordWrap(True)  # a long progress line must not widen the panel
         self.message_label = QLabel("")
         self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet("color: #b00020")
