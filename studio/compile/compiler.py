@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from studio.catalog.build import build_layer, call_layer, call_template, spec_for
 from studio.checks import Analyzer
 from studio.compile.nesting import nest_groups
@@ -111,11 +113,19 @@ def load_graph_weights(graph: Graph, layers: dict[str, Any]) -> list[str]:
 def store_model_weights(graph: Graph, model) -> None:
     """Keep a (trained) model's weights on the graph, matched by layer name; layers of nested
     sub-models (blocks compiled as their own model) are matched inside them too."""
+    graph.weights.update(model_weights_for(graph, model))
+
+
+def model_weights_for(graph: Graph, model) -> dict[str, list[np.ndarray]]:
+    """The model's weights by node id, as ``store_model_weights`` would keep them; reads
+    the graph's names only, so a worker can do it while the graph stays as it is."""
     by_name = {n.name: n.id for n in graph.nodes}
+    out: dict[str, list[np.ndarray]] = {}
     for layer in _flat_layers(model):
         nid = by_name.get(layer.name)
         if nid is not None and layer.weights:
-            graph.weights[nid] = [w.copy() for w in layer.get_weights()]
+            out[nid] = [w.copy() for w in layer.get_weights()]
+    return out
 
 
 def _flat_layers(model) -> list[Any]:

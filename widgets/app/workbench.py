@@ -31,7 +31,7 @@ from studio.training.settings import TrainingError, TrainingSettings
 from widgets.app.gallery_dialog import GalleryDialog
 from widgets.app.main_window import MainWindow
 from widgets.code.view import CodeView
-from widgets.common.breathing import start_heartbeat, ui_busy
+from widgets.common.breathing import off_ui_thread, start_heartbeat, ui_busy
 from widgets.common.commands import ProjectFieldCommand, WeightsCommand
 from widgets.common.idle_gc import start_idle_collector
 from widgets.common.jobs import JobFailed, jobs_running
@@ -459,17 +459,14 @@ class Workbench(QObject):
 
     def _keep_weights(self, model: Any, text: str) -> None:
         """The model's weights become the graph's, as one undoable edit (the title shows
-        the change, the save prompt and autosave cover it)."""
-        from studio.compile.compiler import store_model_weights
+        the change, the save prompt and autosave cover it). Reading them is Keras work (every
+        variable of NASNetMobile's 771 layers): a worker does it while the window draws."""
+        from studio.compile.compiler import model_weights_for
 
         graph = self.window.graph
-        old = graph.weights
-        graph.weights = dict(old)
-        try:
-            store_model_weights(graph, model)
-            new = graph.weights
-        finally:
-            graph.weights = old
+        new = {**graph.weights, **off_ui_thread(model_weights_for, graph, model)}
+        if graph is not self.window.graph:
+            return  # another project was opened meanwhile
         self.window.stack.push(WeightsCommand(graph, new, text, self.schedule_inspect))
         self._trained = (self.window.models.content_revision(graph), new, model)
         self.window.statusBar().showMessage("Trained weights are kept with the model", 5000)
