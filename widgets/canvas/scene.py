@@ -181,7 +181,7 @@ class GraphScene(QGraphicsScene):
             for nid in affected - added:  # new items were drawn with their edges already there
                 if nid in graph and nid in self.nodes:
                     self._update_node(self.nodes[nid], graph.node(nid))
-            self._sync_groups(change.nodes, force=full or change.structural)
+            self._sync_groups(change.nodes, force=full or change.structural, breather=breather)
             if bulk:
                 self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
                 self.blockSignals(False)
@@ -378,7 +378,9 @@ class GraphScene(QGraphicsScene):
             self._place_edge(edge)
 
     # ----- blocks ------------------------------------------------------------------------------
-    def _sync_groups(self, touched: Iterable[str], force: bool = False) -> None:
+    def _sync_groups(
+        self, touched: Iterable[str], force: bool = False, breather: Breather | None = None
+    ) -> None:
         self._bounds = None
         graph = self.graph
         touched = set(touched)
@@ -416,9 +418,11 @@ class GraphScene(QGraphicsScene):
                 reroute.add(nid)
             elif old_member_of.get(nid) != member_of.get(nid) or nid in touched:
                 reroute.add(nid)
-        for nid in reroute:
+        for nid in reroute:  # every node when a document is built: breathe in between
             for edge in self._by_node.get(nid, ()):
                 self._place_edge(edge)
+            if breather is not None:
+                breather.breathe()
 
     def hidden_node_ids(self) -> set[str]:
         """Layers inside a collapsed block (drawn as the block)."""
