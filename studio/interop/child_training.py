@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.data.dataset import Dataset
-from studio.training.engine import TrainingListener, TrainingResult
+from studio.training.engine import TrainingEngine, TrainingListener, TrainingResult
 from studio.training.runs import RunStore
 from studio.training.settings import TrainingSettings
 
@@ -74,7 +74,7 @@ class _Request:
     progress_interval: float
 
 
-class ChildTrainingEngine:
+class ChildTrainingEngine(TrainingEngine):
     """``TrainingEngine.run`` done in the session's training process.
 
     ``extra_callbacks`` are pickled into the process; a callback's ``on_sample`` hook, if it
@@ -88,15 +88,13 @@ class ChildTrainingEngine:
         sample_interval: float = 0.2,
         progress_interval: float = 0.05,
     ) -> None:
-        self.listener = listener or TrainingListener()
-        self.sample_interval = sample_interval
-        self.progress_interval = progress_interval
-        self.extra_callbacks: list[Any] = []
+        super().__init__(
+            listener, sample_interval=sample_interval, progress_interval=progress_interval
+        )
         self._state = RUN
-        self._running = threading.Event()
         self._process: _TrainingProcess | None = None
 
-    # -- control, from any thread ----------------------------------------------------------
+    # -- control, from any thread: a flag the process reads ----------------------------------
     def pause(self) -> None:
         if self._state != STOP:
             self._set_state(PAUSE)
@@ -112,10 +110,6 @@ class ChildTrainingEngine:
     def is_paused(self) -> bool:
         return self._state == PAUSE
 
-    @property
-    def is_running(self) -> bool:
-        return self._running.is_set()
-
     def _set_state(self, state: int) -> None:
         self._state = state
         process = self._process
@@ -130,12 +124,16 @@ class ChildTrainingEngine:
         settings: TrainingSettings,
         *,
         run_store: RunStore | None = None,
+        compile: bool = True,
         dataset_ref: dict[str, Any] | None = None,
         project_folder: Any = None,
     ) -> TrainingResult:
         """Train ``model`` there and give it the weights the run ended with (on failure, the
         ones it started with). Raises ``TrainingProcessFailed`` if the process dies."""
         import keras
+
+        if not compile:
+            raise ValueError("keeping a compiled model's optimizer needs the in-process engine")
 
         from studio.interop.custom_objects import loaded_files
 
@@ -352,7 +350,6 @@ def _train(request: _Request, events: Any, control: Any) -> tuple[TrainingResult
     import keras
 
     from studio.interop.custom_objects import load_custom_objects, loaded_files
-    from studio.training.engine import TrainingEngine
 
     for module in request.class_modules:
         try:
