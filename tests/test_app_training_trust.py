@@ -156,3 +156,7 @@ def test_a_long_progress_line_wraps_instead_of_widening_the_training_panel(app, 
         QApplication.sendPostedEvents()
         QApplication.processEvents()
     assert scroll.horizontalScrollBar().maximum() == 0, "the panel grew wider than its dock"
+    label = panel.eta_label
+    assert label.height() >= label.sizeHint().height(), "its rows were squeezed together"
+    settings_box = panel.findChild(QScrollArea)
+    assert settings_box.geometry().bottom() < panel.device_label.geometry().top()

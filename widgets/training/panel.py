@@ -53,6 +53,7 @@ from studio.training.settings import (
     available_optimizers,
     default_schedule_params,
 )
+from widgets.common.wrapping import WrappingColumn
 from widgets.training.episode_plot import EpisodePlot
 from widgets.training.generated_samples import GeneratedSamplesView
 from widgets.training.memory_budget import MemoryBudget
@@ -162,7 +163,6 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.eta_label = QLabel("")
-        self.eta_label.setWordWrap(True)  # a long progress line must not widen the panel
         self.message_label = QLabel("")
         self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet("color: #b00020")
@@ -190,7 +190,7 @@ class TrainingPanel(QWidget):
         self.episode_plot = EpisodePlot()  # shown for reinforcement-learning runs
         self.episode_plot.hide()
 
-        left = QWidget()
+        left = WrappingColumn()  # the memory line wraps: keep room for it
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(scroll, 1)
         left_layout.addWidget(self.device_label)
@@ -486,9 +486,11 @@ class TrainingPanel(QWidget):
     def _batch_progress(self, info: dict) -> None:
         self.progress.setValue(int(info["fraction"] * 1000))
         state = "Paused · " if info["paused"] else ""
+        # Two lines of their own: one long line widened the panel past its dock, and a
+        # word-wrapped one made the scrolling dock squeeze the rows above it together.
         self.eta_label.setText(
             f"{state}Epoch {info['epoch']}/{info['epochs']} · batch "
-            f"{info['batch']}/{info['batches']} · epoch ETA "
+            f"{info['batch']}/{info['batches']}\nepoch ETA "
             f"{format_clock(info['epoch_eta'])} · total ETA "
             f"{format_clock(info['overall_eta'])}"
         )
