@@ -34,12 +34,11 @@ from widgets.code.view import CodeView
 from widgets.common.breathing import off_ui_thread, start_heartbeat, ui_busy
 from widgets.common.commands import ProjectFieldCommand, WeightsCommand
 from widgets.common.idle_gc import start_idle_collector
-from widgets.common.jobs import JobFailed, jobs_running
+from widgets.common.jobs import JobFailed, work_in_flight
 from widgets.data.panel import DatasetPanel
 from widgets.inspect.panel import InspectPanel
 from widgets.training.diagnose import DiagnoseTools
 from widgets.training.panel import TrainingPanel
-from widgets.training.trainer_thread import trainers_running
 from widgets.tuning.dock import install_search
 
 EXPORT_FILTERS: dict[str, str] = {
@@ -744,5 +743,5 @@ def build_app_window(**kwargs: Any) -> tuple[MainWindow, Workbench]:
         _FROZEN = True
         gc.collect()
         gc.freeze()
-        start_idle_collector(lambda: ui_busy() or jobs_running() > 0 or trainers_running() > 0)
+        start_idle_collector(lambda: ui_busy() or work_in_flight() > 0)
     return window, workbench

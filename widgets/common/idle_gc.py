@@ -37,9 +37,8 @@ class IdleCollector(QObject):
     def __init__(self, busy: Callable[[], bool], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._busy = busy
-        self._threshold = gc.get_threshold()
-        young, middle, _ = self._threshold
-        gc.set_threshold(young, middle, NEVER)  # Python starts no full collection itself
+        saved = gc.get_threshold()
+        gc.set_threshold(saved[0], saved[1], NEVER)  # Python starts no full collection itself
         self._last_full = time.monotonic()
         self._young_at_full = self._middle_collections()
         self._last_activity = time.monotonic()
@@ -49,7 +48,6 @@ class IdleCollector(QObject):
         self._timer.setInterval(CHECK_MS)
         self._timer.timeout.connect(self.check)
         self._timer.start()
-        saved = self._threshold
         self.destroyed.connect(lambda *_: gc.set_threshold(*saved))
 
     @staticmethod

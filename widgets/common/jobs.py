@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,19 +30,26 @@ from widgets.common.breathing import give_way, wait_for_ui
 log = logging.getLogger(__name__)
 
 
-_running = 0  # jobs running now, in every runner
-_running_lock = threading.Lock()
+_at_work = 0  # background work going on now: jobs of every runner, training runs
+_at_work_lock = threading.Lock()
 
 
-def jobs_running() -> int:
-    """How many jobs are running on workers now (any runner)."""
-    return _running
+def work_in_flight() -> int:
+    """How many pieces of background work (jobs, training runs) are going on now."""
+    return _at_work
 
 
-def _count(delta: int) -> None:
-    global _running
-    with _running_lock:
-        _running += delta
+@contextmanager
+def at_work() -> Iterator[None]:
+    """Count the block as background work (``work_in_flight``) while it runs."""
+    global _at_work
+    with _at_work_lock:
+        _at_work += 1
+    try:
+        yield
+    finally:
+        with _at_work_lock:
+            _at_work -= 1
 
 
 @dataclass(frozen=True)
@@ -82,15 +90,14 @@ class _Job(QRunnable):
         self.started = True
         outcome: Any = None
         if not self.dropped:
-            _count(1)
-            try:
-                extra = {"on_progress": self._progress} if self.reports_progress else {}
-                outcome = self.fn(*self.args, **extra)
-            except Exception as exc:  # noqa: BLE001 - a worker must report every failure
-                log.debug("job %s failed", getattr(self.fn, "__name__", self.fn), exc_info=True)
-                outcome = JobFailed(short_message(exc))
-            finally:
-                _count(-1)
+            with at_work():
+                try:
+                    extra = {"on_progress": self._progress} if self.reports_progress else {}
+                    outcome = self.fn(*self.args, **extra)
+                except Exception as exc:  # noqa: BLE001 - a worker must report every failure
+                    name = getattr(self.fn, "__name__", self.fn)
+                    log.debug("job %s failed", name, exc_info=True)
+                    outcome = JobFailed(short_message(exc))
         if shiboken6.isValid(self.signals):  # gone when the app quit while this ran
             self.signals.done.emit(outcome)
 

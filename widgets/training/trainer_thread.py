@@ -8,7 +8,6 @@ the UI thread never gets more than a few updates per second to process.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QThread, Signal, Slot
@@ -24,17 +23,9 @@ from studio.training.engine import (
 )
 from studio.training.runs import RunRecord, RunStore
 from studio.training.settings import TrainingSettings
+from widgets.common.jobs import at_work
 
 log = logging.getLogger(__name__)
-
-_running = 0  # trainer threads running now
-_running_lock = threading.Lock()
-
-
-def trainers_running() -> int:
-    """How many training runs are going on (their curves are being drawn)."""
-    return _running
-
 
 if TYPE_CHECKING:  # widgets only hold models the core built
     import keras
@@ -116,14 +107,8 @@ class TrainerThread(QThread):
         )
 
     def run(self) -> None:
-        global _running
-        with _running_lock:
-            _running += 1
-        try:
+        with at_work():  # counts as background work while its curves are being drawn
             self._run()
-        finally:
-            with _running_lock:
-                _running -= 1
 
     def _run(self) -> None:
         try:
