@@ -95,11 +95,9 @@ def _discard(pool: ProcessPoolExecutor) -> None:
 
 def _call(files: tuple[str, ...], fn: Callable[..., T], args: tuple[Any, ...]) -> T:
     from studio.common.errors import short_message
-    from studio.interop.custom_objects import load_custom_objects, loaded_files
+    from studio.interop.custom_objects import load_missing
 
-    for file in files:
-        if Path(file) not in loaded_files():  # the app sends resolved paths
-            load_custom_objects(file)
+    load_missing(files)
     try:
         return fn(*args)
     except Exception as exc:

@@ -349,16 +349,14 @@ def serve(requests: Any, events: Any, control: Any) -> None:
 def _train(request: _Request, events: Any, control: Any) -> tuple[TrainingResult, Any]:
     import keras
 
-    from studio.interop.custom_objects import load_custom_objects, loaded_files
+    from studio.interop.custom_objects import load_missing
 
     for module in request.class_modules:
         try:
             importlib.import_module(module)
         except ImportError:  # a class from a user's file comes back through custom_files
             log.debug("training process: cannot import %s", module, exc_info=True)
-    for file in request.custom_files:
-        if Path(file) not in loaded_files():
-            load_custom_objects(file)
+    load_missing(request.custom_files)
 
     def sender(kind: str):
         return lambda *args: send(events, kind, args)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import runpy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,14 @@ _LOADED_FILES: list[Path] = []  # in the order loaded, for a child process to lo
 def loaded_files() -> tuple[Path, ...]:
     """The files whose classes this session registered (a child process loads them too)."""
     return tuple(_LOADED_FILES)
+
+
+def load_missing(files: Iterable[str | Path]) -> None:
+    """In a child process: load each of the app's ``loaded_files()`` not loaded here yet
+    (the app sends resolved paths)."""
+    for file in files:
+        if Path(file) not in _LOADED_FILES:
+            load_custom_objects(file)
 
 
 def keras_objects(namespace: dict[str, Any]) -> dict[str, Any]:
