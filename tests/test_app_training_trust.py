@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QScrollArea
 
 from studio.gallery.templates import new_from_template
 from studio.project import Project
@@ -152,11 +152,20 @@ def test_a_long_progress_line_wraps_instead_of_widening_the_training_panel(app, 
          "batches": 50, "epoch_eta": 1.0, "overall_eta": 3700.0, "logs": None}
     )  # fmt: skip
     assert "total ETA" in panel.eta_label.text()
-    for _ in range(3):  # deliver the layout requests and resizes the new text posts
-        QApplication.sendPostedEvents()
-        QApplication.processEvents()
-    assert scroll.horizontalScrollBar().maximum() == 0, "the panel grew wider than its dock"
     label = panel.eta_label
-    assert label.height() >= label.sizeHint().height(), "its rows were squeezed together"
     settings_box = panel.findChild(QScrollArea)
+
+    def laid_out() -> bool:  # the new text (and the memory line, filled in on its own time)
+        return (  # go through a few rounds of layout requests and resizes
+            scroll.horizontalScrollBar().maximum() == 0
+            and label.height() >= label.sizeHint().height()
+            and settings_box.geometry().bottom() < panel.device_label.geometry().top()
+        )
+
+    try:
+        qtbot.waitUntil(laid_out, timeout=5000)
+    except qtbot.TimeoutError:
+        pass  # the assertions below say which part is wrong
+    assert scroll.horizontalScrollBar().maximum() == 0, "the panel grew wider than its dock"
+    assert label.height() >= label.sizeHint().height(), "its rows were squeezed together"
     assert settings_box.geometry().bottom() < panel.device_label.geometry().top()
