@@ -131,6 +131,19 @@ def test_filter_grid_reduces_3d_kernels_and_reshapes_dense():
     assert filter_grid(dense).images.shape == (5, 7, 7)
 
 
+def test_filter_grid_folds_a_wide_dense_layer_into_blocks():
+    """2,048 pooled features per unit: near-square blocks, not strips a pixel high."""
+    wide = keras.layers.Dense(3)
+    wide(keras.Input((2048,)))
+    assert filter_grid(wide).images.shape == (3, 32, 64)
+    few = keras.layers.Dense(3)
+    few(keras.Input((10,)))
+    assert filter_grid(few).images.shape == (3, 1, 10)  # a few features read as a strip
+    prime = keras.layers.Dense(2)
+    prime(keras.Input((1009,)))
+    assert filter_grid(prime).images.shape == (2, 1, 1009)  # nothing folds it evenly
+
+
 def test_filter_grid_handles_depthwise_separable_and_transpose():
     inp = keras.Input((8, 8, 3))
     for layer, count in [

@@ -155,6 +155,8 @@ def test_evaluation_view_confusion_and_misclassified_first(qtbot, model, dataset
     r = view.result
     assert r is not None and r.confusion.sum() == 20
     assert view.class_table.rowCount() == 3
+    assert view.class_table.cell(0, 3) == str(int(r.report.support[0]))
+    assert view.class_table.cell(1, 0) == f"{r.report.precision[1]:.3f}"
     view.confusion.normalised.setChecked(True)
     assert view.samples.count == 20
     _shoot(view, artifacts_dir, "evaluation")

@@ -84,7 +84,11 @@ def kernel_as_filters(layer: keras.Layer) -> tuple[np.ndarray, str]:
 
 
 def _dense_image_shape(layer: keras.Layer, n_in: int) -> tuple[int, int]:
-    """(h, w) to show one Dense unit's weights: the Flatten-ed image if there is one."""
+    """(h, w) to show one Dense unit's weights: the Flatten-ed image if there is one.
+
+    Otherwise a few inputs stay a ``1 x in`` strip (feature order reads left to right) and
+    many are folded into a near-square block: a ResNet-50 classifier's 2,048 inputs as one
+    strip per unit made a picture 65,000 pixels wide, every unit a line one pixel high."""
     try:
         producer = producing_layer(layer.input)
         if isinstance(producer, keras.layers.Flatten):
@@ -93,7 +97,15 @@ def _dense_image_shape(layer: keras.Layer, n_in: int) -> tuple[int, int]:
                 return int(shape[0]), int(math.prod(shape[1:]))
     except (AttributeError, ValueError, IndexError, TypeError):
         pass
+    if n_in > STRIP_MAX:
+        h = max(d for d in range(1, math.isqrt(n_in) + 1) if n_in % d == 0)
+        if n_in // h <= FOLD_MAX_RATIO * h:
+            return h, n_in // h
     return 1, n_in
+
+
+STRIP_MAX = 64  # Dense inputs shown as one strip at most
+FOLD_MAX_RATIO = 8  # a folded block at most this many times wider than high
 
 
 def _normalise(images: np.ndarray, groups: np.ndarray, mode: Normalise) -> np.ndarray:

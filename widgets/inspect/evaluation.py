@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from studio.inspect import Evaluation, activation_projection, evaluate, probe_for, split_arrays
 from widgets.common.jobs import JobFailed
+from widgets.inspect.class_table import ClassTable
 from widgets.inspect.common import InspectView, Work, fill_combo, image_of, layer_names
 from widgets.inspect.image_grid import ImageGrid
 
@@ -112,8 +111,7 @@ class EvaluationView(InspectView):
 
         self.tabs = QTabWidget()
         self.confusion = ConfusionPlot()
-        self.class_table = QTableWidget(0, 4)
-        self.class_table.setHorizontalHeaderLabels(["Precision", "Recall", "F1", "Support"])
+        self.class_table = ClassTable()
         self.samples = ImageGrid(cell=56)
         self.regression = _plot()
         self.regression.setLabel("bottom", "true")
@@ -193,23 +191,11 @@ class EvaluationView(InspectView):
             parts.append(r.note)
         self.summary.setText(" · ".join(parts))
         self.confusion.show_result(r)
-        self._fill_class_table(r)
+        self.class_table.show_report(r.report)
         self._draw_samples(r)
         self._draw_regression(r)
         self._draw_projection(projection)
         self.tabs.setCurrentIndex(0 if r.is_classification else 3)
-
-    def _fill_class_table(self, r: Evaluation) -> None:
-        report = r.report
-        self.class_table.setRowCount(0 if report is None else len(report.names))
-        if report is None:
-            return
-        self.class_table.setVerticalHeaderLabels(report.names)
-        for i in range(len(report.names)):
-            values = [report.precision[i], report.recall[i], report.f1[i]]
-            for j, v in enumerate(values):
-                self.class_table.setItem(i, j, QTableWidgetItem(f"{v:.3f}"))
-            self.class_table.setItem(i, 3, QTableWidgetItem(str(int(report.support[i]))))
 
     def _x(self):
         x, _, _ = split_arrays(self.dataset)

@@ -84,7 +84,7 @@ class InspectPanel(QTabWidget):
         self.evaluation.result = None
         self.evaluation.summary.setText("")
         self.evaluation.confusion.show_result(None)
-        self.evaluation.class_table.setRowCount(0)
+        self.evaluation.class_table.show_report(None)
         self.evaluation.pca_plot.clear()
         self.set_model(None)
 
