@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from studio.data.dataset import Dataset
-from studio.interop import child_training
+from studio.interop import child_process
 from studio.interop.child_training import ChildTrainingEngine, TrainingProcessFailed
 from studio.training.engine import TrainingListener
 from studio.training.health import HealthMonitor
@@ -53,7 +53,9 @@ def test_a_run_in_the_child_trains_the_model_here_and_reports_every_epoch():
     assert any((a != b).any() for a, b in zip(before, model.get_weights(), strict=True))
     assert model.compiled  # evaluation reads the run's loss and metrics here
     assert samples, "the health monitor's samples come back to this process"
-    assert child_training._current is not None and child_training._current.alive()
+    assert child_process._current is not None and child_process._current.alive()
+    # Exports and other calls use the same kept process: one TensorFlow import per session.
+    assert child_process.run_in_child(os.getpid) == child_process._current.process.pid
 
 
 def _probe():
@@ -107,7 +109,7 @@ def test_a_dead_training_process_ends_the_run_with_a_sentence_and_the_next_run_w
     worker = threading.Thread(target=train)
     worker.start()
     assert started.wait(60)
-    os.kill(child_training._current.process.pid, signal.SIGKILL)
+    os.kill(child_process._current.process.pid, signal.SIGKILL)
     worker.join(60)
     assert errors and "stopped unexpectedly" in str(errors[0])
     assert all((a == b).all() for a, b in zip(before, model.get_weights(), strict=True))

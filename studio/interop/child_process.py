@@ -1,15 +1,22 @@
-"""Keras work for a desktop session, run in a separate Python process.
+"""The session's separate Keras process: exports and training runs are done there.
 
 Keras and TensorFlow hold the interpreter lock for long stretches while they build, run or
 save a big model: exporting NASNetMobile in a worker thread of the app stopped its UI thread
 for 1.8 s. A process has its own interpreter, so the app's window keeps drawing while the
-export runs there; the calling thread only waits for the answer, holding no lock.
+work runs there; the calling thread only waits for the answer, holding no lock.
 
 One process is started on first use (``spawn``: a fresh interpreter that does not inherit
-the app's threads or Qt) and kept for later calls, so only the first export pays for
-importing TensorFlow there. Custom classes the session loaded from the user's files are
-loaded there too before the work runs. A process that dies (a crash in a native library)
-turns into one ``ChildProcessFailed`` sentence, and the next call starts a new one.
+the app's threads or Qt) and kept for later work, so only the first job pays for importing
+TensorFlow there; work asked for while it is busy (an export during a training run) gets a
+process of its own for that one job. Custom classes the session loaded from the user's
+files are loaded there too before the work runs. A process that dies (a crash in a native
+library) turns into one ``ChildProcessFailed`` sentence, and the next job starts a new one.
+
+Messages cross a pipe each way as a pickled header followed by each array's memory as it is
+(pickle protocol 5, out-of-band buffers): a plain pickle copies every array while holding
+the lock, and a ResNet-50 export's 100 MB of weights stopped the window for half a second
+that way. Long work sends events back while it runs (training progress); a shared flag
+carries pause, resume and stop the other way.
 """
 
 from __future__ import annotations
@@ -20,17 +27,13 @@ import multiprocessing
 import pickle
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-_lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
+RUN, PAUSE, STOP = 0, 1, 2  # the control flag's values
 
 
 class ChildProcessFailed(RuntimeError):
@@ -42,22 +45,138 @@ class ChildError(RuntimeError):
     message is kept)."""
 
 
+class KerasProcess:
+    """The kept process and its channels: a pipe each way and a control flag."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        request_reader, self.requests = context.Pipe(duplex=False)
+        self.events, event_writer = context.Pipe(duplex=False)
+        self.control = context.Value("i", RUN, lock=False)
+        self.taken = threading.Lock()  # held by the job using the process
+        self.process = context.Process(
+            target=serve,
+            args=(request_reader, event_writer, self.control),
+            name="studio-keras",
+            daemon=True,
+        )
+        self.process.start()
+        # Only the process holds its ends now: its death reads as the end of the pipe here.
+        request_reader.close()
+        event_writer.close()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def ask(self, kind: str, payload: Any, deliver: Callable[[str, Any], None]) -> Any:
+        """Send one job and wait for its answer; events it sends meanwhile go to
+        ``deliver``. Raises what the job raised, or ``ChildProcessFailed``."""
+        send(self.requests, kind, payload, strict=True)
+        while True:
+            try:
+                if not self.events.poll(0.2):
+                    if self.process.is_alive():
+                        continue
+                    raise EOFError
+                event, args = receive(self.events)
+            except (EOFError, OSError):
+                _discard(self)
+                self.process.join(timeout=1)
+                raise ChildProcessFailed(
+                    "the separate process that did the work stopped unexpectedly (it "
+                    f"crashed or was killed, exit code {self.process.exitcode})"
+                ) from None
+            if event == "done":
+                return args
+            if event == "raised":
+                raise args
+            try:
+                deliver(event, args)
+            except Exception:  # noqa: BLE001 - a listener's bug must not end the job here
+                log.exception("event %s from the Keras process could not be delivered", event)
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            try:
+                send(self.requests, "quit", None)
+            except OSError:
+                log.debug("Keras process: quit not sent", exc_info=True)
+            self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.terminate()
+
+
+def send(conn: Any, kind: str, payload: Any, strict: bool = False) -> None:
+    """One message: a pickled header, then each array's memory as it is. What cannot be
+    pickled raises with ``strict``, and is skipped (a progress event) without."""
+    buffers: list[pickle.PickleBuffer] = []
+    try:
+        head = pickle.dumps((kind, payload), protocol=5, buffer_callback=buffers.append)
+    except Exception:  # noqa: BLE001 - any pickling failure
+        if strict:
+            raise
+        log.debug("Keras process: %s event not sent", kind, exc_info=True)
+        return
+    conn.send_bytes(len(buffers).to_bytes(4, "big") + head)
+    for buffer in buffers:
+        conn.send_bytes(buffer.raw())
+
+
+def receive(conn: Any) -> tuple[str, Any]:
+    data = conn.recv_bytes()
+    count = int.from_bytes(data[:4], "big")
+    buffers = [conn.recv_bytes() for _ in range(count)]
+    return pickle.loads(memoryview(data)[4:], buffers=buffers)
+
+
+_lock = threading.Lock()
+_current: KerasProcess | None = None
+
+
+def take_process() -> tuple[KerasProcess, bool]:
+    """The kept process, taken for one job; while another job has it, a process of this
+    job's own (``False``: close it afterwards). Release ``taken`` when done."""
+    global _current
+    with _lock:
+        if _current is None or not _current.alive():
+            _current = KerasProcess()
+        if _current.taken.acquire(blocking=False):
+            return _current, True
+    extra = KerasProcess()
+    extra.taken.acquire()
+    return extra, False
+
+
+def ask(
+    kind: str,
+    payload: Any,
+    deliver: Callable[[str, Any], None] = lambda event, args: None,
+    on_process: Callable[[KerasProcess | None], None] = lambda process: None,
+) -> Any:
+    """One job in a Keras process (the kept one when it is free); ``on_process`` hears which
+    process runs it, and ``None`` when the job is over."""
+    process, kept = take_process()
+    on_process(process)
+    try:
+        return process.ask(kind, payload, deliver)
+    finally:
+        on_process(None)
+        process.taken.release()
+        if not kept:
+            process.close()
+
+
 def run_in_child(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` in the session's Keras process; returns its result or raises its
     exception. ``fn`` and the arguments must be picklable (a module-level function).
     Blocks the calling thread (a worker) without holding the interpreter lock."""
     from studio.interop.custom_objects import loaded_files
 
-    pool = _get_pool()
     files = tuple(str(p) for p in loaded_files())
     try:
-        return pool.submit(_call, files, fn, args).result()
-    except BrokenProcessPool:
-        _discard(pool)
-        raise ChildProcessFailed(
-            "the separate process that did the work stopped unexpectedly (it crashed or "
-            "was killed); nothing was written over the old file"
-        ) from None
+        return ask("call", (files, fn, args, False))
+    except ChildProcessFailed as exc:
+        raise ChildProcessFailed(f"{exc}; nothing was written over the old file") from None
 
 
 def export_in_child(graph: Any, fmt: str, path: str | Path) -> Any:
@@ -65,53 +184,71 @@ def export_in_child(graph: Any, fmt: str, path: str | Path) -> Any:
     return run_in_child(_export, graph, fmt, str(path))
 
 
+def _discard(process: KerasProcess) -> None:
+    global _current
+    with _lock:
+        if _current is process:
+            _current = None
+
+
 def shutdown() -> None:
-    """Stop the process: at interpreter exit (registered with ``atexit``), and where a
-    fresh process is wanted."""
-    global _pool
+    """Stop the kept process (at interpreter exit, and where a fresh one is wanted)."""
+    global _current
     with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        process, _current = _current, None
+    if process is not None:
+        process.close()
 
 
-def _get_pool() -> ProcessPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None:
-            _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
-        return _pool
+atexit.register(shutdown)
 
 
-def _discard(pool: ProcessPoolExecutor) -> None:
-    global _pool
-    with _lock:
-        if _pool is pool:
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
+# -- in the Keras process --------------------------------------------------------------------
+def serve(requests: Any, events: Any, control: Any) -> None:
+    """The process's loop: one job per request until ``quit`` arrives."""
+    while True:
+        try:
+            kind, payload = receive(requests)
+        except EOFError:  # the app is gone
+            return
+        if kind == "quit":
+            return
+        try:
+            send(events, "done", _call(*payload, events=events, control=control), strict=True)
+        except Exception as exc:  # noqa: BLE001 - the app must get an answer, never a hang
+            log.debug("Keras process: handled exception", exc_info=True)
+            send(events, "raised", _portable(exc))
 
 
-def _call(files: tuple[str, ...], fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-    from studio.common.errors import short_message
+def _call(
+    files: tuple[str, ...],
+    fn: Callable[..., T],
+    args: tuple[Any, ...],
+    channel: bool = False,
+    *,
+    events: Any,
+    control: Any,
+) -> T:
+    """A job: ``fn(*args)``, and with ``channel`` also the pipe for its events and the
+    control flag (``events=``, ``control=``), for work that reports while it runs."""
     from studio.interop.custom_objects import load_missing
 
     load_missing(files)
+    return fn(*args, events=events, control=control) if channel else fn(*args)
+
+
+def _portable(exc: Exception) -> Exception:
+    """The exception itself when it can be rebuilt in the app, else its sentence."""
+    from studio.common.errors import short_message
+
     try:
-        return fn(*args)
-    except Exception as exc:
-        try:  # an exception that cannot be rebuilt in the app would break the pool
-            pickle.loads(pickle.dumps(exc))
-        except Exception:  # noqa: BLE001 - any failure to round-trip means: send the text
-            raise ChildError(short_message(exc)) from None
-        raise
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any failure to round-trip means: send the text
+        return ChildError(short_message(exc))
+    return exc
 
 
 def _export(graph: Any, fmt: str, path: str) -> Any:
     from studio.interop.export import export
 
     return export(graph, fmt, Path(path))
-
-
-atexit.register(shutdown)

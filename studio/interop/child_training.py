@@ -8,19 +8,18 @@ later full collection paid for the traced graph again. A second process has its 
 interpreter and its own heap, so the app's window keeps drawing and its collections stay
 small; the app's model only receives the trained weights.
 
-One process is spawned on first use and kept for later runs, so only the first run pays for
-importing Keras there. Progress, sample grids and training-health samples come back as
-events and reach the listener on the calling thread (the app's ``TrainerThread``); pause,
-resume and stop are a shared flag the process reads every 50 ms. A process that dies ends
-the run as failed with one sentence; the next run starts a new one.
+The run is a job for the session's Keras process (``studio.interop.child_process``, kept
+between jobs, so only the first pays for importing Keras there). Progress, sample grids and
+training-health samples come back as events and reach the listener on the calling thread
+(the app's ``TrainerThread``); pause, resume and stop are the process's shared flag, read
+every 50 ms. A process that dies ends the run as failed with one sentence; the next run
+starts a new one.
 """
 
 from __future__ import annotations
 
-import atexit
 import importlib
 import logging
-import multiprocessing
 import pickle
 import threading
 from dataclasses import dataclass
@@ -28,13 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from studio.data.dataset import Dataset
+from studio.interop.child_process import (
+    PAUSE,
+    RUN,
+    STOP,
+    ChildProcessFailed,
+    KerasProcess,
+    ask,
+    send,
+)
 from studio.training.engine import TrainingEngine, TrainingListener, TrainingResult
 from studio.training.runs import RunStore
 from studio.training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
-RUN, PAUSE, STOP = 0, 1, 2
 _POLL_SECONDS = 0.05
 # Events the process sends; each names the listener hook it is delivered to.
 _HOOKS = (
@@ -48,12 +55,8 @@ _HOOKS = (
 )
 
 
-class TrainingProcessFailed(RuntimeError):
+class TrainingProcessFailed(ChildProcessFailed):
     """The training process stopped before it answered (it crashed or was killed)."""
-
-
-class TrainingRunError(RuntimeError):
-    """The run could not be set up in the training process (its message says why)."""
 
 
 @dataclass
@@ -92,7 +95,7 @@ class ChildTrainingEngine(TrainingEngine):
             listener, sample_interval=sample_interval, progress_interval=progress_interval
         )
         self._state = RUN
-        self._process: _TrainingProcess | None = None
+        self._process: KerasProcess | None = None
 
     # -- control, from any thread: a flag the process reads ----------------------------------
     def pause(self) -> None:
@@ -153,17 +156,14 @@ class ChildTrainingEngine(TrainingEngine):
         )
         self._running.set()
         try:
-            process, kept = _take_process()
-            self._process = process
-            process.control.value = self._state
-            try:
-                result, weights = process.run(request, self._deliver)
-            finally:
-                process.taken.release()
-                if not kept:
-                    process.close()
+            job = ((), train_here, (request,), True)  # custom files: loaded by the job itself
+            result, weights = ask("call", job, self._deliver, self._use)
+        except ChildProcessFailed:
+            raise TrainingProcessFailed(
+                "the training process stopped unexpectedly (it crashed or was killed); "
+                "the model keeps the weights it had before this run"
+            ) from None
         finally:
-            self._process = None
             self._running.clear()
         if weights is not None:
             model.set_weights(weights)
@@ -174,6 +174,11 @@ class ChildTrainingEngine(TrainingEngine):
 
             compile_model(model, settings)  # evaluation reads the run's loss and metrics
         return result
+
+    def _use(self, process: KerasProcess | None) -> None:
+        self._process = process
+        if process is not None:
+            process.control.value = self._state
 
     def _deliver(self, kind: str, args: tuple[Any, ...]) -> None:
         if kind == "callback_sample":
@@ -205,148 +210,9 @@ def _without_hook(callback: Any) -> Any:
         callback.on_sample = hook
 
 
-class _TrainingProcess:
-    """The kept process and its channels: a pipe each way and a control flag."""
-
-    def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        request_reader, self.requests = context.Pipe(duplex=False)
-        self.events, event_writer = context.Pipe(duplex=False)
-        self.control = context.Value("i", RUN, lock=False)
-        self.taken = threading.Lock()  # held by the run using the process
-        self.process = context.Process(
-            target=serve,
-            args=(request_reader, event_writer, self.control),
-            name="studio-training",
-            daemon=True,
-        )
-        self.process.start()
-        # Only the process holds its ends now: its death reads as the end of the pipe here.
-        request_reader.close()
-        event_writer.close()
-
-    def alive(self) -> bool:
-        return self.process.is_alive()
-
-    def run(self, request: _Request, deliver: Any) -> tuple[TrainingResult, list[Any] | None]:
-        send(self.requests, "run", request, strict=True)
-        while True:
-            try:
-                if not self.events.poll(0.2):
-                    if self.process.is_alive():
-                        continue
-                    raise EOFError
-                kind, args = receive(self.events)
-            except (EOFError, OSError):
-                _discard(self)
-                self.process.join(timeout=1)
-                raise TrainingProcessFailed(
-                    "the training process stopped unexpectedly (it crashed or was "
-                    f"killed, exit code {self.process.exitcode}); the model keeps the "
-                    "weights it had before this run"
-                ) from None
-            if kind == "done":
-                return args
-            if kind == "raised":
-                raise TrainingRunError(args)
-            try:
-                deliver(kind, args)
-            except Exception:  # noqa: BLE001 - a listener's bug must not end the run here
-                log.exception("training event %s could not be delivered", kind)
-
-    def close(self) -> None:
-        if self.process.is_alive():
-            try:
-                send(self.requests, "quit", None)
-            except OSError:
-                log.debug("training process: quit not sent", exc_info=True)
-            self.process.join(timeout=2)
-        if self.process.is_alive():
-            self.process.terminate()
-
-
-def send(conn: Any, kind: str, payload: Any, strict: bool = False) -> None:
-    """One message: a pickled header, then each array's memory as it is. Out-of-band
-    buffers (pickle protocol 5) cross without the copies a plain pickle makes while holding
-    the interpreter lock (ResNet-50's weights are 100 MB). What cannot be pickled raises
-    with ``strict``, and is skipped (a progress event) without."""
-    buffers: list[pickle.PickleBuffer] = []
-    try:
-        head = pickle.dumps((kind, payload), protocol=5, buffer_callback=buffers.append)
-    except Exception:  # noqa: BLE001 - any pickling failure
-        if strict:
-            raise
-        log.debug("training process: %s event not sent", kind, exc_info=True)
-        return
-    conn.send_bytes(len(buffers).to_bytes(4, "big") + head)
-    for buffer in buffers:
-        conn.send_bytes(buffer.raw())
-
-
-def receive(conn: Any) -> tuple[str, Any]:
-    data = conn.recv_bytes()
-    count = int.from_bytes(data[:4], "big")
-    buffers = [conn.recv_bytes() for _ in range(count)]
-    return pickle.loads(memoryview(data)[4:], buffers=buffers)
-
-
-_lock = threading.Lock()
-_current: _TrainingProcess | None = None
-
-
-def _take_process() -> tuple[_TrainingProcess, bool]:
-    """The kept process, taken for one run; while another run has it, a process of this
-    run's own (``False``: close it afterwards)."""
-    global _current
-    with _lock:
-        if _current is None or not _current.alive():
-            _current = _TrainingProcess()
-        if _current.taken.acquire(blocking=False):
-            return _current, True
-    extra = _TrainingProcess()
-    extra.taken.acquire()
-    return extra, False
-
-
-def _discard(process: _TrainingProcess) -> None:
-    global _current
-    with _lock:
-        if _current is process:
-            _current = None
-
-
-def shutdown() -> None:
-    """Stop the training process (at interpreter exit, and where a fresh one is wanted)."""
-    global _current
-    with _lock:
-        process, _current = _current, None
-    if process is not None:
-        process.close()
-
-
-atexit.register(shutdown)
-
-
-# -- in the training process -----------------------------------------------------------------
-def serve(requests: Any, events: Any, control: Any) -> None:
-    """The training process's loop: one run per request until ``quit`` arrives."""
-    while True:
-        try:
-            kind, request = receive(requests)
-        except EOFError:  # the app is gone
-            return
-        if kind == "quit":
-            return
-        try:
-            send(events, "done", _train(request, events, control), strict=True)
-        except Exception as exc:  # noqa: BLE001 - the app must get an answer, never a hang
-            from studio.common.errors import short_message
-
-            log.debug("training process: handled exception", exc_info=True)
-            send(events, "raised", short_message(exc))
-
-
-def _train(request: _Request, events: Any, control: Any) -> tuple[TrainingResult, Any]:
+# -- in the Keras process -------------------------------------------------------------------
+def train_here(request: _Request, *, events: Any, control: Any) -> tuple[TrainingResult, Any]:
+    """The run, in the Keras process: events go back through ``events`` as they happen."""
     import keras
 
     from studio.interop.custom_objects import load_missing
