@@ -32,6 +32,7 @@ from studio.training.health import HealthMonitor, HealthSample
 from studio.training.memory import DeviceMemory, MemoryEstimate, estimate_for_settings
 from widgets.canvas.diff_overlay import DiffDialog
 from widgets.canvas.health_badge import show_health
+from widgets.common.model_service import snapshot
 from widgets.training.compare_view import CompareView, RestoreRunCommand
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class DiagnoseTools(QObject):
 
     def _trainer_created(self, trainer: Any, dataset: Any) -> None:
         """Runs on the UI thread just before the trainer starts."""
-        self._training_graph = self.window.graph.copy()
+        self._training_graph = snapshot(self.window.graph)  # milliseconds, not a serialising copy
         self.monitor = None
         show_health(self.window.scene, None)
         if not self.health_enabled or getattr(dataset, "y_train", None) is None:
@@ -142,11 +143,14 @@ class DiagnoseTools(QObject):
         store = self.bench._run_store()
         if graph is None or store is None:
             return
-        try:
-            save_run_graph(store, result.record.id, graph)
-        except OSError:
-            log.debug("could not keep the design with run %s", result.record.id, exc_info=True)
-        if self.compare_view is not None:
+        # Written on a worker: serialising a big design is tens of milliseconds, at the
+        # moment the panels redraw for the finished run.
+        self.window.jobs.run(
+            _keep_run_graph, store, result.record.id, graph, on_done=self._run_graph_kept
+        )
+
+    def _run_graph_kept(self, _outcome: Any) -> None:
+        if self.compare_view is not None and shiboken6.isValid(self.compare_view):
             self.compare_view.reload()
 
     # ----- comparing runs -----------------------------------------------------------------------
@@ -223,3 +227,11 @@ class DiagnoseTools(QObject):
             self.window.statusBar().showMessage(str(exc), 8000)
             return None
         return self.show_diff(other, self.window.graph, Path(path).name, "this project")
+
+
+def _keep_run_graph(store: Any, run_id: str, graph: Graph) -> None:
+    """Worker side: the design beside its run; a failure only costs the comparison."""
+    try:
+        save_run_graph(store, run_id, graph)
+    except OSError:
+        log.debug("could not keep the design with run %s", run_id, exc_info=True)
