@@ -189,28 +189,33 @@ def test_an_update_rewrites_only_the_lines_that_changed(qtbot):
         assert editor.toPlainText() == after, (before, after)
 
 
-def test_one_changed_line_of_a_long_script_is_highlighted_alone(qtbot):
+def test_only_the_lines_on_screen_are_coloured_and_a_changed_line_again(qtbot):
+    """A 3,000-line script: colouring every line on the UI thread took over 100 ms."""
     from PySide6.QtWidgets import QPlainTextEdit
 
-    from widgets.code.view import PythonHighlighter, replace_changed_lines
-
-    class Counting(PythonHighlighter):
-        calls = 0
-
-        def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
-            Counting.calls += 1
-            super().highlightBlock(text)
+    from widgets.code.highlight import VisibleLinesHighlighter
+    from widgets.code.view import replace_changed_lines
 
     editor = QPlainTextEdit()
     qtbot.addWidget(editor)
-    highlighter = Counting(editor.document())
+    editor.resize(400, 300)
+    highlighter = VisibleLinesHighlighter(editor)
+    editor.show()
+    qtbot.waitExposed(editor)
     lines = [f"x{i} = layers.Dense({i})(x{i - 1})" for i in range(3000)]
     before = "\n".join(lines)
     editor.setPlainText(before)
-    assert Counting.calls >= 3000
-    Counting.calls = 0
-    lines[1500] = "x1500 = layers.Dense(7)(x1499)"
+    document = editor.document()
+    qtbot.waitUntil(lambda: document.findBlockByNumber(0).layout().formats() != [])
+    assert 0 < highlighter.coloured < 100  # the lines on screen, not 3,000
+    assert document.findBlockByNumber(2999).layout().formats() == []
+    highlighter.coloured = 0
+    lines[3] = "x3 = layers.Dense(7)(x2)"
     replace_changed_lines(editor, before, "\n".join(lines))
     assert editor.toPlainText() == "\n".join(lines)
-    assert Counting.calls < 10
-    assert highlighter.document() is editor.document()
+    qtbot.waitUntil(lambda: highlighter.coloured >= 1)
+    assert highlighter.coloured < 5  # the changed line, not the screen again
+    changed = document.findBlockByNumber(3).layout().formats()
+    assert any(r.start == len("x3 = layers.Dense(") and r.length == 1 for r in changed)
+    editor.verticalScrollBar().setValue(editor.verticalScrollBar().maximum())
+    qtbot.waitUntil(lambda: document.findBlockByNumber(2999).layout().formats() != [])

@@ -41,15 +41,21 @@ class HealthBadgeItem(QGraphicsItem):
         self.set_health(health)
 
     def set_health(self, health: NodeHealth) -> None:
-        self.prepareGeometryChange()
+        """New figures; the pill is re-measured and moved only when its text changes (a
+        sample updates every layer of the model at once: NASNetMobile has 771)."""
+        text = health.badge or "ok"
+        if text != self._text or self._width == 0.0:
+            self.prepareGeometryChange()
+            self._text = text
+            self._width = _text_width(text) + 12.0
+            parent = self.parentItem()
+            right = parent.boundingRect().right() - 3 if parent is not None else self._width
+            self.setPos(right - self._width, -HEIGHT - 2)
+            self.update()
+        elif health.level != self.health.level:
+            self.update()
         self.health = health
-        self._text = health.badge or "ok"
-        self._width = QFontMetrics(_FONT).horizontalAdvance(self._text) + 12.0
-        parent = self.parentItem()
-        right = parent.boundingRect().right() - 3 if parent is not None else self._width
-        self.setPos(right - self._width, -HEIGHT - 2)
         self.setToolTip(health.describe().replace("\n", "<br>"))
-        self.update()
 
     @property
     def level(self) -> str:
@@ -72,6 +78,16 @@ class HealthBadgeItem(QGraphicsItem):
         painter.setPen(QPen(QColor("white")))
         painter.setFont(_FONT)
         painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, self._text)
+
+
+_WIDTHS: dict[str, float] = {}
+
+
+def _text_width(text: str) -> float:
+    width = _WIDTHS.get(text)
+    if width is None:
+        width = _WIDTHS[text] = float(QFontMetrics(_FONT).horizontalAdvance(text))
+    return width
 
 
 def set_badge(item: NodeItem, health: NodeHealth | None) -> HealthBadgeItem | None:

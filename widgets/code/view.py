@@ -13,9 +13,7 @@ catches up when it is shown, and a script that arrives for an older revision is 
 
 from __future__ import annotations
 
-import keyword
 import logging
-import re
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -23,13 +21,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
-    QFont,
     QFontDatabase,
     QGuiApplication,
-    QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
-    QTextDocument,
     QTextFormat,
 )
 from PySide6.QtWidgets import (
@@ -46,6 +41,7 @@ from PySide6.QtWidgets import (
 from studio.compile.codegen import generate
 from studio.graph import Change, Graph
 from studio.project import atomic_write_text
+from widgets.code.highlight import VisibleLinesHighlighter
 from widgets.code.import_dialog import CodeImportDialog
 from widgets.common.jobs import JobFailed
 from widgets.common.model_service import ModelService
@@ -54,15 +50,6 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 150
 HIGHLIGHT = QColor(255, 213, 79, 90)
-
-
-def _format(color: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
-    fmt = QTextCharFormat()
-    fmt.setForeground(QColor(color))
-    if bold:
-        fmt.setFontWeight(QFont.Weight.Bold)
-    fmt.setFontItalic(italic)
-    return fmt
 
 
 def _call_all(functions: list[Callable[[], None]]) -> None:
@@ -112,44 +99,6 @@ def replace_changed_lines(editor: QPlainTextEdit, old_text: str, new_text: str) 
     cursor.endEditBlock()
 
 
-class PythonHighlighter(QSyntaxHighlighter):
-    """Keywords, strings, numbers and comments: enough to read a generated script at a glance.
-
-    Rules are applied in order, later ones winning, so a ``#`` or keyword inside a string is
-    coloured as the string. Generated scripts have no multi-line strings except the docstring
-    on line 1, which a one-line rule covers.
-    """
-
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        words = "|".join(keyword.kwlist)
-        self._rules: list[tuple[re.Pattern[str], QTextCharFormat]] = [
-            (re.compile(rf"\b(?:{words})\b"), _format("#1565c0", bold=True)),
-            (re.compile(r"\b(?:self|keras|tf|layers)\b"), _format("#6a1b9a")),
-            (re.compile(r"\b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b"), _format("#00897b")),
-            (re.compile(r"\b[A-Za-z_]\w*(?=\()"), _format("#5d4037")),
-            (
-                re.compile(
-                    r"\"\"\".*?\"\"\"|\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*'"
-                ),
-                _format("#2e7d32"),
-            ),
-            (re.compile(r"#[^\n]*$"), _format("#757575", italic=True)),
-        ]
-
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
-        for pattern, fmt in self._rules:
-            for match in pattern.finditer(text):
-                if fmt.fontItalic() and self._inside_string(text, match.start()):
-                    continue
-                self.setFormat(match.start(), match.end() - match.start(), fmt)
-
-    @staticmethod
-    def _inside_string(text: str, position: int) -> bool:
-        before = text[:position]
-        return before.count('"') % 2 == 1 or before.count("'") % 2 == 1
-
-
 class CodeView(QWidget):
     """Read-only script of ``graph`` with Copy, Save and "Import from code…".
 
@@ -187,7 +136,7 @@ class CodeView(QWidget):
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.highlighter = PythonHighlighter(self.editor.document())
+        self.highlighter = VisibleLinesHighlighter(self.editor)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.hide()
