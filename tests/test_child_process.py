@@ -11,7 +11,12 @@ import pytest
 
 from studio.compile.compiler import CompileError
 from studio.interop import child_process
-from studio.interop.child_process import ChildError, ChildProcessFailed, run_in_child
+from studio.interop.child_process import (
+    ChildError,
+    ChildProcessFailed,
+    run_in_child,
+    run_with_model,
+)
 from studio.interop.custom_objects import load_custom_objects, unregister
 
 
@@ -66,3 +71,35 @@ def test_custom_classes_loaded_in_the_session_are_loaded_in_the_process(tmp_path
         assert any("Doubler" in name for name in run_in_child(registered_names))
     finally:
         unregister(loaded)
+
+
+def where_and_what(model, x):
+    """Which process ran, which copy of the model, and what it predicted."""
+    return os.getpid(), id(model), model.predict(x, verbose=0)
+
+
+@pytest.mark.slow
+def test_a_model_is_rebuilt_there_once_and_predicts_the_same():
+    import keras
+    import numpy as np
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Dense(5)(inputs)))
+    x = np.random.default_rng(0).random((6, 4), dtype="float32")
+    pid, copy, predicted = run_with_model(where_and_what, model, x)
+    again = run_with_model(where_and_what, model, x)
+    assert pid != os.getpid() and again[:2] == (pid, copy)  # the kept copy answers again
+    np.testing.assert_allclose(predicted, model.predict(x, verbose=0), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_model_the_process_will_not_rebuild_runs_here():
+    import keras
+    import numpy as np
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2)(inputs))  # unsafe there
+    x = np.ones((2, 4), dtype="float32")
+    pid, _, predicted = run_with_model(where_and_what, model, x)
+    assert pid == os.getpid()
+    np.testing.assert_allclose(predicted, 2 * x)

@@ -264,3 +264,25 @@ def activation_projection(
         chunks.append(acts[layer_name].reshape(len(acts[layer_name]), -1))
     points, ratio = pca_2d(np.concatenate(chunks))
     return Projection(layer_name, points, None if labels is None else np.asarray(labels), ratio)
+
+
+def project_layer(
+    model: keras.Model, dataset: Dataset, n: int, layer: str, labels: np.ndarray | None
+) -> tuple[str, Projection, np.ndarray | None]:
+    """The PCA tab's work: ``layer``'s activations for the first ``n`` samples in 2-D."""
+    from studio.inspect.activations import probe_for
+
+    x, _, _ = split_arrays(dataset)
+    x = [a[:n] for a in x] if isinstance(x, list) else x[:n]
+    return layer, activation_projection(probe_for(model), layer, x, labels), labels
+
+
+def evaluate_with_projection(
+    model: keras.Model, dataset: Dataset, n: int, layer: str
+) -> tuple[Evaluation, tuple[str, Projection, np.ndarray | None] | None]:
+    """Evaluate's work: predictions and scores, then the PCA of ``layer`` (none if empty)."""
+    result = evaluate(model, dataset, max_samples=n)
+    if not layer:
+        return result, None
+    labels = result.y_true if result.is_classification else None
+    return result, project_layer(model, dataset, n, layer, labels)

@@ -22,11 +22,14 @@ carries pause, resume and stop the other way.
 from __future__ import annotations
 
 import atexit
+import importlib
 import logging
 import multiprocessing
 import pickle
 import threading
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -179,6 +182,62 @@ def run_in_child(fn: Callable[..., T], *args: Any) -> T:
         raise ChildProcessFailed(f"{exc}; nothing was written over the old file") from None
 
 
+def run_with_model(fn: Callable[..., T], model: Any, *args: Any) -> T:
+    """``fn(model, *args)`` in the Keras process, on a copy of ``model`` built there.
+
+    The copy is kept there for the next call with the same model, so only the first call
+    pays for sending and rebuilding it. A model the process cannot rebuild (a layer class
+    from a script it cannot import, a Lambda it will not deserialize) runs here instead.
+    ``model`` must not change its weights in place afterwards: the app compiles a new model
+    for new weights, and the kept copy is matched by identity."""
+    token = getattr(model, "_studio_child_token", None)
+    if token is None:
+        token = uuid.uuid4().hex
+        model._studio_child_token = token
+    answer = run_in_child(_with_model, token, None, fn, args)
+    if isinstance(answer, _Missing):
+        answer = run_in_child(_with_model, token, _model_spec(model), fn, args)
+    if isinstance(answer, _CannotRebuild):
+        log.debug("model not rebuilt in the Keras process (%s); running here", answer.why)
+        return fn(model, *args)
+    return answer
+
+
+def class_modules(model: Any) -> tuple[str, ...]:
+    """The modules that define the model's own layer classes (Model Studio's layers, a
+    library's): importing them there registers the classes before the model is rebuilt."""
+    layers = model._flatten_layers(include_self=True, recursive=True)
+    modules = {type(layer).__module__ for layer in layers}
+    return tuple(sorted(m for m in modules if not m.startswith(("keras.", "__main__"))))
+
+
+def import_modules(modules: tuple[str, ...]) -> None:
+    """Import what ``class_modules`` named; a class from a user's file comes back through
+    the custom-object files instead."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            log.debug("Keras process: cannot import %s", module, exc_info=True)
+
+
+def _model_spec(model: Any) -> tuple[Any, ...]:
+    import keras
+
+    compile_config = None
+    if getattr(model, "compiled", False):
+        try:
+            compile_config = model.get_compile_config()
+        except Exception:  # noqa: BLE001 - an uncompilable copy still predicts
+            log.debug("compile config not kept", exc_info=True)
+    return (
+        keras.saving.serialize_keras_object(model),
+        model.get_weights(),
+        compile_config,
+        class_modules(model),
+    )
+
+
 def export_in_child(graph: Any, fmt: str, path: str | Path) -> Any:
     """``studio.interop.export.export`` of a graph, run in the session's Keras process."""
     return run_in_child(_export, graph, fmt, str(path))
@@ -246,6 +305,43 @@ def _portable(exc: Exception) -> Exception:
     except Exception:  # noqa: BLE001 - any failure to round-trip means: send the text
         return ChildError(short_message(exc))
     return exc
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """The process has no copy of the model: send it."""
+
+
+@dataclass(frozen=True)
+class _CannotRebuild:
+    why: str
+
+
+_models: dict[str, Any] = {}  # in the Keras process: the last model sent, by token
+
+
+def _with_model(token: str, spec: tuple[Any, ...] | None, fn: Callable[..., T], args: Any) -> Any:
+    model = _models.get(token)
+    if model is None:
+        if spec is None:
+            return _Missing()
+        import keras
+
+        from studio.common.errors import short_message
+
+        config, weights, compile_config, modules = spec
+        import_modules(modules)
+        try:
+            model = keras.saving.deserialize_keras_object(config)
+            model.set_weights(weights)
+            if compile_config is not None:
+                model.compile_from_config(compile_config)
+        except Exception as exc:  # noqa: BLE001 - any refusal means: run it in the app
+            log.debug("Keras process: model not rebuilt", exc_info=True)
+            return _CannotRebuild(short_message(exc))
+        _models.clear()  # one model at a time: the one the app is showing
+        _models[token] = model
+    return fn(model, *args)
 
 
 def _export(graph: Any, fmt: str, path: str) -> Any:

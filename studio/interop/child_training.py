@@ -18,7 +18,6 @@ starts a new one.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import pickle
 import threading
@@ -34,6 +33,8 @@ from studio.interop.child_process import (
     ChildProcessFailed,
     KerasProcess,
     ask,
+    class_modules,
+    import_modules,
     send,
 )
 from studio.training.engine import TrainingEngine, TrainingListener, TrainingResult
@@ -150,7 +151,7 @@ class ChildTrainingEngine(TrainingEngine):
             project_folder=str(project_folder) if project_folder is not None else None,
             callbacks=[_without_hook(callback) for callback in self.extra_callbacks],
             custom_files=tuple(str(path) for path in loaded_files()),
-            class_modules=_class_modules(model),
+            class_modules=class_modules(model),
             sample_interval=self.sample_interval,
             progress_interval=self.progress_interval,
         )
@@ -190,14 +191,6 @@ class ChildTrainingEngine(TrainingEngine):
         getattr(self.listener, kind)(*args)
 
 
-def _class_modules(model: Any) -> tuple[str, ...]:
-    """The modules that define the model's own layer classes (Model Studio's layers, a
-    library's): importing them there registers the classes before the model is rebuilt."""
-    layers = model._flatten_layers(include_self=True, recursive=True)
-    modules = {type(layer).__module__ for layer in layers}
-    return tuple(sorted(m for m in modules if not m.startswith(("keras.", "__main__"))))
-
-
 def _without_hook(callback: Any) -> Any:
     """A copy of ``callback`` to pickle: its ``on_sample`` hook stays here."""
     hook = getattr(callback, "on_sample", None)
@@ -217,11 +210,7 @@ def train_here(request: _Request, *, events: Any, control: Any) -> tuple[Trainin
 
     from studio.interop.custom_objects import load_missing
 
-    for module in request.class_modules:
-        try:
-            importlib.import_module(module)
-        except ImportError:  # a class from a user's file comes back through custom_files
-            log.debug("training process: cannot import %s", module, exc_info=True)
+    import_modules(request.class_modules)
     load_missing(request.custom_files)
 
     def sender(kind: str):

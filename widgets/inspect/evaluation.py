@@ -1,4 +1,10 @@
-"""EvaluationView: confusion matrix, per-class scores, worst samples, regression and PCA plots."""
+"""EvaluationView: confusion matrix, per-class scores, worst samples, regression and PCA plots.
+
+Predicting, scoring and the PCA run in the session's Keras process on a copy of the model
+(``run_with_model``): TensorFlow traces the prediction function in calls that hold the
+interpreter lock, which stalled this window's UI thread for 50-100 ms per evaluation of a
+big model when it ran on a worker thread here.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.inspect import Evaluation, activation_projection, evaluate, probe_for, split_arrays
+from studio.inspect import Evaluation, split_arrays
+from studio.inspect.evaluation import evaluate_with_projection, project_layer
+from studio.interop.child_process import run_with_model
 from widgets.common.jobs import JobFailed
 from widgets.inspect.class_table import ClassTable
 from widgets.inspect.common import InspectView, Work, fill_combo, image_of, layer_names
@@ -169,8 +177,9 @@ class EvaluationView(InspectView):
             return None
         self.summary.setText("")
         return Work(
-            evaluate_with_pca,
+            run_with_model,
             (
+                evaluate_with_projection,
                 self.model,
                 self.dataset,
                 self.max_spin.value(),
@@ -254,6 +263,7 @@ class EvaluationView(InspectView):
         labels = self.result.y_true if self.result and self.result.is_classification else None
         self.pca_status.setText(f"Projecting {layer}…")
         self.runner.run(
+            run_with_model,
             project_layer,
             self.model,
             self.dataset,
@@ -289,19 +299,3 @@ class EvaluationView(InspectView):
         )
         ev = proj.explained_variance_ratio
         self.pca_plot.setTitle(f"{layer}: PC1 {ev[0]:.0%}, PC2 {ev[1]:.0%} of variance")
-
-
-def project_layer(model, dataset, n: int, layer: str, labels):
-    """Worker-thread part of the PCA tab: the layer's activations in two dimensions."""
-    x, _, _ = split_arrays(dataset)
-    x = [a[:n] for a in x] if isinstance(x, list) else x[:n]
-    return layer, activation_projection(probe_for(model), layer, x, labels), labels
-
-
-def evaluate_with_pca(model, dataset, n: int, layer: str):
-    """Worker-thread part of Evaluate: predictions and scores, then the PCA of ``layer``."""
-    result = evaluate(model, dataset, max_samples=n)
-    if not layer:
-        return result, None
-    labels = result.y_true if result.is_classification else None
-    return result, project_layer(model, dataset, n, layer, labels)
