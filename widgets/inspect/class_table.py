@@ -60,7 +60,6 @@ class ClassTable(QTableView):
         super().__init__(parent)
         self._model = _ReportModel()
         self.setModel(self._model)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
 
     def show_report(self, report: ClassReport | None) -> None:
         self._model.show(report)
