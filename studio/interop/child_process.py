@@ -173,13 +173,14 @@ def run_in_child(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` in the session's Keras process; returns its result or raises its
     exception. ``fn`` and the arguments must be picklable (a module-level function).
     Blocks the calling thread (a worker) without holding the interpreter lock."""
+    return ask("call", (custom_files(), fn, args, False))
+
+
+def custom_files() -> tuple[str, ...]:
+    """The custom-object files this session loaded, for a job to load there first."""
     from studio.interop.custom_objects import loaded_files
 
-    files = tuple(str(p) for p in loaded_files())
-    try:
-        return ask("call", (files, fn, args, False))
-    except ChildProcessFailed as exc:
-        raise ChildProcessFailed(f"{exc}; nothing was written over the old file") from None
+    return tuple(str(p) for p in loaded_files())
 
 
 def run_with_model(fn: Callable[..., T], model: Any, *args: Any) -> T:
@@ -196,51 +197,67 @@ def run_with_model(fn: Callable[..., T], model: Any, *args: Any) -> T:
         model._studio_child_token = token
     answer = run_in_child(_with_model, token, None, fn, args)
     if isinstance(answer, _Missing):
-        answer = run_in_child(_with_model, token, _model_spec(model), fn, args)
+        answer = run_in_child(_with_model, token, model_spec(model), fn, args)
     if isinstance(answer, _CannotRebuild):
         log.debug("model not rebuilt in the Keras process (%s); running here", answer.why)
         return fn(model, *args)
     return answer
 
 
-def class_modules(model: Any) -> tuple[str, ...]:
-    """The modules that define the model's own layer classes (Model Studio's layers, a
-    library's): importing them there registers the classes before the model is rebuilt."""
-    layers = model._flatten_layers(include_self=True, recursive=True)
-    modules = {type(layer).__module__ for layer in layers}
-    return tuple(sorted(m for m in modules if not m.startswith(("keras.", "__main__"))))
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model in picklable form: its architecture, weights, the modules of its own layer
+    classes (Model Studio's layers, a library's) and, when wanted, how it was compiled."""
+
+    config: dict[str, Any]
+    weights: list[Any]
+    modules: tuple[str, ...]
+    compile_config: dict[str, Any] | None = None
 
 
-def import_modules(modules: tuple[str, ...]) -> None:
-    """Import what ``class_modules`` named; a class from a user's file comes back through
-    the custom-object files instead."""
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            log.debug("Keras process: cannot import %s", module, exc_info=True)
-
-
-def _model_spec(model: Any) -> tuple[Any, ...]:
+def model_spec(model: Any, *, with_compile: bool = True) -> ModelSpec:
     import keras
 
     compile_config = None
-    if getattr(model, "compiled", False):
+    if with_compile and getattr(model, "compiled", False):
         try:
             compile_config = model.get_compile_config()
         except Exception:  # noqa: BLE001 - an uncompilable copy still predicts
             log.debug("compile config not kept", exc_info=True)
-    return (
+    layers = model._flatten_layers(include_self=True, recursive=True)
+    modules = {type(layer).__module__ for layer in layers}
+    return ModelSpec(
         keras.saving.serialize_keras_object(model),
         model.get_weights(),
+        tuple(sorted(m for m in modules if not m.startswith(("keras.", "__main__")))),
         compile_config,
-        class_modules(model),
     )
+
+
+def rebuild(spec: ModelSpec) -> Any:
+    """The model ``spec`` describes, in this process. The modules are imported first so
+    their classes are registered; a class from a user's file comes through the job's
+    custom-object files instead."""
+    import keras
+
+    for module in spec.modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            log.debug("Keras process: cannot import %s", module, exc_info=True)
+    model = keras.saving.deserialize_keras_object(spec.config)
+    model.set_weights(spec.weights)
+    if spec.compile_config is not None:
+        model.compile_from_config(spec.compile_config)
+    return model
 
 
 def export_in_child(graph: Any, fmt: str, path: str | Path) -> Any:
     """``studio.interop.export.export`` of a graph, run in the session's Keras process."""
-    return run_in_child(_export, graph, fmt, str(path))
+    try:
+        return run_in_child(_export, graph, fmt, str(path))
+    except ChildProcessFailed as exc:
+        raise ChildProcessFailed(f"{exc}; nothing was written over the old file") from None
 
 
 def _discard(process: KerasProcess) -> None:
@@ -320,22 +337,15 @@ class _CannotRebuild:
 _models: dict[str, Any] = {}  # in the Keras process: the last model sent, by token
 
 
-def _with_model(token: str, spec: tuple[Any, ...] | None, fn: Callable[..., T], args: Any) -> Any:
+def _with_model(token: str, spec: ModelSpec | None, fn: Callable[..., T], args: Any) -> Any:
     model = _models.get(token)
     if model is None:
         if spec is None:
             return _Missing()
-        import keras
-
         from studio.common.errors import short_message
 
-        config, weights, compile_config, modules = spec
-        import_modules(modules)
         try:
-            model = keras.saving.deserialize_keras_object(config)
-            model.set_weights(weights)
-            if compile_config is not None:
-                model.compile_from_config(compile_config)
+            model = rebuild(spec)
         except Exception as exc:  # noqa: BLE001 - any refusal means: run it in the app
             log.debug("Keras process: model not rebuilt", exc_info=True)
             return _CannotRebuild(short_message(exc))

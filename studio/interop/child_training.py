@@ -32,9 +32,11 @@ from studio.interop.child_process import (
     STOP,
     ChildProcessFailed,
     KerasProcess,
+    ModelSpec,
     ask,
-    class_modules,
-    import_modules,
+    custom_files,
+    model_spec,
+    rebuild,
     send,
 )
 from studio.training.engine import TrainingEngine, TrainingListener, TrainingResult
@@ -64,16 +66,13 @@ class TrainingProcessFailed(ChildProcessFailed):
 class _Request:
     """Everything a run needs, in picklable form."""
 
-    model_config: dict[str, Any]
-    weights: list[Any]
+    model: ModelSpec
     dataset: Dataset
     settings: TrainingSettings
     run_folder: str | None
     dataset_ref: dict[str, Any] | None
     project_folder: str | None
     callbacks: list[Any]
-    custom_files: tuple[str, ...]
-    class_modules: tuple[str, ...]
     sample_interval: float
     progress_interval: float
 
@@ -134,30 +133,23 @@ class ChildTrainingEngine(TrainingEngine):
     ) -> TrainingResult:
         """Train ``model`` there and give it the weights the run ended with (on failure, the
         ones it started with). Raises ``TrainingProcessFailed`` if the process dies."""
-        import keras
-
         if not compile:
             raise ValueError("keeping a compiled model's optimizer needs the in-process engine")
 
-        from studio.interop.custom_objects import loaded_files
-
         request = _Request(
-            model_config=keras.saving.serialize_keras_object(model),
-            weights=model.get_weights(),
+            model=model_spec(model, with_compile=False),  # the run compiles from settings
             dataset=dataset,
             settings=settings,
             run_folder=str(run_store.folder) if run_store is not None else None,
             dataset_ref=dataset_ref,
             project_folder=str(project_folder) if project_folder is not None else None,
             callbacks=[_without_hook(callback) for callback in self.extra_callbacks],
-            custom_files=tuple(str(path) for path in loaded_files()),
-            class_modules=class_modules(model),
             sample_interval=self.sample_interval,
             progress_interval=self.progress_interval,
         )
         self._running.set()
         try:
-            job = ((), train_here, (request,), True)  # custom files: loaded by the job itself
+            job = (custom_files(), train_here, (request,), True)
             result, weights = ask("call", job, self._deliver, self._use)
         except ChildProcessFailed:
             raise TrainingProcessFailed(
@@ -206,12 +198,6 @@ def _without_hook(callback: Any) -> Any:
 # -- in the Keras process -------------------------------------------------------------------
 def train_here(request: _Request, *, events: Any, control: Any) -> tuple[TrainingResult, Any]:
     """The run, in the Keras process: events go back through ``events`` as they happen."""
-    import keras
-
-    from studio.interop.custom_objects import load_missing
-
-    import_modules(request.class_modules)
-    load_missing(request.custom_files)
 
     def sender(kind: str):
         return lambda *args: send(events, kind, args)
@@ -229,8 +215,7 @@ def train_here(request: _Request, *, events: Any, control: Any) -> tuple[Trainin
                 events, "callback_sample", (index, sample)
             )
         engine.extra_callbacks.append(callback)
-    model = keras.saving.deserialize_keras_object(request.model_config)
-    model.set_weights(request.weights)
+    model = rebuild(request.model)
     finished = threading.Event()
     watcher = threading.Thread(
         target=_follow_control, args=(control, engine, finished), daemon=True
