@@ -48,15 +48,24 @@ _RULES: list[tuple[re.Pattern[str], QTextCharFormat]] = [
 
 
 def python_formats(text: str) -> list[QTextLayout.FormatRange]:
-    """The coloured ranges of one line of Python."""
-    ranges = []
+    """The coloured ranges of one line of Python. A later rule replaces an earlier one's
+    format where they overlap (a keyword inside a string is the string), as
+    ``QSyntaxHighlighter.setFormat`` did; layout formats would merge instead."""
+    chosen: list[QTextCharFormat | None] = [None] * len(text)
     for pattern, fmt in _RULES:
         for match in pattern.finditer(text):
             if fmt.fontItalic() and _inside_string(text, match.start()):
                 continue
-            r = QTextLayout.FormatRange()
-            r.start, r.length, r.format = match.start(), match.end() - match.start(), fmt
-            ranges.append(r)
+            chosen[match.start() : match.end()] = [fmt] * (match.end() - match.start())
+    ranges = []
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end == len(text) or chosen[end] is not chosen[start]:
+            if chosen[start] is not None:
+                r = QTextLayout.FormatRange()
+                r.start, r.length, r.format = start, end - start, chosen[start]
+                ranges.append(r)
+            start = end
     return ranges
 
 
