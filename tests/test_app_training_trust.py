@@ -169,3 +169,36 @@ def test_a_long_progress_line_wraps_instead_of_widening_the_training_panel(app, 
     assert scroll.horizontalScrollBar().maximum() == 0, "the panel grew wider than its dock"
     assert label.height() >= label.sizeHint().height(), "its rows were squeezed together"
     assert settings_box.geometry().bottom() < panel.device_label.geometry().top()
+
+
+@pytest.mark.slow
+def test_a_run_leaves_the_shown_model_as_it_was_and_inspect_then_shows_the_trained_one(app, qtbot):
+    """The run trains a copy built from the design in the Keras process: the model the
+    inspect views show is not changed under them, and once the weights are kept the views get
+    a model that has them, compiled with the run's loss for Evaluation."""
+    window, bench = app
+    shown: list = []
+    bench.inspectModelChanged.connect(shown.append)
+    window.docks["Inspect"].raise_()
+    bench.inspect_panel.setCurrentWidget(bench.inspect_panel.filters)  # draws the model
+    qtbot.waitUntil(lambda: bench.inspect_current() and bool(shown), timeout=60000)
+    before_model = shown[-1]
+    before = [w.copy() for w in before_model.get_weights()]
+    train_once(qtbot, bench)
+    for kept, now in zip(before, before_model.get_weights(), strict=True):
+        np.testing.assert_array_equal(kept, now)
+    qtbot.waitUntil(
+        lambda: bench.inspect_current() and shown[-1] is not before_model, timeout=60000
+    )
+    trained = shown[-1]
+    assert trained.compiled and trained.loss is not None
+    graph = window.graph
+    for node in graph.nodes:
+        if node.id in graph.weights:
+            for stored, used in zip(
+                graph.weights[node.id], trained.get_layer(node.name).get_weights(), strict=True
+            ):
+                np.testing.assert_array_equal(stored, used)
+    assert any((a != b).any() for a, b in zip(before, trained.get_weights(), strict=True)), (
+        "the views show the trained weights"
+    )

@@ -140,3 +140,52 @@ def test_two_runs_at_once_each_get_their_own_answers():
         worker.join(120)
     assert epochs == {0: [1, 2], 1: [1, 2, 3]}
     assert all(outcome.status == "completed" for outcome in outcomes.values())
+
+
+def _design():
+    """A model compiled from a design, marked as such the way the app's model service marks
+    the models it compiles."""
+    from studio.compile.compiler import compile_graph, remember_design
+    from tests.helpers import chain
+
+    graph, ids = chain(
+        ("Input", {"shape": [8]}),
+        ("Dense", {"units": 16, "activation": "relu"}),
+        ("Dense", {"units": 2, "activation": "softmax"}),
+    )
+    model = compile_graph(graph)
+    remember_design(model, graph, with_weights=True)
+    return graph, ids, model
+
+
+def test_a_model_compiled_from_its_design_trains_there_and_stays_as_it_is_here(monkeypatch):
+    graph, ids, model = _design()
+    before = [w.copy() for w in model.get_weights()]
+
+    def no_config(*args, **kwargs):
+        raise AssertionError("the design travels, not the model's Keras config")
+
+    monkeypatch.setattr(keras.saving, "serialize_keras_object", no_config)
+    result = ChildTrainingEngine().run(model, _data(), TrainingSettings(epochs=2, batch_size=32))
+    assert result.status == "completed", result.message
+    for kept, now in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(kept, now)  # the app's model is left as it was
+    assert result.node_weights is not None and set(result.node_weights) == set(ids[1:])
+    trained = [w for nid in ids[1:] for w in result.node_weights[nid]]
+    assert [w.shape for w in trained] == [w.shape for w in before]
+    assert any((a != b).any() for a, b in zip(before, trained, strict=True))
+
+
+def test_a_design_the_process_cannot_compile_trains_from_the_models_config():
+    from studio.compile.compiler import design_of, remember_design
+
+    graph, _, model = _design()
+    broken = graph.copy()
+    broken.add_layer("Dense", {"units": 3})  # left without an input: it cannot compile
+    remember_design(model, broken, with_weights=True)
+    before = [w.copy() for w in model.get_weights()]
+    result = ChildTrainingEngine().run(model, _data(), TrainingSettings(epochs=1, batch_size=32))
+    assert result.status == "completed", result.message
+    assert result.node_weights is None  # trained from the config: the weights came back here
+    assert any((a != b).any() for a, b in zip(before, model.get_weights(), strict=True))
+    assert design_of(model) is None  # its weights are no longer the design's

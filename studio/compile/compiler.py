@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,39 @@ def load_graph_weights(graph: Graph, layers: dict[str, Any]) -> list[str]:
             layer.set_weights(values)
             loaded.append(nid)
     return loaded
+
+
+@dataclass(frozen=True)
+class Design:
+    """The design a model was compiled from, kept on the model while its weights are still
+    the ones it was compiled with. Another process builds the same model from it (a
+    snapshot graph pickles in milliseconds) where serialising the Keras model is seconds of
+    interpreter time for 771 layers, and creating its variables there costs the app nothing.
+    """
+
+    graph: Graph
+    with_weights: bool
+
+
+_DESIGN = "_studio_design"
+
+
+def remember_design(model: Any, graph: Graph, *, with_weights: bool) -> None:
+    """Mark ``model`` as ``compile_graph(graph, with_weights=...)``; ``graph`` must not change
+    afterwards (a snapshot)."""
+    setattr(model, _DESIGN, Design(graph, with_weights))
+
+
+def design_of(model: Any) -> Design | None:
+    """The design ``model`` was compiled from, or None (built otherwise, or its weights have
+    changed since)."""
+    return getattr(model, _DESIGN, None)
+
+
+def forget_design(model: Any) -> None:
+    """Called before a model's weights change in place: the design no longer describes it."""
+    if getattr(model, _DESIGN, None) is not None:
+        setattr(model, _DESIGN, None)
 
 
 def store_model_weights(graph: Graph, model) -> None:

@@ -198,6 +198,8 @@ def run_with_model(fn: Callable[..., T], model: Any, *args: Any) -> T:
     answer = run_in_child(_with_model, token, None, fn, args)
     if isinstance(answer, _Missing):
         answer = run_in_child(_with_model, token, model_spec(model), fn, args)
+    if design_spec(answer):
+        answer = run_in_child(_with_model, token, model_spec(model, from_design=False), fn, args)
     if isinstance(answer, _CannotRebuild):
         log.debug("model not rebuilt in the Keras process (%s); running here", answer.why)
         return fn(model, *args)
@@ -215,8 +217,24 @@ class ModelSpec:
     compile_config: dict[str, Any] | None = None
 
 
-def model_spec(model: Any, *, with_compile: bool = True) -> ModelSpec:
+@dataclass(frozen=True)
+class DesignSpec:
+    """A model compiled from a design, in picklable form: the design itself (a snapshot
+    graph with its weights), so the process compiles the same model there."""
+
+    design: Any  # studio.compile.compiler.Design
+    compile_config: dict[str, Any] | None = None
+
+
+def model_spec(
+    model: Any, *, with_compile: bool = True, from_design: bool = True
+) -> ModelSpec | DesignSpec:
+    """``model`` described for the process: by its design when it was compiled from one and
+    its weights are still that design's (``from_design``), else by Keras's own config and
+    its weights."""
     import keras
+
+    from studio.compile.compiler import design_of
 
     compile_config = None
     if with_compile and getattr(model, "compiled", False):
@@ -224,6 +242,9 @@ def model_spec(model: Any, *, with_compile: bool = True) -> ModelSpec:
             compile_config = model.get_compile_config()
         except Exception:  # noqa: BLE001 - an uncompilable copy still predicts
             log.debug("compile config not kept", exc_info=True)
+    design = design_of(model) if from_design else None
+    if design is not None:
+        return DesignSpec(design, compile_config)
     layers = model._flatten_layers(include_self=True, recursive=True)
     modules = {type(layer).__module__ for layer in layers}
     return ModelSpec(
@@ -234,12 +255,19 @@ def model_spec(model: Any, *, with_compile: bool = True) -> ModelSpec:
     )
 
 
-def rebuild(spec: ModelSpec) -> Any:
+def rebuild(spec: ModelSpec | DesignSpec) -> Any:
     """The model ``spec`` describes, in this process. The modules are imported first so
     their classes are registered; a class from a user's file comes through the job's
     custom-object files instead."""
     import keras
 
+    if isinstance(spec, DesignSpec):
+        from studio.compile.compiler import compile_graph
+
+        model = compile_graph(spec.design.graph, with_weights=spec.design.with_weights)
+        if spec.compile_config is not None:
+            model.compile_from_config(spec.compile_config)
+        return model
     for module in spec.modules:
         try:
             importlib.import_module(module)
@@ -332,23 +360,41 @@ class _Missing:
 @dataclass(frozen=True)
 class _CannotRebuild:
     why: str
+    from_design: bool = False  # the design did not compile there: Keras's config may
+
+
+def design_spec(answer: Any) -> bool:
+    """True for a refusal to build a model from its design (its Keras config may still do)."""
+    return isinstance(answer, _CannotRebuild) and answer.from_design
+
+
+def cannot_rebuild(answer: Any) -> bool:
+    """True for the process's answer that it could not build the model it was sent."""
+    return isinstance(answer, _CannotRebuild)
+
+
+def refusal(exc: Exception, from_design: bool) -> Any:
+    """The answer for a model the process could not build, with the reason."""
+    from studio.common.errors import short_message
+
+    return _CannotRebuild(short_message(exc), from_design)
 
 
 _models: dict[str, Any] = {}  # in the Keras process: the last model sent, by token
 
 
-def _with_model(token: str, spec: ModelSpec | None, fn: Callable[..., T], args: Any) -> Any:
+def _with_model(
+    token: str, spec: ModelSpec | DesignSpec | None, fn: Callable[..., T], args: Any
+) -> Any:
     model = _models.get(token)
     if model is None:
         if spec is None:
             return _Missing()
-        from studio.common.errors import short_message
-
         try:
             model = rebuild(spec)
         except Exception as exc:  # noqa: BLE001 - any refusal means: run it in the app
             log.debug("Keras process: model not rebuilt", exc_info=True)
-            return _CannotRebuild(short_message(exc))
+            return refusal(exc, isinstance(spec, DesignSpec))
         _models.clear()  # one model at a time: the one the app is showing
         _models[token] = model
     return fn(model, *args)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import pickle
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,16 @@ from studio.interop.child_process import (
     RUN,
     STOP,
     ChildProcessFailed,
+    DesignSpec,
     KerasProcess,
     ModelSpec,
     ask,
+    cannot_rebuild,
     custom_files,
+    design_spec,
     model_spec,
     rebuild,
+    refusal,
     send,
 )
 from studio.training.engine import TrainingEngine, TrainingListener, TrainingResult
@@ -66,7 +70,7 @@ class TrainingProcessFailed(ChildProcessFailed):
 class _Request:
     """Everything a run needs, in picklable form."""
 
-    model: ModelSpec
+    model: ModelSpec | DesignSpec
     dataset: Dataset
     settings: TrainingSettings
     run_folder: str | None
@@ -132,7 +136,13 @@ class ChildTrainingEngine(TrainingEngine):
         project_folder: Any = None,
     ) -> TrainingResult:
         """Train ``model`` there and give it the weights the run ended with (on failure, the
-        ones it started with). Raises ``TrainingProcessFailed`` if the process dies."""
+        ones it started with). Raises ``TrainingProcessFailed`` if the process dies.
+
+        A model compiled from a design (``studio.compile.compiler.design_of``) is compiled
+        there from that design and stays as it is here: the run's final weights come back by
+        node id in ``node_weights`` of the result. The app then neither serialises the model
+        nor assigns its variables, Keras work that held the interpreter lock in the app for
+        up to a second at a 771-layer model's start and end."""
         if not compile:
             raise ValueError("keeping a compiled model's optimizer needs the in-process engine")
 
@@ -149,8 +159,10 @@ class ChildTrainingEngine(TrainingEngine):
         )
         self._running.set()
         try:
-            job = (custom_files(), train_here, (request,), True)
-            result, weights = ask("call", job, self._deliver, self._use)
+            result, weights = self._ask(request)
+            if design_spec(result):  # the design did not compile there; Keras's config may
+                request = replace(request, model=model_spec(model, from_design=False))
+                result, weights = self._ask(request)
         except ChildProcessFailed:
             raise TrainingProcessFailed(
                 "the training process stopped unexpectedly (it crashed or was killed); "
@@ -158,8 +170,14 @@ class ChildTrainingEngine(TrainingEngine):
             ) from None
         finally:
             self._running.clear()
-        if weights is not None:
-            model.set_weights(weights)
+        if cannot_rebuild(result):
+            raise RuntimeError(f"the model could not be built for training: {result.why}")
+        if weights is None:
+            return result  # trained from the design: ``result.node_weights``
+        from studio.compile.compiler import forget_design
+
+        forget_design(model)
+        model.set_weights(weights)
         from studio.training.modes import SUPERVISED
 
         if result.ok and settings.mode == SUPERVISED:
@@ -167,6 +185,10 @@ class ChildTrainingEngine(TrainingEngine):
 
             compile_model(model, settings)  # evaluation reads the run's loss and metrics
         return result
+
+    def _ask(self, request: _Request) -> tuple[Any, Any]:
+        job = (custom_files(), train_here, (request,), True)
+        return ask("call", job, self._deliver, self._use)
 
     def _use(self, process: KerasProcess | None) -> None:
         self._process = process
@@ -215,7 +237,11 @@ def train_here(request: _Request, *, events: Any, control: Any) -> tuple[Trainin
                 events, "callback_sample", (index, sample)
             )
         engine.extra_callbacks.append(callback)
-    model = rebuild(request.model)
+    try:
+        model = rebuild(request.model)
+    except Exception as exc:  # noqa: BLE001 - the app says why, or tries Keras's config
+        log.debug("Keras process: model for training not built", exc_info=True)
+        return refusal(exc, isinstance(request.model, DesignSpec)), None
     finished = threading.Event()
     watcher = threading.Thread(
         target=_follow_control, args=(control, engine, finished), daemon=True
@@ -233,6 +259,12 @@ def train_here(request: _Request, *, events: Any, control: Any) -> tuple[Trainin
     finally:
         finished.set()
         watcher.join()
+    if isinstance(request.model, DesignSpec):
+        from studio.compile.compiler import model_weights_for
+
+        return replace(
+            result, node_weights=model_weights_for(request.model.design.graph, model)
+        ), None
     return result, model.get_weights()
 
 

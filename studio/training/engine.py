@@ -72,6 +72,9 @@ class TrainingResult:
     message: str
     record: RunRecord
     save_error: str | None = None
+    # The final weights by node id, when the run trained a model built from the design in
+    # another process and left the app's model as it was (``studio.interop.child_training``).
+    node_weights: dict[str, list[Any]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -444,6 +447,9 @@ class TrainingEngine:
         ``project_folder`` is where callbacks' relative paths point, and the only place
         (besides places the user picked) they may write to.
         """
+        from studio.compile.compiler import forget_design
+
+        forget_design(model)  # trained in place: its design's weights no longer describe it
         self._project_folder = project_folder
         self._stop_requested.clear()
         self._not_paused.set()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,26 @@ RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
 
+@dataclass(frozen=True)
+class _Trained:
+    """The weights a run (or a run's loaded weights) gave the design, at a content revision:
+    the in-app model that holds them, or how to prepare the model compiled from them."""
+
+    revision: int
+    weights: object
+    model: Any = None
+    prepare: Callable[[Any], None] | None = None
+
+
+def _compile_as_trained(settings: TrainingSettings, model: Any) -> None:
+    """A supervised run's loss and metrics on the model, for Evaluation to report them."""
+    from studio.training.modes import SUPERVISED
+    from studio.training.settings import compile_model
+
+    if settings.mode == SUPERVISED:
+        compile_model(model, settings)
+
+
 def _same(a: tuple[int, object] | None, b: tuple[int, object] | None) -> bool:
     """Same content revision and the very same weights mapping (compared by identity:
     comparing two mappings of arrays by value is both slow and ambiguous)."""
@@ -89,8 +111,8 @@ class Workbench(QObject):
         self._scratch: Path | None = None  # runs of the current project until it is saved
         self._move_runs_pending = False
         self._following = False  # True while panels are being set from the project
-        # The trained model, for the content revision and weights it was trained into.
-        self._trained: tuple[int, object, Any] | None = None
+        # What the last run or loaded weights left: see ``_Trained``.
+        self._trained: _Trained | None = None
         self._inspect_key: tuple[int, object] | None = None  # what the inspect views show
         self._training_graph: Graph | None = None
         self._dataset: Dataset | None = None
@@ -327,11 +349,13 @@ class Workbench(QObject):
     ) -> None:
         graph = self.window.graph
         self.window.statusBar().showMessage("Building the model…")
+        # Training reads the shared model (its checks, the design the Keras process compiles
+        # for the run) and leaves it as it is; loading a run's weights changes them in place.
         self.window.models.request_model(
             graph,
             lambda outcome: self._built(done, purpose, dataset, with_weights, attempt, outcome),
             with_weights=with_weights,
-            cached=False,
+            cached=purpose == "train",
             key=f"build-{purpose}",
         )
 
@@ -451,7 +475,26 @@ class Workbench(QObject):
             return
         if graph is not None and graph is not self.window.graph:
             return  # another project was opened meanwhile: these weights are not its own
+        if result.node_weights is not None:  # trained from the design; the model is as it was
+            self._keep_trained(result.node_weights)
+            return
         self._keep_weights(model, "Keep trained weights")
+
+    def _keep_trained(self, node_weights: dict[str, Any]) -> None:
+        """The run's weights become the graph's (one undoable edit). The inspect views
+        compile the trained design when they need it, with the run's loss and metrics so
+        Evaluation reports them."""
+        graph = self.window.graph
+        kept = {nid: values for nid, values in node_weights.items() if nid in graph}
+        new = {**graph.weights, **kept}
+        self.window.stack.push(
+            WeightsCommand(graph, new, "Keep trained weights", self.schedule_inspect)
+        )
+        self._trained = _Trained(
+            self.window.models.content_revision(graph),
+            new,
+            prepare=partial(_compile_as_trained, self.training_panel.settings()),
+        )
 
     def _weights_loaded(self, model: Any) -> None:
         self._keep_weights(model, "Load run weights")
@@ -467,7 +510,7 @@ class Workbench(QObject):
         if graph is not self.window.graph:
             return  # another project was opened meanwhile
         self.window.stack.push(WeightsCommand(graph, new, text, self.schedule_inspect))
-        self._trained = (self.window.models.content_revision(graph), new, model)
+        self._trained = _Trained(self.window.models.content_revision(graph), new, model=model)
         self.window.statusBar().showMessage("Trained weights are kept with the model", 5000)
         self.schedule_inspect()
 
@@ -537,11 +580,17 @@ class Workbench(QObject):
             self._show_inspect_model(key, None)
             return
         trained = self._trained
-        if trained is not None and _same((trained[0], trained[1]), key):
-            self._show_inspect_model(key, trained[2])
-            return
+        prepare = None
+        if trained is not None and _same((trained.revision, trained.weights), key):
+            if trained.model is not None:
+                self._show_inspect_model(key, trained.model)
+                return
+            prepare = trained.prepare  # the trained design, compiled as the run compiled it
         self.window.models.request_model(
-            graph, lambda outcome: self._inspect_model_built(graph, key, outcome), key="inspect"
+            graph,
+            lambda outcome: self._inspect_model_built(graph, key, outcome),
+            key="inspect",
+            prepare=prepare,
         )
 
     def _inspect_model_built(self, graph: Graph, key: tuple[int, object], outcome: Any) -> None:

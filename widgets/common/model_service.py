@@ -195,10 +195,13 @@ class ModelService(QObject):
         with_weights: bool = True,
         cached: bool = True,
         key: str = "compile",
+        prepare: Callable[[Any], None] | None = None,
     ) -> None:
         """Compile the current design on the worker. ``on_done`` gets the ``keras.Model`` or a
         ``JobFailed``. With ``cached`` the same content and weights give the same model (the
-        inspect views share it); training asks for a fresh one (``cached=False``)."""
+        inspect views share it; a training run in the Keras process only reads it); a model
+        whose weights will change in place is asked for fresh (``cached=False``).
+        ``prepare(model)`` runs on the worker too, before the model is shared."""
         cache_key = (self.content_revision(graph), with_weights)
         entry = self._models.get(cache_key)
         if cached and entry is not None and entry[0] is graph.weights:
@@ -212,7 +215,7 @@ class ModelService(QObject):
             on_done(outcome)
 
         self.runner.run(
-            self._compile, graph, snapshot(graph), with_weights, key=key, on_done=finished
+            self._compile, graph, snapshot(graph), with_weights, prepare, key=key, on_done=finished
         )
 
     def compile_now(self, graph: Graph, *, with_weights: bool = True) -> Any:
@@ -224,16 +227,26 @@ class ModelService(QObject):
             analyzer.graph = graph
             return compile_graph(graph, analyzer=analyzer, with_weights=with_weights)
 
-    def _compile(self, live: Graph, snap: Graph, with_weights: bool) -> Any:
-        from studio.compile.compiler import compile_graph
+    def _compile(
+        self,
+        live: Graph,
+        snap: Graph,
+        with_weights: bool,
+        prepare: Callable[[Any], None] | None = None,
+    ) -> Any:
+        from studio.compile.compiler import compile_graph, remember_design
 
         with self._analyzer_on(live, snap) as analyzer:
-            return compile_graph(
+            model = compile_graph(
                 snap,
                 analyzer=analyzer,
                 with_weights=with_weights,
                 between=partial(self._yield_to_ui, live),
             )
+        remember_design(model, snap, with_weights=with_weights)  # the snapshot is this job's own
+        if prepare is not None:
+            prepare(model)
+        return model
 
     @contextmanager
     def _analyzer_on(self, live: Graph, snap: Graph) -> Iterator[Analyzer]:
