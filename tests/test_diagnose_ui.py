@@ -244,3 +244,38 @@ def test_diff_against_the_last_save_shows_the_edit(app, qtbot, tmp_path):
         (c.name, c.before, c.after) for c in row.changes
     ]
     assert dialog.items[dense.name].pen().color() == COLORS["changed"]
+
+
+def test_a_big_model_gets_its_badges_in_slices_and_a_newer_sample_wins(app, qtbot, monkeypatch):
+    """160 layers are badged with the event loop running between slices: a timer fires
+    during the pass, and the sample that arrives meanwhile is the one left on the boxes."""
+    from PySide6.QtCore import QTimer
+
+    from studio.training.health import HealthSample, NodeHealth
+    from widgets.canvas import health_badge
+    from widgets.common import breathing
+
+    window, _ = app
+    graph, ids = chain(("Input", {"shape": [4]}), *[("Dense", {"units": 4})] * 159)
+    window.set_project(Project(graph=graph))
+    qtbot.waitUntil(lambda: len(window.scene.nodes) == 160, timeout=20000)
+    names = [graph.node(nid).name for nid in ids]
+    first = HealthSample(1, 1, 0.0, {n: NodeHealth(n, dead_share=0.9) for n in names})
+    newer = HealthSample(1, 2, 1.0, {n: NodeHealth(n, nonfinite=True) for n in names})
+    answers: list[int] = []
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: answers.append(health_badge.show_health(window.scene, newer)))
+    monkeypatch.setattr(breathing, "SLICE_S", 0.0)  # the event loop runs after every badge
+    original = health_badge.set_badge
+
+    def badge_and_start_the_timer(item, health):
+        if not answers and not timer.isActive():
+            timer.start(0)
+        return original(item, health)
+
+    monkeypatch.setattr(health_badge, "set_badge", badge_and_start_the_timer)
+    health_badge.show_health(window.scene, first)
+    assert answers == [0], "the newer sample arrived while the first was being drawn"
+    texts = {badge_of(window.scene.nodes[nid]).text for nid in ids[1:]}
+    assert texts == {"NaN"}  # every box shows the newer sample

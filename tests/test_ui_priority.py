@@ -113,13 +113,19 @@ def test_a_full_collection_waits_until_the_app_is_quiet(collector):
     assert not made.pending()
 
 
-def test_a_session_that_is_never_quiet_still_gets_collected(collector):
+def test_a_session_that_is_never_quiet_is_collected_once_its_heap_has_grown(collector):
     made, state = collector
-    _make_pending()
     state["busy"] = True
-    made._last_full -= idle_gc.LONGEST_WAIT_S + 1
+    _make_pending()
     made.check()
-    assert made.collections == 1
+    assert made.collections == 0  # busy and the heap as it was: no stop for nothing
+    kept = [{"n": [i]} for i in range(idle_gc.GROWTH_FLOOR)]  # survivors: long-lived
+    _make_pending()
+    made.check()
+    assert made.collections == 1 and kept
+    _make_pending()
+    made.check()
+    assert made.collections == 1  # measured again from the heap that collection left
 
 
 def test_nothing_to_collect_means_no_collection(collector):

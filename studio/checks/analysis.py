@@ -9,6 +9,7 @@ inputs actually changed are recomputed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +109,10 @@ class Analyzer:
         self._cache: dict[str, _Cached] = {}
         self._result: Analysis | None = None
         self.recomputed = 0  # nodes rebuilt by the last analysis; benchmarks read it
+        # Called before each layer that is built afresh: a worker running the analysis lets
+        # the app's UI thread go first there (building 771 Keras layers is seconds of
+        # interpreter time).
+        self.between: Callable[[], None] | None = None
 
     def analysis(self) -> Analysis:
         if self._result is not None and self._result.revision == self.graph.revision:
@@ -192,6 +197,8 @@ class Analyzer:
         cached = self._cache.get(node.id)
         if cached is not None and cached.inputs == inputs and _same_layer(cached.node, node):
             return cached.info, cached.issues
+        if self.between is not None:
+            self.between()
         self.recomputed += 1
         info, issues = _infer_node(node, spec, inputs)
         self._cache[node.id] = _Cached(node, inputs, info, issues)

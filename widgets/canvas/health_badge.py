@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
@@ -112,20 +113,48 @@ def badge_of(item: NodeItem) -> HealthBadgeItem | None:
     return getattr(item, "_health_badge", None)
 
 
+_BIG = 100  # nodes: above this many, badges are put on in slices
+_drawing: dict[int, list[HealthSample | None]] = {}  # scenes being badged -> newer samples
+
+
 def show_health(scene: GraphScene, sample: HealthSample | None) -> int:
     """Put each node's figures from ``sample`` on its box; ``None`` clears every badge.
 
     Layers are matched to nodes by name (the compiler names layers after nodes). Returns how
-    many badges are shown.
+    many badges are shown. The first sample of a big model creates a badge item per layer
+    (771 for NASNetMobile, 50 ms of the UI thread at the moment a run starts), so a big
+    scene is badged in slices with the event loop running between them; a sample that
+    arrives meanwhile is drawn right after, and only the newest one.
     """
+    key = id(scene)
+    waiting = _drawing.get(key)
+    if waiting is not None:
+        waiting[:] = [sample]
+        return 0
+    _drawing[key] = waiting = []
+    try:
+        shown = _badge(scene, sample)
+        while waiting:
+            shown = _badge(scene, waiting.pop())
+    finally:
+        del _drawing[key]
+    return shown
+
+
+def _badge(scene: GraphScene, sample: HealthSample | None) -> int:
+    from widgets.common.breathing import Breather
+
     shown = 0
     graph = scene.graph
-    for nid, item in scene.nodes.items():
-        health = None
-        if sample is not None and nid in graph:
-            health = sample.nodes.get(graph.node(nid).name)
-        item.set_health(health)
-        shown += health is not None
+    with Breather(active=len(scene.nodes) > _BIG) as breather:
+        for nid, item in list(scene.nodes.items()):
+            health = None
+            if sample is not None and nid in graph:
+                health = sample.nodes.get(graph.node(nid).name)
+            if shiboken6.isValid(item):  # the scene may have been rebuilt between slices
+                item.set_health(health)
+            shown += health is not None
+            breather.breathe()
     return shown
 
 

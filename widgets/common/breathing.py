@@ -48,9 +48,9 @@ class Breather:
     (about 0.1 ms each on two cores, measured), which turned a 0.2 s pass into a 0.8 s
     freeze when a 771-layer model opened."""
 
-    def __init__(self, active: bool = True, slice_s: float = SLICE_S) -> None:
+    def __init__(self, active: bool = True, slice_s: float | None = None) -> None:
         self.active = active  # an inactive one (a small change) neither pauses nor breathes
-        self.slice_s = slice_s
+        self.slice_s = SLICE_S if slice_s is None else slice_s
         self._since = time.perf_counter()
 
     def __enter__(self) -> Breather:

@@ -178,7 +178,17 @@ class ModelService(QObject):
 
     def _analyze(self, live: Graph, snap: Graph) -> Analysis:
         with self._analyzer_on(live, snap) as analyzer:
-            return analyzer.analysis()
+            worker = threading.get_ident()
+
+            def between() -> None:  # this job's thread only: the UI thread may analyse too
+                if threading.get_ident() == worker:
+                    self._yield_to_ui(live)
+
+            analyzer.between = between
+            try:
+                return analyzer.analysis()
+            finally:
+                analyzer.between = None
 
     def _analysis_done(self, graph: Graph, outcome: Any) -> None:
         if isinstance(outcome, JobFailed):
