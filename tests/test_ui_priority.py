@@ -119,7 +119,8 @@ def test_a_session_that_is_never_quiet_is_collected_once_its_heap_has_grown(coll
     _make_pending()
     made.check()
     assert made.collections == 0  # busy and the heap as it was: no stop for nothing
-    kept = [{"n": [i]} for i in range(idle_gc.GROWTH_FLOOR)]  # survivors: long-lived
+    grown_by = int(max(idle_gc.GROWTH * made._heap, idle_gc.GROWTH_FLOOR)) + 1000
+    kept = [{"n": [i]} for i in range(grown_by)]  # survivors: long-lived, tracked
     _make_pending()
     made.check()
     assert made.collections == 1 and kept
