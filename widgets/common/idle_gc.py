@@ -9,13 +9,14 @@ are short); the full one waits for a quiet moment: no job or UI pass going on an
 left alone for ``QUIET_S``, and no training run drawing its curves.
 
 A session that is never quiet (a long training run, a benchmark) gets one only when the
-long-lived heap has doubled, and grown by ``GROWTH_FLOOR`` objects at least (what the
-startup freeze leaves is small). Python's own rule is a quarter; doubling is enough here
-because the collections find next to nothing to free (16,797 of about 2 million objects in
-a NASNetMobile session: Keras's garbage goes by reference counting), so memory stays
-bounded. Counting the heap costs a tenth of a collection (30 ms for 1.4 million objects)
-and is done only after ``WORTH_COLLECTING`` young collections. The rule before, a
-collection every five minutes regardless, stopped the window for 150–300 ms in the middle
+long-lived heap has grown four times as big, and by ``GROWTH_FLOOR`` objects at least
+(what the startup freeze leaves is small). A collection costs in proportion to the heap
+(690 ms for a NASNetMobile session's) and finds little to free (130,000 of about three
+million objects: Keras's garbage goes by reference counting), so waiting for a quiet moment
+costs some memory and saves the stall; the bound keeps a session that is never quiet from
+growing without end. Counting the heap costs a tenth of a collection (30 ms for 1.4 million
+objects) and is done only after ``WORTH_COLLECTING`` young collections. The rule before, a
+collection every five minutes regardless, stopped the window for 150–400 ms in the middle
 of a run or an export.
 """
 
@@ -30,8 +31,8 @@ from PySide6.QtGui import QCursor, QGuiApplication
 
 CHECK_MS = 250
 QUIET_S = 1.0
-GROWTH = 1.0  # of the long-lived heap the last full collection left
-GROWTH_FLOOR = 500_000  # objects
+GROWTH = 3.0  # of the long-lived heap the last full collection left: four times as big
+GROWTH_FLOOR = 1_000_000  # objects
 # Young collections since the last full one before another is worth it: what Python's own
 # rule waits for (ten collections of the middle generation) at the least.
 WORTH_COLLECTING = 10
