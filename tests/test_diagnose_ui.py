@@ -246,6 +246,7 @@ def test_diff_against_the_last_save_shows_the_edit(app, qtbot, tmp_path):
     assert dialog.items[dense.name].pen().color() == COLORS["changed"]
 
 
+@pytest.mark.slow
 def test_a_big_model_gets_its_badges_in_slices_and_a_newer_sample_wins(app, qtbot, monkeypatch):
     """160 layers are badged with the event loop running between slices: a timer fires
     during the pass, and the sample that arrives meanwhile is the one left on the boxes."""
