@@ -198,9 +198,9 @@ def run_with_model(fn: Callable[..., T], model: Any, *args: Any) -> T:
     answer = run_in_child(_with_model, token, None, fn, args)
     if isinstance(answer, _Missing):
         answer = run_in_child(_with_model, token, model_spec(model), fn, args)
-    if design_spec(answer):
+    if isinstance(answer, CannotRebuild) and answer.from_design:
         answer = run_in_child(_with_model, token, model_spec(model, from_design=False), fn, args)
-    if isinstance(answer, _CannotRebuild):
+    if isinstance(answer, CannotRebuild):
         log.debug("model not rebuilt in the Keras process (%s); running here", answer.why)
         return fn(model, *args)
     return answer
@@ -358,26 +358,17 @@ class _Missing:
 
 
 @dataclass(frozen=True)
-class _CannotRebuild:
+class CannotRebuild:
+    """The process's answer for a model it could not build, with the reason."""
+
     why: str
     from_design: bool = False  # the design did not compile there: Keras's config may
 
+    @classmethod
+    def of(cls, exc: Exception, spec: ModelSpec | DesignSpec) -> CannotRebuild:
+        from studio.common.errors import short_message
 
-def design_spec(answer: Any) -> bool:
-    """True for a refusal to build a model from its design (its Keras config may still do)."""
-    return isinstance(answer, _CannotRebuild) and answer.from_design
-
-
-def cannot_rebuild(answer: Any) -> bool:
-    """True for the process's answer that it could not build the model it was sent."""
-    return isinstance(answer, _CannotRebuild)
-
-
-def refusal(exc: Exception, from_design: bool) -> Any:
-    """The answer for a model the process could not build, with the reason."""
-    from studio.common.errors import short_message
-
-    return _CannotRebuild(short_message(exc), from_design)
+        return cls(short_message(exc), isinstance(spec, DesignSpec))
 
 
 _models: dict[str, Any] = {}  # in the Keras process: the last model sent, by token
@@ -394,7 +385,7 @@ def _with_model(
             model = rebuild(spec)
         except Exception as exc:  # noqa: BLE001 - any refusal means: run it in the app
             log.debug("Keras process: model not rebuilt", exc_info=True)
-            return refusal(exc, isinstance(spec, DesignSpec))
+            return CannotRebuild.of(exc, spec)
         _models.clear()  # one model at a time: the one the app is showing
         _models[token] = model
     return fn(model, *args)

@@ -30,20 +30,23 @@ from studio.interop.child_process import (
     PAUSE,
     RUN,
     STOP,
+    CannotRebuild,
     ChildProcessFailed,
     DesignSpec,
     KerasProcess,
     ModelSpec,
     ask,
-    cannot_rebuild,
     custom_files,
-    design_spec,
     model_spec,
     rebuild,
-    refusal,
     send,
 )
-from studio.training.engine import TrainingEngine, TrainingListener, TrainingResult
+from studio.training.engine import (
+    TrainingEngine,
+    TrainingListener,
+    TrainingResult,
+    compile_as_trained,
+)
 from studio.training.runs import RunStore
 from studio.training.settings import TrainingSettings
 
@@ -160,7 +163,7 @@ class ChildTrainingEngine(TrainingEngine):
         self._running.set()
         try:
             result, weights = self._ask(request)
-            if design_spec(result):  # the design did not compile there; Keras's config may
+            if isinstance(result, CannotRebuild) and result.from_design:  # Keras's config may
                 request = replace(request, model=model_spec(model, from_design=False))
                 result, weights = self._ask(request)
         except ChildProcessFailed:
@@ -170,7 +173,7 @@ class ChildTrainingEngine(TrainingEngine):
             ) from None
         finally:
             self._running.clear()
-        if cannot_rebuild(result):
+        if isinstance(result, CannotRebuild):
             raise RuntimeError(f"the model could not be built for training: {result.why}")
         if weights is None:
             return result  # trained from the design: ``result.node_weights``
@@ -178,12 +181,8 @@ class ChildTrainingEngine(TrainingEngine):
 
         forget_design(model)
         model.set_weights(weights)
-        from studio.training.modes import SUPERVISED
-
-        if result.ok and settings.mode == SUPERVISED:
-            from studio.training.settings import compile_model
-
-            compile_model(model, settings)  # evaluation reads the run's loss and metrics
+        if result.ok:
+            compile_as_trained(model, settings)
         return result
 
     def _ask(self, request: _Request) -> tuple[Any, Any]:
@@ -241,7 +240,7 @@ def train_here(request: _Request, *, events: Any, control: Any) -> tuple[Trainin
         model = rebuild(request.model)
     except Exception as exc:  # noqa: BLE001 - the app says why, or tries Keras's config
         log.debug("Keras process: model for training not built", exc_info=True)
-        return refusal(exc, isinstance(request.model, DesignSpec)), None
+        return CannotRebuild.of(exc, request.model), None
     finished = threading.Event()
     watcher = threading.Thread(
         target=_follow_control, args=(control, engine, finished), daemon=True

@@ -127,6 +127,15 @@ def _training_samples(dataset: Dataset, settings: TrainingSettings) -> int:
     return n
 
 
+def compile_as_trained(model: keras.Model, settings: TrainingSettings) -> None:
+    """A supervised run's loss and metrics on ``model`` (a model holding the run's weights),
+    so that Evaluation reports them; the other modes compile their own models."""
+    from studio.training.modes import SUPERVISED
+
+    if settings.mode == SUPERVISED:
+        compile_model(model, settings)
+
+
 def _prepare_mode(model: keras.Model, dataset: Dataset, settings: TrainingSettings):
     """The mode's ``ModeRun`` for a non-supervised ``settings.mode``; None for plain ``fit``."""
     from studio.training.modes import SUPERVISED, get_mode, mode_names

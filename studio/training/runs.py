@@ -209,9 +209,12 @@ class RunStore:
         self, model: keras.Model, run_id: str, which: WeightsKind = "best"
     ) -> None:
         """Load a run's weights; a model whose layers no longer match gets a clear error."""
+        from studio.compile.compiler import forget_design
+
         path = self.weights_path(run_id, which)
         if not path.is_file():
             raise TrainingError(f"Run {run_id!r} has no {which} weights at {path}")
+        forget_design(model)  # its weights change in place
         try:
             model.load_weights(path)
         except (ValueError, KeyError, OSError) as exc:

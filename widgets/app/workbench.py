@@ -25,6 +25,7 @@ from studio.data import Dataset, DatasetRef, apply_fix
 from studio.gallery.templates import apply_pretrained
 from studio.graph import Graph
 from studio.project import Project
+from studio.training.engine import compile_as_trained
 from studio.training.modes import get_mode
 from studio.training.modes.session import checks_targets
 from studio.training.preflight import check_model_data, model_fix
@@ -71,13 +72,8 @@ class _Trained:
     prepare: Callable[[Any], None] | None = None
 
 
-def _compile_as_trained(settings: TrainingSettings, model: Any) -> None:
-    """A supervised run's loss and metrics on the model, for Evaluation to report them."""
-    from studio.training.modes import SUPERVISED
-    from studio.training.settings import compile_model
-
-    if settings.mode == SUPERVISED:
-        compile_model(model, settings)
+def _compile_trained(settings: TrainingSettings, model: Any) -> None:
+    compile_as_trained(model, settings)  # ``prepare`` takes the model last
 
 
 def _same(a: tuple[int, object] | None, b: tuple[int, object] | None) -> bool:
@@ -493,7 +489,7 @@ class Workbench(QObject):
         self._trained = _Trained(
             self.window.models.content_revision(graph),
             new,
-            prepare=partial(_compile_as_trained, self.training_panel.settings()),
+            prepare=partial(_compile_trained, self.training_panel.settings()),
         )
 
     def _weights_loaded(self, model: Any) -> None:

@@ -93,7 +93,8 @@ class IdleCollector(QObject):
                 self.collect()
 
     def grown(self) -> bool:
-        """Whether the long-lived heap has grown enough for Python itself to collect it."""
+        """Whether the long-lived heap has grown past the busy bound (``GROWTH``, at least
+        ``GROWTH_FLOOR`` objects) since the last full collection."""
         return _long_lived() - self._heap > max(GROWTH * self._heap, GROWTH_FLOOR)
 
     def collect(self) -> None:

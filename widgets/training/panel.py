@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.compile.compiler import forget_design
 from studio.data.dataset import Dataset
 from studio.training.device import backend_name, describe_device
 from studio.training.engine import TrainingResult, describe_error
@@ -601,7 +600,6 @@ class TrainingPanel(QWidget):
             self.show_message(model)
             return
         try:
-            forget_design(model)  # its weights change in place
             store.load_weights_into(model, run_id, which)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - shown in the panel, never raised into Qt
             log.debug("_load_into: handled exception", exc_info=True)
