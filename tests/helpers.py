@@ -26,3 +26,30 @@ def small_cnn() -> tuple[Graph, list[str]]:
         ("Dense", {"units": 10, "activation": "softmax"}),
         name="cnn",
     )
+
+
+def train_from_panel(qtbot, panel, timeout_ms: int = 120_000):
+    """Click the panel's Train button and wait until the run is over, however it ended; a
+    run that never reports a result fails naming what the panel showed, so a CI log says
+    whether it was slow (progress), refused (message) or lost (neither)."""
+    from PySide6.QtCore import Qt
+
+    before = panel.last_result
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+
+    def over() -> bool:
+        return not panel.is_busy()
+
+    try:
+        qtbot.waitUntil(over, timeout=timeout_ms)
+    except qtbot.TimeoutError:
+        raise AssertionError(
+            f"no end of the run after {timeout_ms} ms; the panel shows: "
+            f"{panel.eta_label.text()!r}, message {panel.message_label.text()!r}, "
+            f"progress {panel.progress.value()}/1000"
+        ) from None
+    result = panel.last_result
+    assert result is not None and result is not before, (
+        f"the run ended without a result: {panel.message_label.text()!r}"
+    )
+    return result

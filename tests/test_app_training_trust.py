@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QScrollArea
 
 from studio.gallery.templates import new_from_template
 from studio.project import Project
+from tests.helpers import train_from_panel
 from widgets.app.autosave import recovery_path, weights_path
 from widgets.app.workbench import build_app_window
 
@@ -39,9 +40,8 @@ def app(qtbot, tmp_path: Path):
 
 def train_once(qtbot, bench) -> None:
     panel = bench.training_panel
-    with qtbot.waitSignal(panel.trainingFinished, timeout=90000):
-        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
-    assert panel.last_result.status == "completed", panel.last_result.message
+    result = train_from_panel(qtbot, panel)
+    assert result.status == "completed", result.message
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from studio.training.runs import RunStore
 from studio.training.samples import SampleLog, tile
 from studio.training.settings import LossSettings, TrainingSettings
 from tests.generative_models import tiny_denoiser, tiny_gan, tiny_series_autoencoder, tiny_vae
+from tests.helpers import train_from_panel
 from widgets.inspect.latent import LatentView
 from widgets.inspect.reconstruction import ReconstructionView
 from widgets.training.generated_samples import GeneratedSamplesView
@@ -268,8 +269,7 @@ def test_dcgan_template_trains_from_the_app_window(qtbot, tmp_path: Path) -> Non
     panel = bench.training_panel
     assert panel.settings().mode == "gan"
     panel.epochs_spin.setValue(1)
-    with qtbot.waitSignal(panel.trainingFinished, timeout=WAIT_MS):
-        qtbot.mouseClick(panel.train_button, LEFT)
-    assert panel.last_result.status == "completed", panel.last_result.message
-    assert panel.samples_view.epochs(panel.last_result.record.id) == [0, 1]
-    assert {"d_loss", "g_loss"} <= set(panel.last_result.record.final_metrics)
+    result = train_from_panel(qtbot, panel)
+    assert result.status == "completed", result.message
+    assert panel.samples_view.epochs(result.record.id) == [0, 1]
+    assert {"d_loss", "g_loss"} <= set(result.record.final_metrics)

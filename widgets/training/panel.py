@@ -359,6 +359,10 @@ class TrainingPanel(QWidget):
     def is_running(self) -> bool:
         return self.trainer is not None and self.trainer.isRunning()
 
+    def is_busy(self) -> bool:
+        """A run is being built, is running, or has ended without the panel hearing of it."""
+        return self._preparing or self.trainer is not None
+
     def _set_running(self, running: bool, paused: bool = False) -> None:
         busy = running or self._preparing
         self.train_button.setEnabled(not busy)
