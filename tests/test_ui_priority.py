@@ -117,7 +117,7 @@ def test_a_session_that_is_never_quiet_is_collected_once_its_heap_has_grown(coll
     made, state = collector
     # The rule, with a bound small enough to cross here (the real one is millions).
     monkeypatch.setattr(idle_gc, "GROWTH", 0.0)
-    monkeypatch.setattr(idle_gc, "GROWTH_FLOOR", 100_000)
+    monkeypatch.setattr(idle_gc, "GROWTH_FLOOR", 300_000)
     state["busy"] = True
     _make_pending()
     made.check()
