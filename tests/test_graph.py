@@ -77,3 +77,24 @@ def test_names_are_unique_and_rename_refuses_duplicates():
 def test_round_trip_through_dict():
     graph, _ = chain(("Input", {"shape": [4]}), ("Dense", {"units": 3}))
     assert type(graph).from_dict(graph.to_dict()).to_dict() == graph.to_dict()
+
+
+def test_topological_order_follows_every_change_of_layers_and_connections():
+    graph = Graph()
+    a = graph.add_layer("Input", {"shape": [4]})
+    c = graph.add_layer("Dense", {"units": 2})
+    b = graph.add_layer("Dense", {"units": 3})
+    graph.connect(a, c)
+    assert graph.topological_order() == [a, c, b]  # insertion order breaks the tie
+    graph.disconnect(graph.in_edges(c)[0])
+    graph.connect(a, b)
+    assert graph.topological_order() == [a, c, b]
+    graph.connect(b, c)
+    assert graph.topological_order() == [a, b, c]  # c now follows b
+    order = graph.topological_order()
+    order.clear()  # a caller's copy: the graph's own stays
+    assert graph.topological_order() == [a, b, c]
+    inverse = graph.apply(RemoveNode(b))
+    assert graph.topological_order() == [a, c]
+    graph.apply(inverse)
+    assert graph.topological_order() == [a, b, c]

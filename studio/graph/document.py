@@ -39,6 +39,9 @@ class Graph:
         self.direction = "TB"
         self.routes: dict[Edge, Route] = {}
         self.revision = 0
+        # The topological order, kept until layers or connections change: the summary, the
+        # analysis, code generation and compiling all ask for it (5 ms for 771 layers).
+        self._order: list[str] | None = None
         self._listeners: list[Listener] = []
         self._ids = itertools.count(1)
 
@@ -121,10 +124,12 @@ class Graph:
     def topological_order(self) -> list[str]:
         """Nodes in an order where every layer follows its inputs; insertion order breaks ties
         so the order is stable across runs."""
-        index = {nid: i for i, nid in enumerate(self._nodes)}
-        return list(
-            nx.lexicographical_topological_sort(nx.DiGraph(self._g), key=lambda n: index[n])
-        )
+        if self._order is None:
+            index = {nid: i for i, nid in enumerate(self._nodes)}
+            self._order = list(
+                nx.lexicographical_topological_sort(nx.DiGraph(self._g), key=lambda n: index[n])
+            )
+        return list(self._order)
 
     def input_nodes(self) -> list[Node]:
         inputs = [n for n in self._nodes.values() if n.type == "Input"]
@@ -253,6 +258,7 @@ class Graph:
             items.insert(index, (node.id, node))
             self._nodes = dict(items)
         self._g.add_node(node.id)
+        self._order = None
         if weights is not None:
             self.weights[node.id] = weights
 
@@ -260,6 +266,7 @@ class Graph:
         self.node(node_id)
         del self._nodes[node_id]
         self._g.remove_node(node_id)
+        self._order = None
         self.weights.pop(node_id, None)
 
     def _replace_node(self, node: Node) -> None:
@@ -270,11 +277,13 @@ class Graph:
         if edge.src not in self._nodes or edge.dst not in self._nodes:
             raise GraphError("both ends of a connection must be layers in this model")
         self._g.add_edge(edge.src, edge.dst, key=edge)
+        self._order = None
 
     def _delete_edge(self, edge: Edge) -> None:
         if not self._g.has_edge(edge.src, edge.dst, key=edge):
             raise GraphError("no such connection")
         self._g.remove_edge(edge.src, edge.dst, key=edge)
+        self._order = None
 
     # ----- serialization -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -47,6 +47,7 @@ def snapshot(graph: Graph) -> Graph:
     copy = Graph(graph.name)
     copy._g = graph._g.copy()  # noqa: SLF001 - the containers, not the frozen records
     copy._nodes = dict(graph._nodes)  # noqa: SLF001
+    copy._order = graph._order  # noqa: SLF001 - the same layers and connections
     copy.weights = dict(graph.weights)
     copy.groups = dict(graph.groups)
     copy.input_order = list(graph.input_order)
