@@ -9,32 +9,35 @@ are short); the full one waits for a quiet moment: no job or UI pass going on an
 left alone for ``QUIET_S``, and no training run drawing its curves.
 
 A session that is never quiet (a long training run, a benchmark) gets one only when the
-heap has grown four times as big, and by ``GROWTH_FLOOR`` blocks at least (what the startup
-freeze leaves is small). A collection costs in proportion to the heap (690 ms for a
-NASNetMobile session's) and finds little to free (130,000 of about three million objects:
-Keras's garbage goes by reference counting), so waiting for a quiet moment costs some memory
-and saves the stall; the bound keeps a session that is never quiet from growing without end.
-The heap is read from the allocator's block count (``sys.getallocatedblocks``, under a
-millisecond): counting the collector's objects instead (``gc.get_objects``) took 55 ms for
-three million of them, on the UI thread, and showed up as a stall of its own during a
-NASNetMobile run. The rule before, a collection every five minutes regardless, stopped the
-window for 150–400 ms in the middle of a run or an export.
+process's resident memory has grown four times as big, and by ``GROWTH_FLOOR`` at least. A
+collection costs in proportion to the heap (690 ms for a NASNetMobile session's) and finds
+little to free (130,000 of about three million objects: Keras's garbage goes by reference
+counting), so waiting for a quiet moment costs some memory and saves the stall; the bound
+keeps a session that is never quiet from growing without end. The size is the kernel's
+count of resident pages (``/proc/self/statm``, microseconds). Both ways of sizing the
+Python heap itself cost the UI thread a stall of their own in a NASNetMobile session:
+counting the collector's objects (``gc.get_objects``) took 55 ms for three million, and the
+allocator's block count (``sys.getallocatedblocks``, which visits every memory pool) took
+2 ms mostly but 74–107 ms in three of 344 calls during a run. The rule before, a collection
+every five minutes regardless, stopped the window for 150–400 ms in the middle of a run or
+an export.
 """
 
 from __future__ import annotations
 
 import gc
-import sys
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 from PySide6.QtGui import QCursor, QGuiApplication
 
 CHECK_MS = 250
 QUIET_S = 1.0
-GROWTH = 3.0  # of the heap the last full collection left: four times as big
-GROWTH_FLOOR = 3_000_000  # allocator blocks (about a million objects)
+GROWTH = 3.0  # of the memory the last full collection left: four times as big
+GROWTH_FLOOR = 1 << 30  # bytes
 # Young collections since the last full one before another is worth it: what Python's own
 # rule waits for (ten collections of the middle generation) at the least.
 WORTH_COLLECTING = 10
@@ -52,7 +55,7 @@ class IdleCollector(QObject):
         self._busy = busy
         saved = gc.get_threshold()
         gc.set_threshold(saved[0], saved[1], NEVER)  # Python starts no full collection itself
-        self._heap = _heap()  # blocks the last full collection left
+        self._heap = _heap()  # resident bytes the last full collection left
         self._young_at_full = self._middle_collections()
         self._last_activity = time.monotonic()
         self._cursor = QCursor.pos()
@@ -89,8 +92,9 @@ class IdleCollector(QObject):
             self.collect()
 
     def grown(self) -> bool:
-        """Whether the heap has grown past the busy bound (``GROWTH``, at least
-        ``GROWTH_FLOOR`` blocks) since the last full collection."""
+        """Whether the process has grown past the busy bound (``GROWTH``, at least
+        ``GROWTH_FLOOR`` bytes) since the last full collection. Where its size cannot be
+        read (no ``/proc``), never: collections then wait for a quiet moment."""
         return _heap() - self._heap > max(GROWTH * self._heap, GROWTH_FLOOR)
 
     def collect(self) -> None:
@@ -100,8 +104,16 @@ class IdleCollector(QObject):
         self._young_at_full = self._middle_collections()
 
 
+_STATM = Path("/proc/self/statm")
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
 def _heap() -> int:
-    return sys.getallocatedblocks()
+    """The process's resident memory in bytes, or 0 where the system does not say."""
+    try:
+        return int(_STATM.read_text().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 _collector: IdleCollector | None = None
