@@ -94,24 +94,3 @@ def test_runs_can_be_compared_exported_and_loaded(
     panel.delete_selected_runs()
     assert len(panel.run_ids()) == 1
 
-
-def test_plots_for_a_run_are_made_one_per_turn_and_none_after_a_clear(qtbot) -> None:
-    from PySide6.QtCore import QTimer
-
-    from widgets.training.plots import TrainingPlots
-
-    plots = TrainingPlots()
-    qtbot.addWidget(plots)
-    plots.prepare(["loss", "accuracy", "val_accuracy", "auc"])
-    assert plots.metric_names() == ["loss"]  # one now; the others in later turns
-    qtbot.waitUntil(lambda: plots.metric_names() == ["loss", "accuracy", "auc"])
-    plots.clear()
-    plots.prepare(["loss", "mae"])
-    plots.clear()  # a new project before the rest was made
-    plots.prepare(["mse"])
-    qtbot.waitUntil(lambda: plots.metric_names() == ["mse"])
-    turns: list[int] = []  # turns of the event loop in which the dropped plot would appear
-    for turn in range(3):
-        QTimer.singleShot(0, lambda turn=turn: turns.append(turn))
-        qtbot.waitUntil(lambda turn=turn: turn in turns)
-    assert plots.metric_names() == ["mse"]

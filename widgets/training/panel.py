@@ -53,6 +53,7 @@ from studio.training.settings import (
     available_optimizers,
     default_schedule_params,
 )
+from widgets.common.breathing import workers_held
 from widgets.common.wrapping import WrappingColumn
 from widgets.training.episode_plot import EpisodePlot
 from widgets.training.generated_samples import GeneratedSamplesView
@@ -434,7 +435,8 @@ class TrainingPanel(QWidget):
         self.show_message("")
         mode = get_mode(settings.mode)
         metrics = getattr(mode, "metrics", None)  # modes name what they log (GAN: d_loss, ...)
-        self.plots.prepare(list(metrics) if metrics else ["loss", *settings.metrics])
+        with workers_held():  # many Qt calls: background jobs pause meanwhile
+            self.plots.prepare(list(metrics) if metrics else ["loss", *settings.metrics])
         self.samples_view.setVisible(mode is not None and hasattr(mode, "prepare"))
         trainer = TrainerThread(self._model, dataset, settings, store, parent=self)
         trainer.samplesReady.connect(

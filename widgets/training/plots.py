@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from studio.training.runs import RunRecord
-from widgets.common.breathing import workers_held
 
 REDRAW_MS = 100  # at most 10 redraws a second: each costs ~10 ms of UI time
 SKIPPED_KEYS = {"epoch", "batch", "step", "time", "seconds", "val_seconds", "samples"}
@@ -56,7 +55,6 @@ class TrainingPlots(QWidget):
         self.smoothing = smoothing
         self._series: dict[tuple[str, str, str], _Series] = {}
         self._plots: dict[str, pg.PlotItem] = {}
-        self._generation = 0  # counts ``clear()``: plots still to make belong to one
         self._cursors: dict[str, pg.InfiniteLine] = {}
         self._run_colors: dict[str, object] = {}
         self._run_labels: dict[str, str] = {}
@@ -91,23 +89,10 @@ class TrainingPlots(QWidget):
         self._run_labels[run_id] = label or run_id
 
     def prepare(self, metric_names: list[str]) -> None:
-        """Create the plots for these metrics before the run's first numbers arrive: the
-        first now, each other one in a later turn of the event loop. A plot is 20–30 ms of
-        pyqtgraph work on the UI thread, and at a run's start the trainer and the code view's
-        worker want the interpreter too: made all at once they were one 77 ms stall."""
-        wanted = list(dict.fromkeys(map(_base_metric, metric_names)))
-        self._prepare_next(wanted, self._generation)
-
-    def _prepare_next(self, wanted: list[str], generation: int) -> None:
-        if generation != self._generation:
-            return  # cleared meanwhile: a new project's plots are made for its own run
-        missing = [base for base in wanted if base not in self._plots]
-        if not missing:
-            return
-        with workers_held():  # many Qt calls: background jobs pause meanwhile
-            self._plot_for(missing[0])
-        if len(missing) > 1:
-            QTimer.singleShot(0, self, lambda: self._prepare_next(missing[1:], generation))
+        """Create the plots for these metrics now, while the UI is idle: creating a plot takes
+        tens of milliseconds, which would otherwise land while training starts."""
+        for name in metric_names:
+            self._plot_for(_base_metric(name))
 
     def add_batch(self, run_id: str, step: float, logs: dict[str, float]) -> None:
         """A sampled batch at fractional epoch ``step``; values are EMA-smoothed."""
@@ -146,7 +131,6 @@ class TrainingPlots(QWidget):
         self._run_labels.pop(run_id, None)
 
     def clear(self) -> None:
-        self._generation += 1
         self._series.clear()
         self._plots.clear()
         self._cursors.clear()
