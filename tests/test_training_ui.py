@@ -93,4 +93,3 @@ def test_runs_can_be_compared_exported_and_loaded(
         panel.load_selected_weights("best")
     panel.delete_selected_runs()
     assert len(panel.run_ids()) == 1
-

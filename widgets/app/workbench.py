@@ -12,7 +12,6 @@ import gc
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +69,6 @@ class _Trained:
     weights: object
     model: Any = None
     prepare: Callable[[Any], None] | None = None
-
-
-def _compile_trained(settings: TrainingSettings, model: Any) -> None:
-    compile_as_trained(model, settings)  # ``prepare`` takes the model last
 
 
 def _same(a: tuple[int, object] | None, b: tuple[int, object] | None) -> bool:
@@ -486,10 +481,11 @@ class Workbench(QObject):
         self.window.stack.push(
             WeightsCommand(graph, new, "Keep trained weights", self.schedule_inspect)
         )
+        settings = self.training_panel.settings()
         self._trained = _Trained(
             self.window.models.content_revision(graph),
             new,
-            prepare=partial(_compile_trained, self.training_panel.settings()),
+            prepare=lambda model: compile_as_trained(model, settings),
         )
 
     def _weights_loaded(self, model: Any) -> None:

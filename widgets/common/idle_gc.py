@@ -55,7 +55,7 @@ class IdleCollector(QObject):
         self._busy = busy
         saved = gc.get_threshold()
         gc.set_threshold(saved[0], saved[1], NEVER)  # Python starts no full collection itself
-        self._heap = _heap()  # resident bytes the last full collection left
+        self._resident = _resident()  # bytes the last full collection left
         self._young_at_full = self._middle_collections()
         self._last_activity = time.monotonic()
         self._cursor = QCursor.pos()
@@ -95,12 +95,12 @@ class IdleCollector(QObject):
         """Whether the process has grown past the busy bound (``GROWTH``, at least
         ``GROWTH_FLOOR`` bytes) since the last full collection. Where its size cannot be
         read (no ``/proc``), never: collections then wait for a quiet moment."""
-        return _heap() - self._heap > max(GROWTH * self._heap, GROWTH_FLOOR)
+        return _resident() - self._resident > max(GROWTH * self._resident, GROWTH_FLOOR)
 
     def collect(self) -> None:
         gc.collect()
         self.collections += 1
-        self._heap = _heap()
+        self._resident = _resident()
         self._young_at_full = self._middle_collections()
 
 
@@ -108,7 +108,7 @@ _STATM = Path("/proc/self/statm")
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _heap() -> int:
+def _resident() -> int:
     """The process's resident memory in bytes, or 0 where the system does not say."""
     try:
         return int(_STATM.read_text().split()[1]) * _PAGE
