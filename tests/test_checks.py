@@ -157,3 +157,19 @@ def test_compiled_model_keeps_graph_weights():
     model = compile_graph(graph)
     out = model(np.ones((1, 4), "float32"))
     assert np.allclose(keras.ops.convert_to_numpy(out), kernel.sum(0) + 1)
+
+
+def test_stored_weights_of_another_shape_are_left_out_and_the_loading_breathes():
+    """A layer whose units changed since its weights were stored starts fresh; the others
+    get theirs, and a caller on a worker can pause between the layers being loaded too."""
+    graph, ids = chain(("Input", {"shape": [4]}), ("Dense", {"units": 2}), ("Dense", {"units": 3}))
+    kept = [np.full((4, 2), 0.5, "float32"), np.zeros(2, "float32")]
+    graph.weights[ids[1]] = kept
+    graph.weights[ids[2]] = [np.ones((2, 5), "float32"), np.ones(5, "float32")]  # units was 5
+    calls = []
+    model = compile_graph(graph, between=lambda: calls.append(1))
+    first, second = (layer for layer in model.layers if isinstance(layer, keras.layers.Dense))
+    assert np.array_equal(keras.ops.convert_to_numpy(first.kernel), kept[0])
+    assert tuple(second.kernel.shape) == (2, 3)
+    assert not np.allclose(keras.ops.convert_to_numpy(second.kernel), 1.0)
+    assert len(calls) == len(ids) + 2  # each layer built, then each one with stored weights
