@@ -175,3 +175,50 @@ def test_the_window_fits_a_laptop_screen_with_every_panel_docked(qtbot, tmp_path
     assert win.height() <= 900
     training = win.docks["Training"].widget()
     assert training.objectName() == "scroll_dock_training"
+
+
+def test_the_panels_that_follow_an_opened_project_do_not_paint_the_canvas_meanwhile(
+    qtbot, tmp_path
+):
+    """Resetting the training panel's progress bar repaints it at once, and Qt then paints
+    every waiting region of the window with it: the canvas of the project just opened was
+    painted inside the panels' follow-up, one longer freeze where two turns would do."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    from tests.conftest import open_window
+
+    win, bench = open_window(qtbot, tmp_path, workbench=True)
+    win.resize(1440, 900)
+    win.docks["Training"].raise_()
+    qtbot.waitUntil(bench.training_panel.progress.isVisible, timeout=5000)
+    bench.training_panel.progress.setValue(1000)  # as after a run, and shown so
+    bench.training_panel.progress.repaint()
+    painted = []
+    canvas = (win.view, win.view.viewport())
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint and obj in canvas:
+                painted.append(obj)
+            return False
+
+    watcher = Paints()
+    QApplication.instance().installEventFilter(watcher)
+    panel = bench.training_panel
+    reset = panel.reset
+    counts = []
+
+    def counted_reset() -> None:  # called by the workbench as it follows the project
+        counts.append(len(painted))
+        reset()
+        counts.append(len(painted))
+
+    panel.reset = counted_reset
+    try:
+        win.set_project(Project(graph=residual(30)))
+    finally:
+        QApplication.instance().removeEventFilter(watcher)
+    assert panel.progress.value() == 0
+    before, after = counts
+    assert after == before, "the canvas was painted while the panels followed the project"

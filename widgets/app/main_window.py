@@ -478,7 +478,14 @@ class MainWindow(QMainWindow):
         self.view.fit_all()
         self._show_direction()
         self._update_title()
-        self.projectChanged.emit(project)
+        # The panels that follow reset widgets that repaint at once (a progress bar), and Qt
+        # then paints every waiting region of the window with them, the new canvas too: one
+        # longer freeze. Held here, that paint comes in a turn of the event loop of its own.
+        self.setUpdatesEnabled(False)
+        try:
+            self.projectChanged.emit(project)
+        finally:
+            self.setUpdatesEnabled(True)
 
     def open_example(self) -> None:
         project = Project.load(EXAMPLE)
