@@ -53,7 +53,7 @@ from widgets.canvas.node_item import HEIGHT, WIDTH
 from widgets.canvas.palette import Palette
 from widgets.canvas.scene import GraphScene, format_count
 from widgets.canvas.view import GraphView
-from widgets.common.breathing import off_ui_thread
+from widgets.common.breathing import Breather, off_ui_thread
 from widgets.common.jobs import JobFailed, JobRunner
 from widgets.common.model_service import ModelService
 from widgets.common.theme import apply_theme
@@ -478,14 +478,12 @@ class MainWindow(QMainWindow):
         self.view.fit_all()
         self._show_direction()
         self._update_title()
-        # The panels that follow reset widgets that repaint at once (a progress bar), and Qt
-        # then paints every waiting region of the window with them, the new canvas too: one
-        # longer freeze. Held here, that paint comes in a turn of the event loop of its own.
-        self.setUpdatesEnabled(False)
-        try:
-            self.projectChanged.emit(project)
-        finally:
-            self.setUpdatesEnabled(True)
+        # The new canvas is painted in a turn of the event loop of its own before the panels
+        # follow: they reset widgets that repaint at once (a progress bar), and Qt then
+        # painted every waiting region of the window with them, a 771-layer canvas too.
+        with Breather(slice_s=0.0) as turn:
+            turn.breathe()
+        self.projectChanged.emit(project)
 
     def open_example(self) -> None:
         project = Project.load(EXAMPLE)
