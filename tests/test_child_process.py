@@ -103,3 +103,33 @@ def test_a_model_the_process_will_not_rebuild_runs_here():
     pid, _, predicted = run_with_model(where_and_what, model, x)
     assert pid == os.getpid()
     np.testing.assert_allclose(predicted, 2 * x)
+
+
+def _send_after_the_app_left(*, events, control):
+    events.send_bytes(b"x" * 100)  # the app's end is closed by now
+    return "never read"
+
+
+def test_the_process_ends_quietly_when_the_app_is_gone_mid_job():
+    """A run whose app was closed (or killed) meets a closed pipe at its next event: the
+    process ends without a traceback on the terminal, and without a hang."""
+    import multiprocessing
+    import threading
+
+    request_reader, requests = multiprocessing.Pipe(duplex=False)
+    events_reader, events = multiprocessing.Pipe(duplex=False)
+    child_process.send(requests, "call", ((), _send_after_the_app_left, (), True))
+    events_reader.close()  # the app is gone
+    failures = []
+
+    def serve() -> None:
+        try:
+            child_process.serve(request_reader, events, None)
+        except BaseException as exc:  # noqa: BLE001 - what the test looks for
+            failures.append(exc)
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert failures == []

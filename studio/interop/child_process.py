@@ -321,7 +321,10 @@ def serve(requests: Any, events: Any, control: Any) -> None:
             send(events, "done", _call(*payload, events=events, control=control), strict=True)
         except Exception as exc:  # noqa: BLE001 - the app must get an answer, never a hang
             log.debug("Keras process: handled exception", exc_info=True)
-            send(events, "raised", _portable(exc))
+            try:
+                send(events, "raised", _portable(exc))
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the app quit or was killed meanwhile: end without a traceback
 
 
 def _call(
