@@ -124,29 +124,26 @@ def synthetic_dataset(window):
 def session(name: str, window, bench, ticker: Ticker, open_action, quick: bool, folder: Path):
     rows: list[tuple[str, float, float]] = []
 
-    def current() -> bool:
-        inspect_ok = not window.docks["Inspect"].isVisible() or (
-            bench.inspect_current() and not bench.inspect_panel.is_busy()
-        )
-        code_ok = not bench.code_view.isVisible() or bench.code_view.is_current()
-        return window.analysis_current() and code_ok and inspect_ok
-
-    def stale() -> str:
-        """Which views were not current when an action timed out."""
-        parts = {
+    def views() -> dict[str, bool]:
+        """Whether each view shows the graph as it is now (a hidden dock has nothing to show)."""
+        inspect_shown = window.docks["Inspect"].isVisible()
+        return {
             "analysis": window.analysis_current(),
             "code": not bench.code_view.isVisible() or bench.code_view.is_current(),
-            "inspect": not window.docks["Inspect"].isVisible() or bench.inspect_current(),
-            "inspect idle": not bench.inspect_panel.is_busy(),
+            "inspect": not inspect_shown or bench.inspect_current(),
+            "inspect idle": not inspect_shown or not bench.inspect_panel.is_busy(),
         }
-        return ", ".join(part for part, ok in parts.items() if not ok) or "none"
+
+    def current() -> bool:
+        return all(views().values())
 
     def step(label: str, action, done=current) -> None:
         gap, took = run_action(ticker, action, done)
         rows.append((label, gap, took))
         print(f"  {name:<12} {label:<26} gap {gap * 1000:7.0f} ms   current {took:7.2f} s")
         if took != took:  # timed out: say which views were left behind
-            print(f"    not current after {TIMEOUT_S:.0f} s: {stale()}")
+            behind = ", ".join(view for view, ok in views().items() if not ok) or "none"
+            print(f"    not current after {TIMEOUT_S:.0f} s: {behind}")
 
     window.docks["Code"].raise_()
     window.docks["Inspect"].raise_()
