@@ -118,6 +118,41 @@ def test_filters_view_shows_eight_filters(qtbot, model, dataset, artifacts_dir):
     _shoot(view, artifacts_dir, "filters")
 
 
+def test_the_filters_labels_are_stamped_from_glyphs_drawn_once(qtbot, model, dataset, monkeypatch):
+    """Each filter's name is written above its tile and cut at the tile's width, and the
+    label text is not rasterised per label (each ``drawText`` held the interpreter lock
+    while the UI thread waited): a thousand labels draw each character once at most."""
+    from widgets.inspect import image_grid
+
+    view = _ready(qtbot, FiltersView(), model, dataset, "conv1")
+    corners, tile_w = image_grid.mosaic(np.zeros((8, 3, 3, 3), np.uint8), cell=view.grid.cell)[1:]
+
+    def bright(picture: QImage, x0: int, x1: int, y: int) -> int:
+        return sum(
+            picture.pixelColor(px, py).lightness() > 120
+            for px in range(x0, x1)
+            for py in range(y - image_grid.LABEL_HEIGHT, y)
+        )
+
+    (x, y) = corners[0]
+    assert bright(view.grid.image(), x, x + tile_w, y) > 5  # "f0" above the first tile
+    long = image_grid.render_grid(np.random.rand(2, 3, 3), ["a label far too long"] * 2, 2, cell=24)
+    assert long is not None
+    (x, y), (next_x, _) = image_grid.mosaic(np.zeros((2, 3, 3, 3), np.uint8), 2, 24)[1]
+    tile = image_grid.mosaic(np.zeros((2, 3, 3, 3), np.uint8), 2, 24)[2]
+    assert bright(long[0], x, x + tile, y) > 5
+    assert bright(long[0], x + tile, next_x, y) == 0  # cut at the tile: none in the gap
+
+    drawn: list[str] = []
+    real = image_grid._draw_glyph
+    monkeypatch.setattr(image_grid, "_glyphs", {})
+    monkeypatch.setattr(image_grid, "_draw_glyph", lambda c: (drawn.append(c), real(c))[1])
+    labels = [f"f{i} c{i % 3}" for i in range(1000)]
+    rendered = image_grid.render_grid(np.random.rand(1000, 3, 3), labels)
+    assert rendered is not None and rendered[1] == 1000
+    assert sorted(drawn) == sorted(set("".join(labels)))
+
+
 def test_saliency_view_overlays_grad_cam(qtbot, model, dataset, artifacts_dir):
     view = _ready(qtbot, SaliencyView(), model, dataset, "conv1")
     assert view.grid.count == 3

@@ -1,7 +1,7 @@
 """A fast tiled view of many small images: one numpy mosaic turned into one image.
 
 Hundreds of feature maps as separate items would make every layer switch crawl; one RGB array
-drawn into one image (on the worker, labels included) keeps the UI thread's part to handing a
+(on the worker, labels included) turned into one image keeps the UI thread's part to handing a
 finished picture to the view, which paints only the part that is on screen. The picture is
 built in the screen's own 32-bit format and never turned into a pixmap: converting
 ResNet-50's 1,000-unit classifier grid (36 million pixels) to a pixmap took 58 ms of the UI
@@ -11,11 +11,12 @@ thread, and painting the visible part of an image takes well under one.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from widgets.common.breathing import give_way
@@ -83,33 +84,74 @@ def render_grid(
 ) -> tuple[QImage, int] | None:
     """The labelled mosaic as a QImage and its tile count; None when there is nothing.
 
-    Painting on a QImage is allowed off the UI thread, so an Inspect view calls this on its
-    worker: a thousand labels drawn on the UI thread, each call waiting for the interpreter
-    lock, stalled the window for most of a second. On the worker, each label holds the lock
-    while it is drawn (ResNet-50's filters after a training run: 367 ms without a break), so
-    the loop gives way to a UI thread that waits."""
+    An Inspect view calls this on its worker. The labels are stamped into the pixel array
+    from a cache of glyph masks (``stamp_labels``) instead of being drawn with ``QPainter``:
+    each ``drawText`` holds the interpreter lock while it lays out and rasterises its glyphs,
+    and the UI thread, which needs that lock for every event, waited behind a thousand of
+    them (a watchdog's stack dumps caught the Filters worker inside ``drawText`` during a
+    UI stall after a ResNet-50 run)."""
     tiles = to_rgb_tiles(images, per_image)
     if len(tiles) == 0:
         return None
     labelled = bool(labels)
     rgb, corners, tile_w = mosaic(tiles, columns, cell, labelled)
+    if labelled:
+        stamp_labels(rgb, corners, labels or [], tile_w)
     h, w = rgb.shape[:2]
     pixels = np.full((h, w, 4), 255, dtype=np.uint8)  # RGB32 in memory order: B, G, R, 0xff
     pixels[..., 0], pixels[..., 1], pixels[..., 2] = rgb[..., 2], rgb[..., 1], rgb[..., 0]
     image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
-    if labelled:
-        painter = QPainter(image)
-        painter.setPen(QColor("#dddddd"))
-        font = painter.font()
-        font.setPixelSize(LABEL_HEIGHT - 2)
-        painter.setFont(font)
-        for (x, y), text in zip(corners, labels or [], strict=False):
-            painter.drawText(
-                x, y - LABEL_HEIGHT, tile_w, LABEL_HEIGHT, Qt.AlignmentFlag.AlignLeft, text
-            )
-            give_way()  # each label holds the lock while its glyphs are drawn
-        painter.end()
     return image, len(tiles)
+
+
+LABEL_COLOUR = np.array([0xDD, 0xDD, 0xDD], dtype=np.float32)
+_glyphs: dict[str, np.ndarray] = {}  # character -> coverage (LABEL_HEIGHT x advance), 0..1
+_glyphs_lock = threading.Lock()
+
+
+def glyph(char: str) -> np.ndarray:
+    """One character's coverage mask at the label size, drawn once per process (on
+    whichever thread first needs it: painting on a QImage is allowed off the UI thread)."""
+    mask = _glyphs.get(char)
+    if mask is not None:
+        return mask
+    with _glyphs_lock:
+        mask = _glyphs.get(char)
+        if mask is None:
+            mask = _draw_glyph(char)
+            _glyphs[char] = mask
+    return mask
+
+
+def _draw_glyph(char: str) -> np.ndarray:
+    font = QFont()
+    font.setPixelSize(LABEL_HEIGHT - 2)
+    advance = max(1, QFontMetrics(font).horizontalAdvance(char))
+    image = QImage(advance, LABEL_HEIGHT, QImage.Format.Format_Grayscale8)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.setPen(QColor("white"))
+    painter.setFont(font)
+    painter.drawText(0, 0, advance, LABEL_HEIGHT, Qt.AlignmentFlag.AlignLeft, char)
+    painter.end()
+    stride = image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * LABEL_HEIGHT)
+    return raw.reshape(LABEL_HEIGHT, stride)[:, :advance].astype(np.float32) / 255.0
+
+
+def stamp_labels(
+    rgb: np.ndarray, corners: list[tuple[int, int]], labels: list[str], width: int
+) -> None:
+    """Each label blended into the band above its tile's corner, cut at the tile's width
+    (a long label never runs into its neighbour). Works on ``rgb`` in place."""
+    for (x, y), text in zip(corners, labels, strict=False):
+        if not text:
+            continue
+        coverage = np.concatenate([glyph(c) for c in text], axis=1)[:, :width]
+        band = rgb[y - LABEL_HEIGHT : y, x : x + coverage.shape[1]]
+        alpha = coverage[: band.shape[0], : band.shape[1], None]
+        band[...] = (band * (1.0 - alpha) + LABEL_COLOUR * alpha).astype(np.uint8)
+        give_way()  # a thousand labels: let a waiting UI thread in between two of them
 
 
 class _Picture(QWidget):
