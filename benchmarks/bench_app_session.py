@@ -217,15 +217,15 @@ def ui_thread_baseline(window) -> tuple[float, float]:
     return codegen, compiled
 
 
-def main() -> None:
-    quick = "--quick" in sys.argv
-    only = sys.argv[sys.argv.index("--only") + 1].lower() if "--only" in sys.argv else ""
+def app_window(prefix: str):
+    """The real main window and workbench, shown offscreen with private settings and a
+    scratch folder, its dialogs answered for the script; returns (app, window, bench,
+    folder)."""
     QStandardPaths.setTestModeEnabled(True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from studio.gallery.templates import new_from_template
     from widgets.app.workbench import build_app_window
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window, bench = build_app_window(settings=settings, recovery_dir=folder / "recovery")
     window.ask_save_changes = lambda: "discard"
@@ -234,6 +234,15 @@ def main() -> None:
     window.resize(1440, 900)
     window.show()
     window.start()
+    return app, window, bench, folder
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    only = sys.argv[sys.argv.index("--only") + 1].lower() if "--only" in sys.argv else ""
+    from studio.gallery.templates import new_from_template
+
+    app, window, bench, folder = app_window("bench-app-")
     ticker = Ticker()
     ticker.timer.start()
     run_action(ticker, lambda: None, window.analysis_current)
