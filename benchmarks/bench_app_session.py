@@ -121,28 +121,40 @@ def synthetic_dataset(window):
     return Dataset("bench", x, y, x[:8], y[:8], class_names=[str(i) for i in range(classes)])
 
 
+def use_synthetic_dataset(ticker: Ticker, window, bench) -> None:
+    """Train and inspect on ``synthetic_dataset``, once the dataset the opened project names
+    has loaded (arriving later, it would replace the synthetic one)."""
+    run_action(ticker, lambda: None, lambda: not bench.dataset_panel.jobs.pending("load"))
+    dataset = synthetic_dataset(window)
+    bench._dataset = dataset
+    bench.dataset_panel._dataset = dataset
+    bench.inspect_panel.set_dataset(dataset)
+
+
+def views(window, bench) -> dict[str, bool]:
+    """Whether each view shows the graph as it is now (a hidden dock has nothing to show)."""
+    inspect_shown = window.docks["Inspect"].isVisible()
+    return {
+        "analysis": window.analysis_current(),
+        "code": not bench.code_view.isVisible() or bench.code_view.is_current(),
+        "inspect": not inspect_shown or bench.inspect_current(),
+        "inspect idle": not inspect_shown or not bench.inspect_panel.is_busy(),
+    }
+
+
 def session(name: str, window, bench, ticker: Ticker, open_action, quick: bool, folder: Path):
     rows: list[tuple[str, float, float]] = []
 
-    def views() -> dict[str, bool]:
-        """Whether each view shows the graph as it is now (a hidden dock has nothing to show)."""
-        inspect_shown = window.docks["Inspect"].isVisible()
-        return {
-            "analysis": window.analysis_current(),
-            "code": not bench.code_view.isVisible() or bench.code_view.is_current(),
-            "inspect": not inspect_shown or bench.inspect_current(),
-            "inspect idle": not inspect_shown or not bench.inspect_panel.is_busy(),
-        }
-
     def current() -> bool:
-        return all(views().values())
+        return all(views(window, bench).values())
 
     def step(label: str, action, done=current) -> None:
         gap, took = run_action(ticker, action, done)
         rows.append((label, gap, took))
         print(f"  {name:<12} {label:<26} gap {gap * 1000:7.0f} ms   current {took:7.2f} s")
         if took != took:  # timed out: say which views were left behind
-            behind = ", ".join(view for view, ok in views().items() if not ok) or "none"
+            behind = ", ".join(view for view, ok in views(window, bench).items() if not ok)
+            behind = behind or "none"
             print(f"    not current after {TIMEOUT_S:.0f} s: {behind}")
 
     window.docks["Code"].raise_()
@@ -167,10 +179,7 @@ def session(name: str, window, bench, ticker: Ticker, open_action, quick: bool, 
     )
     step("undo", window.stack.undo)
     step("redo", window.stack.redo)
-    dataset = synthetic_dataset(window)
-    bench._dataset = dataset
-    bench.dataset_panel._dataset = dataset
-    bench.inspect_panel.set_dataset(dataset)
+    use_synthetic_dataset(ticker, window, bench)
     for title, view in bench.inspect_panel.named_views():
         step(
             f"inspect: {title}",

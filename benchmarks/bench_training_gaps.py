@@ -53,10 +53,7 @@ def main() -> None:
         session.run_action(
             ticker, lambda: bench.open_template_project(project), window.analysis_current
         )
-    dataset = session.synthetic_dataset(window)
-    bench._dataset = dataset
-    bench.dataset_panel._dataset = dataset
-    bench.inspect_panel.set_dataset(dataset)
+    session.use_synthetic_dataset(ticker, window, bench)
     window.docks["Inspect"].raise_()
     bench.inspect_panel.setCurrentWidget(bench.inspect_panel.filters)
     panel = bench.training_panel
@@ -68,13 +65,7 @@ def main() -> None:
     panel.trainingFinished.connect(lambda *args: finished.append(time.perf_counter()))
 
     def current() -> bool:
-        return (
-            bool(finished)
-            and window.analysis_current()
-            and (not bench.code_view.isVisible() or bench.code_view.is_current())
-            and bench.inspect_current()
-            and not bench.inspect_panel.is_busy()
-        )
+        return bool(finished) and all(session.views(window, bench).values())
 
     for run in range(runs):
         finished.clear()

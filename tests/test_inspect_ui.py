@@ -138,8 +138,7 @@ def test_the_filters_labels_are_stamped_from_glyphs_drawn_once(qtbot, model, dat
     assert bright(view.grid.image(), x, x + tile_w, y) > 5  # "f0" above the first tile
     long = image_grid.render_grid(np.random.rand(2, 3, 3), ["a label far too long"] * 2, 2, cell=24)
     assert long is not None
-    (x, y), (next_x, _) = image_grid.mosaic(np.zeros((2, 3, 3, 3), np.uint8), 2, 24)[1]
-    tile = image_grid.mosaic(np.zeros((2, 3, 3, 3), np.uint8), 2, 24)[2]
+    _, ((x, y), (next_x, _)), tile = image_grid.mosaic(np.zeros((2, 3, 3, 3), np.uint8), 2, 24)
     assert bright(long[0], x, x + tile, y) > 5
     assert bright(long[0], x + tile, next_x, y) == 0  # cut at the tile: none in the gap
 

@@ -87,9 +87,9 @@ def render_grid(
     An Inspect view calls this on its worker. The labels are stamped into the pixel array
     from a cache of glyph masks (``stamp_labels``) instead of being drawn with ``QPainter``:
     each ``drawText`` holds the interpreter lock while it lays out and rasterises its glyphs,
-    and the UI thread, which needs that lock for every event, waited behind a thousand of
-    them (a watchdog's stack dumps caught the Filters worker inside ``drawText`` during a
-    UI stall after a ResNet-50 run)."""
+    and a watchdog's stack dump caught the Filters worker inside ``drawText`` during a UI
+    stall after a ResNet-50 run (drawn alone, beside an idle UI thread, neither way stalls
+    it)."""
     tiles = to_rgb_tiles(images, per_image)
     if len(tiles) == 0:
         return None
