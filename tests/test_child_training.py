@@ -4,6 +4,7 @@ training, control from the app, and a dead process ends the run with a sentence.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import threading
 
@@ -189,3 +190,28 @@ def test_a_design_the_process_cannot_compile_trains_from_the_models_config():
     assert result.node_weights is None  # trained from the config: the weights came back here
     assert any((a != b).any() for a, b in zip(before, model.get_weights(), strict=True))
     assert design_of(model) is None  # its weights are no longer the design's
+
+
+def test_a_callbacks_arrays_cross_to_the_process_beside_the_message_not_inside_it():
+    """The health monitor's probe batch (9.6 MB of ResNet-50 images) was pickled into the
+    run's message on the trainer thread, a copy under the interpreter lock at every start."""
+    import multiprocessing
+
+    from studio.interop.child_training import _without_hook
+
+    x = np.random.default_rng(0).random((64, 64, 64, 3), dtype="float32")  # 3 MB
+    hook = [].append
+    monitor = HealthMonitor(x, np.zeros(64, "int64"), probe_size=64, on_sample=hook)
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    sender = threading.Thread(
+        target=child_process.send, args=(writer, "call", [_without_hook(monitor)], True)
+    )
+    sender.start()  # the pipe holds 64 KB: someone must read while it writes
+    header = reader.recv_bytes()
+    assert len(header) < 100_000, f"{len(header)} bytes pickled into the message itself"
+    count = int.from_bytes(header[:4], "big")
+    buffers = [reader.recv_bytes() for _ in range(count)]
+    sender.join()
+    [twin] = pickle.loads(memoryview(header)[4:], buffers=buffers)[1]
+    assert np.array_equal(twin.x, x) and twin.on_sample is None
+    assert monitor.on_sample is hook  # the hook stays with the app

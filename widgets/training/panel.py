@@ -38,7 +38,7 @@ from studio.data.dataset import Dataset
 from studio.training.device import backend_name, describe_device
 from studio.training.engine import TrainingResult, describe_error
 from studio.training.headless import format_clock
-from studio.training.modes import get_mode
+from studio.training.modes import get_mode, logged_metrics
 from studio.training.runs import RunStore
 from studio.training.settings import (
     SCHEDULES,
@@ -269,6 +269,7 @@ class TrainingPanel(QWidget):
         finally:
             self._loading = False
         self.memory_budget.refresh(settings)
+        self.plots.prepare_soon(logged_metrics(settings))
 
     def _set_callbacks(self, callbacks: list[CallbackSettings]) -> None:
         for box, _form in self.callback_boxes.values():
@@ -350,6 +351,7 @@ class TrainingPanel(QWidget):
             return
         self.show_message("")
         self.memory_budget.refresh(settings)
+        self.plots.prepare_soon(logged_metrics(settings))
         self.settingsChanged.emit(settings)
 
     # -- running ---------------------------------------------------------------------------
@@ -382,6 +384,10 @@ class TrainingPanel(QWidget):
         self.last_result = None
         self._run_id = None
         self.plots.clear()
+        try:
+            self.plots.prepare_soon(logged_metrics(self.settings()))
+        except (TrainingError, KeyError):  # a field that does not parse: plots come with the run
+            log.debug("no plots made ahead", exc_info=True)
         self.progress.setValue(0)
         self.eta_label.setText("")
         self.show_message("")
@@ -434,9 +440,8 @@ class TrainingPanel(QWidget):
         self._model = model
         self.show_message("")
         mode = get_mode(settings.mode)
-        metrics = getattr(mode, "metrics", None)  # modes name what they log (GAN: d_loss, ...)
         with workers_held():  # many Qt calls: background jobs pause meanwhile
-            self.plots.prepare(list(metrics) if metrics else ["loss", *settings.metrics])
+            self.plots.prepare(logged_metrics(settings))  # made ahead unless just chosen
         self.samples_view.setVisible(mode is not None and hasattr(mode, "prepare"))
         trainer = TrainerThread(self._model, dataset, settings, store, parent=self)
         trainer.samplesReady.connect(
