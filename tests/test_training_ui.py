@@ -95,9 +95,7 @@ def test_runs_can_be_compared_exported_and_loaded(
     assert len(panel.run_ids()) == 1
 
 
-def test_the_curves_plots_are_laid_out_before_train_is_clicked(
-    qtbot, panel: TrainingPanel
-) -> None:
+def test_the_curves_plots_are_laid_out_before_train_is_clicked(qtbot, panel: TrainingPanel) -> None:
     """Made at the click, ResNet-50's two plots stalled the window 264 ms as its run began."""
     qtbot.waitUntil(lambda: panel.plots.metric_names() == ["loss", "accuracy"], timeout=WAIT_MS)
     unchecked = next(
