@@ -23,6 +23,7 @@ runs one model's session.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -44,7 +45,9 @@ TIMEOUT_S = 240.0
 
 
 class Ticker:
-    """A 5 ms timer on the UI thread; the longest gap between ticks is the worst stall."""
+    """A 5 ms timer on the UI thread; the longest gap between ticks is the worst stall.
+    ``collected`` is the longest full garbage collection since the last reset (any thread):
+    one that lands inside an action is most of its gap, so the table says so."""
 
     def __init__(self) -> None:
         self.timer = QTimer()
@@ -52,6 +55,17 @@ class Ticker:
         self.timer.timeout.connect(self._tick)
         self.last = time.perf_counter()
         self.worst = 0.0
+        self.collected = 0.0
+        self._collecting = 0.0
+        gc.callbacks.append(self._collection)
+
+    def _collection(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            self.collected = max(self.collected, time.perf_counter() - self._collecting)
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -61,6 +75,7 @@ class Ticker:
     def reset(self) -> None:
         self.last = time.perf_counter()
         self.worst = 0.0
+        self.collected = 0.0
 
 
 def run_action(
@@ -152,6 +167,8 @@ def session(name: str, window, bench, ticker: Ticker, open_action, quick: bool, 
         gap, took = run_action(ticker, action, done)
         rows.append((label, gap, took))
         print(f"  {name:<12} {label:<26} gap {gap * 1000:7.0f} ms   current {took:7.2f} s")
+        if ticker.collected > 0.025:
+            print(f"    a full garbage collection took {ticker.collected * 1000:.0f} ms in it")
         if took != took:  # timed out: say which views were left behind
             behind = ", ".join(view for view, ok in views(window, bench).items() if not ok)
             behind = behind or "none"

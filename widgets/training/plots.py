@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio.training.runs import RunRecord
+from widgets.common.breathing import ui_busy
+from widgets.common.jobs import work_in_flight
 
 REDRAW_MS = 100  # at most 10 redraws a second: each costs ~10 ms of UI time
-PREPARE_MS = 30  # between two plots made ahead of a run: the window draws in between
+PREPARE_MS = 100  # how often plots made ahead of a run look for a quiet moment
 SKIPPED_KEYS = {"epoch", "batch", "step", "time", "seconds", "val_seconds", "samples"}
 
 
@@ -100,16 +102,18 @@ class TrainingPlots(QWidget):
             self._plot_for(_base_metric(name))
 
     def prepare_soon(self, metric_names: list[str]) -> None:
-        """Create the plots for these metrics ahead of a run, one per turn of the event loop.
-        A plot takes 13-16 ms to create alone and several times that while a worker runs
-        Python; made at the Train click, ResNet-50's two plots stalled the window 264 ms."""
+        """Create the plots for these metrics ahead of a run, one at a time, each when no
+        background work or UI pass is going on. A plot takes 13-16 ms to create alone, and
+        its first paint paints every waiting region of the window with it: made at the Train
+        click, ResNet-50's two plots stalled the window 264 ms, and made while NASNetMobile
+        opened (its canvas still waiting to be painted, workers analysing it) 600-780 ms."""
         wanted = dict.fromkeys(_base_metric(name) for name in metric_names)
         self._unmade = [base for base in wanted if base not in self._plots]
         if self._unmade and not self._maker.isActive():
             self._maker.start()
 
     def _make_next(self) -> None:
-        if self._unmade:
+        if self._unmade and not (ui_busy() or work_in_flight()):
             self._plot_for(self._unmade.pop(0))
         if self._unmade:
             self._maker.start()
