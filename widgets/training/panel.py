@@ -269,7 +269,6 @@ class TrainingPanel(QWidget):
         finally:
             self._loading = False
         self.memory_budget.refresh(settings)
-        self.plots.prepare_soon(logged_metrics(settings))
 
     def _set_callbacks(self, callbacks: list[CallbackSettings]) -> None:
         for box, _form in self.callback_boxes.values():
@@ -351,7 +350,6 @@ class TrainingPanel(QWidget):
             return
         self.show_message("")
         self.memory_budget.refresh(settings)
-        self.plots.prepare_soon(logged_metrics(settings))
         self.settingsChanged.emit(settings)
 
     # -- running ---------------------------------------------------------------------------
@@ -384,10 +382,6 @@ class TrainingPanel(QWidget):
         self.last_result = None
         self._run_id = None
         self.plots.clear()
-        try:
-            self.plots.prepare_soon(logged_metrics(self.settings()))
-        except (TrainingError, KeyError):  # a field that does not parse: plots come with the run
-            log.debug("no plots made ahead", exc_info=True)
         self.progress.setValue(0)
         self.eta_label.setText("")
         self.show_message("")
@@ -441,7 +435,7 @@ class TrainingPanel(QWidget):
         self.show_message("")
         mode = get_mode(settings.mode)
         with workers_held():  # many Qt calls: background jobs pause meanwhile
-            self.plots.prepare(logged_metrics(settings))  # made ahead unless just chosen
+            self.plots.prepare(logged_metrics(settings))
         self.samples_view.setVisible(mode is not None and hasattr(mode, "prepare"))
         trainer = TrainerThread(self._model, dataset, settings, store, parent=self)
         trainer.samplesReady.connect(

@@ -24,11 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.training.runs import RunRecord
-from widgets.common.breathing import ui_busy
-from widgets.common.jobs import work_in_flight
 
 REDRAW_MS = 100  # at most 10 redraws a second: each costs ~10 ms of UI time
-PREPARE_MS = 100  # how often plots made ahead of a run look for a quiet moment
 SKIPPED_KEYS = {"epoch", "batch", "step", "time", "seconds", "val_seconds", "samples"}
 
 
@@ -80,11 +77,6 @@ class TrainingPlots(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._flush)
-        self._unmade: list[str] = []  # plots ``prepare_soon`` has yet to create
-        self._maker = QTimer(self)
-        self._maker.setSingleShot(True)
-        self._maker.setInterval(PREPARE_MS)
-        self._maker.timeout.connect(self._make_next)
         self._mouse = pg.SignalProxy(
             self.graphics.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
         )
@@ -97,26 +89,10 @@ class TrainingPlots(QWidget):
         self._run_labels[run_id] = label or run_id
 
     def prepare(self, metric_names: list[str]) -> None:
-        """Create the plots for these metrics now (those ``prepare_soon`` has not made yet)."""
+        """Create the plots for these metrics now, while the UI is idle: creating a plot takes
+        tens of milliseconds, which would otherwise land while training starts."""
         for name in metric_names:
             self._plot_for(_base_metric(name))
-
-    def prepare_soon(self, metric_names: list[str]) -> None:
-        """Create the plots for these metrics ahead of a run, one at a time, each when no
-        background work or UI pass is going on. A plot takes 13-16 ms to create alone, and
-        its first paint paints every waiting region of the window with it: made at the Train
-        click, ResNet-50's two plots stalled the window 264 ms, and made while NASNetMobile
-        opened (its canvas still waiting to be painted, workers analysing it) 600-780 ms."""
-        wanted = dict.fromkeys(_base_metric(name) for name in metric_names)
-        self._unmade = [base for base in wanted if base not in self._plots]
-        if self._unmade and not self._maker.isActive():
-            self._maker.start()
-
-    def _make_next(self) -> None:
-        if self._unmade and not (ui_busy() or work_in_flight()):
-            self._plot_for(self._unmade.pop(0))
-        if self._unmade:
-            self._maker.start()
 
     def add_batch(self, run_id: str, step: float, logs: dict[str, float]) -> None:
         """A sampled batch at fractional epoch ``step``; values are EMA-smoothed."""
@@ -155,8 +131,6 @@ class TrainingPlots(QWidget):
         self._run_labels.pop(run_id, None)
 
     def clear(self) -> None:
-        self._unmade.clear()
-        self._maker.stop()
         self._series.clear()
         self._plots.clear()
         self._cursors.clear()
