@@ -38,7 +38,7 @@ from studio.data.dataset import Dataset
 from studio.training.device import backend_name, describe_device
 from studio.training.engine import TrainingResult, describe_error
 from studio.training.headless import format_clock
-from studio.training.modes import get_mode, logged_metrics
+from studio.training.modes import get_mode
 from studio.training.runs import RunStore
 from studio.training.settings import (
     SCHEDULES,
@@ -434,8 +434,9 @@ class TrainingPanel(QWidget):
         self._model = model
         self.show_message("")
         mode = get_mode(settings.mode)
+        metrics = getattr(mode, "metrics", None)  # modes name what they log (GAN: d_loss, ...)
         with workers_held():  # many Qt calls: background jobs pause meanwhile
-            self.plots.prepare(logged_metrics(settings))
+            self.plots.prepare(list(metrics) if metrics else ["loss", *settings.metrics])
         self.samples_view.setVisible(mode is not None and hasattr(mode, "prepare"))
         trainer = TrainerThread(self._model, dataset, settings, store, parent=self)
         trainer.samplesReady.connect(

@@ -47,10 +47,3 @@ def get_mode(name: str) -> Any | None:
 def mode_names() -> list[str]:
     _load_all()
     return [SUPERVISED, *_MODES]
-
-
-def logged_metrics(settings: Any) -> list[str]:
-    """What a run with ``settings`` logs, for views to lay out before it starts: a mode's own
-    names (a GAN's ``d_loss``, ...), else the loss and the chosen metrics."""
-    metrics = getattr(get_mode(settings.mode), "metrics", None)
-    return list(metrics) if metrics else ["loss", *settings.metrics]
