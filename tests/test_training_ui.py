@@ -95,6 +95,30 @@ def test_loading_settings_of_the_same_optimizer_shows_their_values_in_the_same_r
     assert not panel.loss_form.field("from_logits").isChecked()
 
 
+def test_the_curves_plots_are_ready_before_the_first_run_and_survive_another_project(
+    qtbot, panel: TrainingPanel
+) -> None:
+    """Making a plot costs 15-30 ms of the UI thread: the default run's plots exist from the
+    start, and forgetting a project's runs keeps them (empty) for the next one; plots for
+    metrics the next run does not log go when it starts."""
+    plots = panel.plots
+    assert plots.metric_names() == ["loss", "accuracy"]
+    made = dict(plots._plots)
+    plots.start_run("r1")
+    plots.add_epoch("r1", 1, {"loss": 0.5, "accuracy": 0.7, "val_loss": 0.6})
+    plots._flush()
+    assert plots.series("r1", "val_loss")[1] == [0.6]
+    panel.reset()  # what opening another project does
+    assert plots.run_ids() == [] and plots.series("r1", "loss") == ([], [])
+    assert all(plots._plots[name] is made[name] for name in ("loss", "accuracy"))
+    assert all(not plot.listDataItems() for plot in made.values())
+    assert all(not plot.legend.items for plot in made.values())
+    plots.prepare(["loss", "accuracy"])
+    assert all(plots._plots[name] is made[name] for name in ("loss", "accuracy"))
+    plots.prepare(["d_loss", "g_loss"])  # a GAN project's run
+    assert plots.metric_names() == ["d_loss", "g_loss"]
+
+
 def test_bad_hyperparameter_is_shown_not_raised(qtbot, panel: TrainingPanel) -> None:
     panel.optimizer_form.field("learning_rate").setText("fast")
     qtbot.mouseClick(panel.train_button, LEFT)

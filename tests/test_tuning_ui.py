@@ -271,3 +271,24 @@ def test_a_choice_parameter_is_searched_over_the_typed_values(app, qtbot, tmp_pa
     (dim,) = SearchSpace.from_dict(window.project.search).dimensions
     assert (dim.kind, dim.values) == ("choice", ("relu", "tanh", "gelu"))
     assert window.scene.nodes[ids[1]].search_badge == "⚲ activation relu|tanh|gelu"
+
+
+def test_the_search_plots_redraw_only_when_the_trials_or_objective_change(qtbot, monkeypatch):
+    """Every project open shows its stored search (most often none); relabelling the axes
+    for the same nothing cost the UI tens of ms at each open."""
+    from studio.tuning.objective import Objective
+    from widgets.tuning.plots import SearchPlots
+
+    plots = SearchPlots()
+    qtbot.addWidget(plots)
+    plots.show_trials([], Objective())
+    labels: list[str] = []
+    original = plots.per_trial.setLabel
+    monkeypatch.setattr(
+        plots.per_trial, "setLabel", lambda *a, **k: (labels.append(a[1]), original(*a, **k))
+    )
+    plots.show_trials([], Objective())
+    assert labels == []
+    plots.show_trials([], Objective("val_loss", "min"))
+    assert labels == ["val_loss"]
+    assert plots.per_trial.getAxis("left").labelText == "val_loss"

@@ -188,6 +188,9 @@ class TrainingPanel(QWidget):
         ):
             run_buttons.addWidget(button, i // 2, i % 2)
         self.plots = TrainingPlots()
+        # The plots a run of the default settings draws, made now while the window is built,
+        # not at the first Train click.
+        self.plots.prepare(["loss", *TrainingSettings().metrics])
         self.episode_plot = EpisodePlot()  # shown for reinforcement-learning runs
         self.episode_plot.hide()
 
@@ -381,7 +384,7 @@ class TrainingPanel(QWidget):
         self._preparing = False
         self.last_result = None
         self._run_id = None
-        self.plots.clear()
+        self.plots.forget_runs()
         self.progress.setValue(0)
         self.eta_label.setText("")
         self.show_message("")

@@ -89,8 +89,12 @@ class TrainingPlots(QWidget):
         self._run_labels[run_id] = label or run_id
 
     def prepare(self, metric_names: list[str]) -> None:
-        """Create the plots for these metrics now, while the UI is idle: creating a plot takes
-        tens of milliseconds, which would otherwise land while training starts."""
+        """Have a plot for each of these metrics. Plots left empty by ``forget_runs`` for
+        metrics not among them (another project's) are taken away first."""
+        wanted = {_base_metric(name) for name in metric_names}
+        holding = {_base_metric(series.name) for series in self._series.values()}
+        if any(base not in wanted and base not in holding for base in self._plots):
+            self._forget_plots()
         for name in metric_names:
             self._plot_for(_base_metric(name))
 
@@ -131,11 +135,29 @@ class TrainingPlots(QWidget):
         self._run_labels.pop(run_id, None)
 
     def clear(self) -> None:
+        """Forget every run and every plot."""
+        self._forget_runs()
+        self._forget_plots()
+
+    def forget_runs(self) -> None:
+        """Forget every run and keep the plots, empty. Making a plot costs 15-30 ms of the UI
+        thread (80 ms measured when it landed beside a compile at the Train click), and the
+        next run most often logs the same metrics."""
+        for series in self._series.values():
+            self._plots[_base_metric(series.name)].removeItem(series.curve)
+        for cursor in self._cursors.values():
+            cursor.setVisible(False)
+        self._forget_runs()
+
+    def _forget_runs(self) -> None:
         self._series.clear()
-        self._plots.clear()
-        self._cursors.clear()
         self._run_colors.clear()
         self._run_labels.clear()
+        self.hover_label.setText(" ")
+
+    def _forget_plots(self) -> None:
+        self._plots.clear()
+        self._cursors.clear()
         self.graphics.clear()
 
     # -- reading back ----------------------------------------------------------------------

@@ -46,11 +46,18 @@ class SearchPlots(QWidget):
         layout.addWidget(self.per_trial)
         layout.addWidget(self.versus)
         self.front: list[Scored] = []
+        self._shown: tuple[Objective, list[Scored | None]] | None = None
 
     def show_trials(self, trials: list[TrialRecord], objective: Objective) -> None:
-        self.per_trial.setLabel("left", objective.metric)
-        self.versus.setLabel("left", objective.metric)
+        """Draw these trials; the same ones again cost nothing (every project open shows
+        the stored search, most often none: relabelling the axes took tens of ms)."""
         scored = [t.scored() for t in trials]
+        if self._shown == (objective, scored):
+            return
+        if self._shown is None or self._shown[0].metric != objective.metric:
+            self.per_trial.setLabel("left", objective.metric)
+            self.versus.setLabel("left", objective.metric)
+        self._shown = (objective, scored)
         done = [(i, s) for i, s in enumerate(scored) if s is not None]
         xs = [float(i) for i, _ in done]
         ys = [s.metric for _, s in done]
