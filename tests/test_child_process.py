@@ -39,6 +39,15 @@ def test_the_work_runs_in_another_interpreter():
     assert run_in_child(pow, 2, 10) == 1024
 
 
+def niceness() -> int:
+    return os.nice(0)
+
+
+def test_the_process_runs_at_a_lower_cpu_priority_than_the_app():
+    """Training keeps every core busy; at a lower priority the window still gets a core."""
+    assert run_in_child(niceness) == min(19, os.nice(0) + child_process.DEFAULT_NICE)
+
+
 def test_errors_come_back_with_their_message():
     with pytest.raises(ValueError, match="units must be at least 1"):
         run_in_child(raise_value_error)

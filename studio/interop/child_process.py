@@ -25,6 +25,7 @@ import atexit
 import importlib
 import logging
 import multiprocessing
+import os
 import pickle
 import threading
 import uuid
@@ -308,8 +309,29 @@ atexit.register(shutdown)
 
 
 # -- in the Keras process --------------------------------------------------------------------
+NICE_ENV = "STUDIO_KERAS_NICE"
+DEFAULT_NICE = 10
+
+
+def _give_way_to_the_app() -> None:
+    """Lower this process's CPU priority (``STUDIO_KERAS_NICE``, default 10; 0 keeps the
+    app's). Training keeps every core busy, and on a 2-core machine the window then waited
+    for a core to draw (gaps of 50-120 ms while a run trained); at a lower priority the
+    app's threads get a core when they need one, and training takes what is left."""
+    try:
+        nice = int(os.environ.get(NICE_ENV, DEFAULT_NICE))
+    except ValueError:
+        nice = DEFAULT_NICE
+    if nice > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(nice)
+        except OSError:
+            log.debug("Keras process: priority not lowered", exc_info=True)
+
+
 def serve(requests: Any, events: Any, control: Any) -> None:
     """The process's loop: one job per request until ``quit`` arrives."""
+    _give_way_to_the_app()
     while True:
         try:
             kind, payload = receive(requests)
