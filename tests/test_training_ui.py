@@ -104,15 +104,18 @@ def test_the_curves_plots_are_ready_before_the_first_run_and_survive_another_pro
     plots = panel.plots
     assert plots.metric_names() == ["loss", "accuracy"]
     made = dict(plots._plots)
+    assert not any(plot.legend.isVisible() for plot in made.values())  # no empty box
     plots.start_run("r1")
     plots.add_epoch("r1", 1, {"loss": 0.5, "accuracy": 0.7, "val_loss": 0.6})
     plots._flush()
+    assert all(plot.legend.isVisible() for plot in made.values())
     assert plots.series("r1", "val_loss")[1] == [0.6]
     panel.reset()  # what opening another project does
     assert plots.run_ids() == [] and plots.series("r1", "loss") == ([], [])
     assert all(plots._plots[name] is made[name] for name in ("loss", "accuracy"))
     assert all(not plot.listDataItems() for plot in made.values())
     assert all(not plot.legend.items for plot in made.values())
+    assert not any(plot.legend.isVisible() for plot in made.values())
     plots.prepare(["loss", "accuracy"])
     assert all(plots._plots[name] is made[name] for name in ("loss", "accuracy"))
     plots.prepare(["d_loss", "g_loss"])  # a GAN project's run

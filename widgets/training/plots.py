@@ -146,6 +146,7 @@ class TrainingPlots(QWidget):
         for plot in self._plots.values():
             if plot.legend is not None:
                 plot.legend.clear()  # at once: curve by curve, it re-laid itself out each time
+                plot.legend.hide()  # an empty legend is an empty box over the plot
         for series in self._series.values():
             self._plots[_base_metric(series.name)].removeItem(series.curve)
         for cursor in self._cursors.values():
@@ -196,6 +197,7 @@ class TrainingPlots(QWidget):
                 pen=pg.mkPen(200, 200, 200, 180),
                 verSpacing=-6,
             )
+            plot.legend.hide()  # until a curve is named in it
             plot.setMinimumHeight(160)
             cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
             cursor.setVisible(False)
@@ -226,7 +228,9 @@ class TrainingPlots(QWidget):
                 )
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
-            self._plot_for(_base_metric(name)).addItem(curve)
+            plot = self._plot_for(_base_metric(name))
+            plot.addItem(curve)
+            plot.legend.setVisible(bool(plot.legend.items))
             series = _Series(run_id, name, kind, curve)
             self._series[key] = series
         return series
