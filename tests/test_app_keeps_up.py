@@ -222,3 +222,38 @@ def test_the_panels_that_follow_an_opened_project_do_not_paint_the_canvas_meanwh
     assert panel.progress.value() == 0
     before, after = counts
     assert after == before, "the canvas was painted while the panels followed the project"
+
+
+def test_the_panels_follow_an_opened_project_in_turns_of_the_event_loop(
+    qtbot, tmp_path, monkeypatch
+):
+    """Filling the training form, resetting its plots and loading the dataset for a new
+    project were one 40-90 ms turn of a NASNet open; the timer ticks between them now, and
+    what forgets the old project is done before the first turn."""
+    import widgets.app.workbench as workbench_module
+    from tests.conftest import open_window
+
+    win, bench = open_window(qtbot, tmp_path, workbench=True)
+    monkeypatch.setattr(workbench_module, "FOLLOW_SLICE_S", 0.0)
+    ticks = Ticks()
+    seen: dict[str, object] = {}
+    panel = bench.training_panel
+    set_settings, show_dataset = panel.set_settings, bench._show_dataset
+
+    def counted_settings(settings) -> None:
+        seen["settings"] = ticks.count
+        seen["trained"] = bench._trained  # the old project's: already forgotten by then
+        set_settings(settings)
+
+    def counted_dataset(project) -> None:
+        seen["dataset"] = ticks.count
+        show_dataset(project)
+
+    monkeypatch.setattr(panel, "set_settings", counted_settings)
+    monkeypatch.setattr(bench, "_show_dataset", counted_dataset)
+    bench._trained = object()  # as after a run of the previous project
+    ticks.timer.start()
+    win.set_project(Project(graph=residual(3)))
+    ticks.timer.stop()
+    assert seen["trained"] is None
+    assert seen["dataset"] > seen["settings"], seen

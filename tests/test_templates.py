@@ -423,3 +423,14 @@ def test_subclassed_model_is_refused_with_the_reason() -> None:
         import_model(model)
     message = str(info.value)
     assert "subclassed" in message and "call()" in message and "Functional" in message
+
+
+def test_a_template_is_found_by_its_own_file_without_reading_the_gallery(monkeypatch):
+    """Opening ResNet-50 from the gallery read all 37 template files to find one."""
+    from studio.gallery import templates as module
+
+    def no_listing(folder=None):
+        raise AssertionError("the whole gallery was read")
+
+    monkeypatch.setattr(module, "list_templates", no_listing)
+    assert find_template("lenet5").path.name == "lenet5.studio.json"

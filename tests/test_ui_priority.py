@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -29,13 +30,22 @@ class _Clock:
             breathing._last_beat = self.now
 
 
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-worker")
+
+
+def give_way_on_a_worker() -> None:
+    """``give_way`` as a worker calls it, always on the same thread (it remembers whether
+    it has seen the UI thread beat); on the UI thread it never waits."""
+    _worker.submit(breathing.give_way).result()
+
+
 @pytest.fixture
 def clock(monkeypatch):
     def make(beat_after_sleeps: int | None) -> _Clock:
         fake = _Clock(beat_after_sleeps)
         monkeypatch.setattr(breathing, "time", fake)
         monkeypatch.setattr(breathing, "_last_beat", fake.now)
-        breathing._workers.armed = True
+        _worker.submit(setattr, breathing._workers, "armed", True).result()
         return fake
 
     return make
@@ -44,29 +54,29 @@ def clock(monkeypatch):
 def test_a_worker_waits_for_a_late_heartbeat_and_goes_on_once_it_beats(clock):
     fake = clock(beat_after_sleeps=3)
     fake.now += breathing.LATE_S * 2  # the UI thread has not beaten for 50 ms
-    breathing.give_way()
+    give_way_on_a_worker()
     assert fake.sleeps == 3  # it slept until the beat came, not longer
 
 
 def test_a_worker_does_not_wait_while_the_heart_beats_on_time(clock):
     fake = clock(beat_after_sleeps=None)
     fake.now += breathing.LATE_S / 2
-    breathing.give_way()
+    give_way_on_a_worker()
     assert fake.sleeps == 0
 
 
 def test_a_ui_thread_that_stays_away_costs_a_worker_one_wait_until_it_beats_again(clock):
     fake = clock(beat_after_sleeps=None)
     fake.now += 1.0  # the UI thread is busy (or waits for this very job)
-    breathing.give_way()
+    give_way_on_a_worker()
     first = fake.sleeps
     assert first * 0.002 == pytest.approx(breathing.GIVE_WAY_S, abs=0.005)
-    breathing.give_way()  # still no beat: no second wait
+    give_way_on_a_worker()  # still no beat: no second wait
     assert fake.sleeps == first
     breathing._last_beat = fake.now  # it beats again, then falls behind once more
-    breathing.give_way()
+    give_way_on_a_worker()
     fake.now += 1.0
-    breathing.give_way()
+    give_way_on_a_worker()
     assert fake.sleeps > first
 
 
@@ -74,7 +84,14 @@ def test_without_a_heartbeat_workers_never_wait(clock):
     fake = clock(beat_after_sleeps=None)
     breathing._last_beat = 0.0
     fake.now += 10.0
-    breathing.give_way()
+    give_way_on_a_worker()
+    assert fake.sleeps == 0
+
+
+def test_the_ui_thread_never_waits_for_its_own_heartbeat(clock):
+    fake = clock(beat_after_sleeps=None)
+    fake.now += 1.0  # late, as it always is while the UI thread itself is drawing
+    breathing.give_way()  # a grid drawn on the UI thread calls it between two labels
     assert fake.sleeps == 0
 
 

@@ -132,7 +132,12 @@ def give_way() -> None:
     771-layer model) stopped the window for 0.8 s while code generation ran. A late beat is
     that waiting, seen from the worker. A beat that does not come within ``GIVE_WAY_S``
     means the UI thread is busy or waits for this very job; the worker then goes on and does
-    not wait again until it has seen the UI thread beat."""
+    not wait again until it has seen the UI thread beat.
+
+    On the UI thread itself it returns at once: the beat it would wait for cannot come
+    while it sleeps (a grid of a thousand labels drawn there slept 30 ms per label run)."""
+    if threading.current_thread() is threading.main_thread():
+        return
     if not _last_beat or time.perf_counter() - _last_beat < LATE_S:
         _workers.armed = True
         return

@@ -31,7 +31,7 @@ from widgets.inspect.common import (
     sample_at,
     sample_count,
 )
-from widgets.inspect.image_grid import ImageGrid
+from widgets.inspect.image_grid import ImageGrid, render_grid
 
 log = logging.getLogger(__name__)
 
@@ -201,18 +201,17 @@ class FeatureMapsView(InspectView):
         if image is not None:
             self.input_preview.set_images(image[None], [where])
         name = self.layer_name or self.layer_combo.currentText()
-        model = self.model
         return Work(
-            lambda: probe_for(model).maps(name, sample),
-            (),
-            lambda maps: self._show(name, where, maps),
+            _maps_and_picture,
+            (self.model, name, sample, self.grid.cell),
+            lambda result: self._show(name, where, *result),
             f"Running the model up to {name}…",
         )
 
-    def _show(self, name: str, where: str, maps) -> None:
+    def _show(self, name: str, where: str, maps, picture) -> None:
         if maps.kind == "maps":
             self.stack.setCurrentWidget(self.grid)
-            self.grid.set_images(maps.data, [f"{i}" for i in range(maps.count)])
+            self.grid.set_rendered(picture)
         else:
             self.stack.setCurrentWidget(self.plot)
             self.plot.clear()
@@ -232,3 +231,13 @@ class FeatureMapsView(InspectView):
             self.plot.autoRange()
         note = f" ({maps.note})" if maps.note else ""
         self.info.setText(f"{name}: {maps.kind} {maps.raw_shape}{note}, {where}")
+
+
+def _maps_and_picture(model, name: str, sample, cell: int):
+    """Worker side: the layer's output and, for image maps, its labelled grid. A conv layer
+    of NASNet has up to a thousand maps; drawn on the UI thread they stalled it 80 ms."""
+    maps = probe_for(model).maps(name, sample)
+    if maps.kind != "maps":
+        return maps, None
+    labels = [f"{i}" for i in range(maps.count)]
+    return maps, render_grid(maps.data, labels, cell=cell)
