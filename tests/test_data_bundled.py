@@ -316,3 +316,23 @@ def test_load_applies_preprocessing_from_the_ref():
     data = load(ref)
     assert data.one_hot and data.y_train.shape[1:] == (3,)
     np.testing.assert_allclose(data.y_train.sum(axis=1), 1.0)
+
+
+def test_shapes_are_drawn_a_chunk_of_samples_at_a_time(monkeypatch):
+    """One numpy pass over every sample held the interpreter lock for tens of milliseconds
+    while the app loaded the dataset on a worker; chunks give the UI thread its turns and
+    draw the same pixels."""
+    from studio.data import synthetic_images
+
+    whole = synthetic_images.make_shapes(1200, seed=5)[0]
+    batches = []
+    real = synthetic_images.shape_masks
+
+    def counted(kinds, *args):
+        batches.append(len(kinds))
+        return real(kinds, *args)
+
+    monkeypatch.setattr(synthetic_images, "shape_masks", counted)
+    chunked = synthetic_images.make_shapes(1200, seed=5)[0]
+    assert max(batches) <= synthetic_images.CHUNK and sum(batches) == 1200
+    np.testing.assert_array_equal(chunked, whole)

@@ -210,11 +210,22 @@ def design_row(node: Node, info: NodeInfo) -> LayerRow:
 def summarize_design(graph: Graph, analysis: Analysis) -> SummaryTable:
     """The summary of the design as the analysis sees it, in the graph's order: current a few
     milliseconds after an edit, where compiling a large model takes seconds."""
-    return summarize_nodes(graph.name, nodes_in_order(graph), analysis)
+    return summarize_nodes(graph.name, nodes_in_order(graph, analysis), analysis)
 
 
-def nodes_in_order(graph: Graph) -> list[Node]:
-    """The design's nodes in the order its summary lists them (the graph's flow)."""
+def nodes_in_order(graph: Graph, analysis: Analysis | None = None) -> list[Node]:
+    """The design's nodes in the order its summary lists them (the graph's flow).
+
+    An analysis of this very revision that checked every node already walked them in that
+    order (its ``infos``, filled on the worker): sorting the graph again on the UI thread
+    cost 10 ms of the moment a NASNetMobile analysis arrives."""
+    if (
+        analysis is not None
+        and analysis.revision == graph.revision
+        and len(analysis.infos) == len(graph)
+        and all(nid in graph for nid in analysis.infos)
+    ):
+        return [graph.node(nid) for nid in analysis.infos]
     return [graph.node(nid) for nid in graph.topological_order()]
 
 

@@ -121,7 +121,7 @@ class SummaryView(InspectView):
         if graph is None or analysis is None or not analysis.ok:
             self.design, self.design_revision = None, None
         else:
-            nodes = nodes_in_order(graph)
+            nodes = nodes_in_order(graph, analysis)
             self.design, self.design_revision = (graph.name, nodes, analysis), analysis.revision
         self.shown_design = None
         self.schedule_refresh()
