@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -76,6 +77,26 @@ class Ticker:
         self.last = time.perf_counter()
         self.worst = 0.0
         self.collected = 0.0
+
+
+MANY_FAULTS = 50
+
+
+def major_faults() -> int:
+    """This process's major page faults so far: pages (library code among them) the kernel
+    had dropped and reads back from disk, which stalls whichever thread touches them
+    outside Python; a stall with no Python thread holding the lock may be one."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_majflt
+
+
+def steal_s() -> float:
+    """CPU time the hypervisor has taken from this machine so far, all CPUs (``steal`` in
+    /proc/stat; 0 where there is none): a stall it lands in is the host's, not the app's."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def run_action(
@@ -164,11 +185,18 @@ def session(name: str, window, bench, ticker: Ticker, open_action, quick: bool, 
         return all(views(window, bench).values())
 
     def step(label: str, action, done=current) -> None:
+        faults, stolen = major_faults(), steal_s()
         gap, took = run_action(ticker, action, done)
         rows.append((label, gap, took))
         print(f"  {name:<12} {label:<26} gap {gap * 1000:7.0f} ms   current {took:7.2f} s")
         if ticker.collected > 0.025:
             print(f"    a full garbage collection took {ticker.collected * 1000:.0f} ms in it")
+        faults = major_faults() - faults
+        if faults > MANY_FAULTS:
+            print(f"    {faults} major page faults in it (pages read back from disk)")
+        stolen = steal_s() - stolen
+        if gap > 0.1 and stolen > 0:
+            print(f"    the host took {stolen * 1000:.0f} ms of this VM's CPU time in it (steal)")
         if took != took:  # timed out: say which views were left behind
             behind = ", ".join(view for view, ok in views(window, bench).items() if not ok)
             behind = behind or "none"
