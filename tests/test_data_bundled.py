@@ -326,13 +326,13 @@ def test_shapes_are_drawn_a_chunk_of_samples_at_a_time(monkeypatch):
 
     whole = synthetic_images.make_shapes(1200, seed=5)[0]
     batches = []
-    real = synthetic_images.shape_masks
+    real = synthetic_images._shape_masks_pass
 
     def counted(kinds, *args):
         batches.append(len(kinds))
         return real(kinds, *args)
 
-    monkeypatch.setattr(synthetic_images, "shape_masks", counted)
+    monkeypatch.setattr(synthetic_images, "_shape_masks_pass", counted)
     chunked = synthetic_images.make_shapes(1200, seed=5)[0]
     assert max(batches) <= synthetic_images.CHUNK and sum(batches) == 1200
     np.testing.assert_array_equal(chunked, whole)

@@ -6,8 +6,6 @@ second. Each returns ``(x, y, class_names)`` with ``x`` float32 in 0..1 and ``y`
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 SHAPE_NAMES = ["circle", "square", "triangle", "cross"]
@@ -64,10 +62,29 @@ def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return xs[None], ys[None]
 
 
+CHUNK = 512  # samples drawn per numpy pass
+
+
 def shape_masks(
     kinds: np.ndarray, size: int, cx: np.ndarray, cy: np.ndarray, r: np.ndarray
 ) -> np.ndarray:
-    """Boolean masks (n, size, size) of filled shapes, ``kinds`` indexing ``PATTERN_NAMES``."""
+    """Boolean masks (n, size, size) of filled shapes, ``kinds`` indexing ``PATTERN_NAMES``.
+
+    Drawn ``CHUNK`` samples a pass, the same pixels: one numpy pass over thousands of
+    samples kept the interpreter lock (and the app's window waiting) for tens of
+    milliseconds while a dataset loaded on a worker."""
+    parts = [
+        _shape_masks_pass(
+            kinds[i : i + CHUNK], size, cx[i : i + CHUNK], cy[i : i + CHUNK], r[i : i + CHUNK]
+        )
+        for i in range(0, max(len(kinds), 1), CHUNK)
+    ]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _shape_masks_pass(
+    kinds: np.ndarray, size: int, cx: np.ndarray, cy: np.ndarray, r: np.ndarray
+) -> np.ndarray:
     xs, ys = _grid(size)
     dx = xs - cx[:, None, None]
     dy = ys - cy[:, None, None]
@@ -86,27 +103,6 @@ def shape_masks(
     return masks[kinds, np.arange(len(kinds))]
 
 
-CHUNK = 512  # samples drawn per numpy pass
-
-
-def _in_chunks(
-    masks: Callable[..., np.ndarray],
-    kinds: np.ndarray,
-    size: int,
-    cx: np.ndarray,
-    cy: np.ndarray,
-    r: np.ndarray,
-) -> np.ndarray:
-    """``masks`` over the batch a chunk at a time: the same pixels, but no single numpy
-    pass over thousands of samples, which kept the interpreter lock (and the app's window
-    waiting) for tens of milliseconds while the dataset loaded on a worker."""
-    parts = [
-        masks(kinds[i : i + CHUNK], size, cx[i : i + CHUNK], cy[i : i + CHUNK], r[i : i + CHUNK])
-        for i in range(0, len(kinds), CHUNK)
-    ]
-    return np.concatenate(parts) if parts else masks(kinds, size, cx, cy, r)
-
-
 def make_shapes(n: int, seed: int = 0, size: int = 28) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Grayscale circles, squares, triangles and crosses at random places and sizes, with noise."""
     rng = np.random.default_rng(seed)
@@ -115,7 +111,7 @@ def make_shapes(n: int, seed: int = 0, size: int = 28) -> tuple[np.ndarray, np.n
     cx = rng.uniform(r, size - r).astype(np.float32)
     cy = rng.uniform(r, size - r).astype(np.float32)
     ink = rng.uniform(0.6, 1.0, (n, 1, 1)).astype(np.float32)
-    x = _in_chunks(shape_masks, y, size, cx, cy, r) * ink
+    x = shape_masks(y, size, cx, cy, r) * ink
     x = x + rng.normal(0.0, 0.08, x.shape).astype(np.float32)
     return np.clip(x, 0.0, 1.0)[..., None].astype(np.float32), y.astype(np.int64), SHAPE_NAMES
 

@@ -116,7 +116,7 @@ def render_grid(
     return image, len(tiles)
 
 
-LABEL_COLOUR = np.array([0xDD, 0xDD, 0xDD], dtype=np.float32)
+LABEL_COLOUR = np.array([0xDD, 0xDD, 0xDD, 0xFF], dtype=np.float32)  # RGB32: B, G, R, 0xff
 _glyphs: dict[str, np.ndarray] = {}  # character -> coverage (LABEL_HEIGHT x advance), 0..1
 _glyphs_lock = threading.Lock()
 
@@ -152,19 +152,17 @@ def _draw_glyph(char: str) -> np.ndarray:
 
 
 def stamp_labels(
-    rgb: np.ndarray, corners: list[tuple[int, int]], labels: list[str], width: int
+    pixels: np.ndarray, corners: list[tuple[int, int]], labels: list[str], width: int
 ) -> None:
     """Each label blended into the band above its tile's corner, cut at the tile's width
-    (a long label never runs into its neighbour). Works on ``rgb`` in place; a fourth
-    channel (RGB32's 0xff) stays opaque."""
-    colour = LABEL_COLOUR if rgb.shape[-1] == 3 else np.append(LABEL_COLOUR, 255.0)
+    (a long label never runs into its neighbour). Works on RGB32 ``pixels`` in place."""
     for (x, y), text in zip(corners, labels, strict=False):
         if not text:
             continue
         coverage = np.concatenate([glyph(c) for c in text], axis=1)[:, :width]
-        band = rgb[y - LABEL_HEIGHT : y, x : x + coverage.shape[1]]
+        band = pixels[y - LABEL_HEIGHT : y, x : x + coverage.shape[1]]
         alpha = coverage[: band.shape[0], : band.shape[1], None]
-        band[...] = (band * (1.0 - alpha) + colour * alpha).astype(np.uint8)
+        band[...] = (band * (1.0 - alpha) + LABEL_COLOUR * alpha).astype(np.uint8)
         give_way()  # a thousand labels: let a waiting UI thread in between two of them
 
 
